@@ -1,0 +1,190 @@
+#!/bin/sh
+# The development stack: nginx (TLS) + the platform pool + SQLite, all under
+# $PLATFORM_VAR. Used by `make run` / `make stop`, the tests and the bench.
+#
+#   deploy/stack.sh start | stop | reload | status
+#
+# Configuration (environment, with defaults):
+#   PLATFORM_VAR=var            runtime directory (db, certs, secrets, logs)
+#   PLATFORM_DB=$VAR/platform.db
+#   HTTPS_PORT=8443 HTTP_PORT=8080 PLATFORM_LISTEN=127.0.0.1
+#   PLATFORM_WORKERS=<cores>    FastCGI workers in the pool
+#   PLATFORM_MAX_BODY=1048576   request body limit in bytes (nginx and app)
+#   PLATFORM_DEMO=1             load the demo data (0: none)
+#   PLATFORM_BENCH_BARE=0       1: also serve the bare responder at /bench/bare
+#   BUILD=build/rel             where the programs are
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+VAR=${PLATFORM_VAR:-var}
+case "$VAR" in /*) ;; *) VAR="$ROOT/$VAR" ;; esac
+BUILD=${BUILD:-build/rel}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+HTTPS_PORT=${HTTPS_PORT:-8443}
+HTTP_PORT=${HTTP_PORT:-8080}
+LISTEN=${PLATFORM_LISTEN:-127.0.0.1}
+WORKERS=${PLATFORM_WORKERS:-$(nproc)}
+MAX_BODY=${PLATFORM_MAX_BODY:-1048576}
+DEMO=${PLATFORM_DEMO:-1}
+BARE=${PLATFORM_BENCH_BARE:-0}
+export PLATFORM_DB="${PLATFORM_DB:-$VAR/platform.db}"
+export PLATFORM_TEMPLATES="${PLATFORM_TEMPLATES:-$ROOT/templates}"
+export PLATFORM_MAX_BODY="$MAX_BODY"
+
+die() { echo "stack: $*" >&2; exit 1; }
+
+# Everything below reaches a config file or a command line: check it first.
+is_port() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
+is_count() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; [ "$1" -ge 1 ] && [ "$1" -le 256 ]; }
+is_path() { case "$1" in *[!A-Za-z0-9_./-]*|'') return 1 ;; esac; }
+is_port "$HTTPS_PORT" || die "HTTPS_PORT must be a port number"
+is_port "$HTTP_PORT" || die "HTTP_PORT must be a port number"
+is_count "$WORKERS" || die "PLATFORM_WORKERS must be 1..256"
+case "$MAX_BODY" in ''|*[!0-9]*) die "PLATFORM_MAX_BODY must be bytes" ;; esac
+case "$LISTEN" in *[!0-9.]*|'') die "PLATFORM_LISTEN must be an IPv4 address" ;; esac
+is_path "$VAR" || die "PLATFORM_VAR may only contain A-Z a-z 0-9 _ . / -"
+is_path "$ROOT" || die "the checkout path may only contain A-Z a-z 0-9 _ . / -"
+is_path "$PLATFORM_DB" || die "PLATFORM_DB may only contain A-Z a-z 0-9 _ . / -"
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Waits up to $2 tenths of a second for pid file $1's process to go.
+wait_gone() {
+	pid=$1; n=$2
+	while kill -0 "$pid" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	! kill -0 "$pid" 2>/dev/null
+}
+
+urls() {
+	echo "platform: https://localhost:$HTTPS_PORT/"
+	echo "  API:     https://localhost:$HTTPS_PORT/api/subscription-plans/active"
+	echo "  pricing: https://localhost:$HTTPS_PORT/marketplace/plans.html"
+	echo "  health:  https://localhost:$HTTPS_PORT/health"
+	echo "  logs:    $VAR/log/"
+}
+
+start_pool() { # name program
+	setsid "$BUILD/bin/platform-pool" --socket "$VAR/run/$1.sock" \
+	    --workers "$WORKERS" --pidfile "$VAR/run/$1.pid" $GROUP_ARG \
+	    -- "$BUILD/bin/$2" </dev/null >>"$VAR/log/$1.log" 2>&1 &
+	n=100
+	while ! [ -S "$VAR/run/$1.sock" ] || ! alive "$VAR/run/$1.pid"; do
+		[ "$n" -gt 0 ] || die "$1 pool did not start: see $VAR/log/$1.log"
+		sleep 0.1; n=$((n - 1))
+	done
+}
+
+start() {
+	if alive "$VAR/run/platform.pid" && alive "$VAR/run/nginx.pid"; then
+		echo "already running"
+		urls
+		return 0
+	fi
+	# A half-started stack (one side died) is stopped before starting anew.
+	stop >/dev/null 2>&1 || true
+	for b in platform-pool platform-fcgi platformctl; do
+		[ -x "$BUILD/bin/$b" ] || die "$BUILD/bin/$b missing: run make"
+	done
+	umask 022
+	mkdir -p "$VAR/run" "$VAR/log" "$VAR/nginx" "$VAR/tls"
+	(umask 077; mkdir -p "$VAR/secrets")
+	if [ ! -s "$VAR/tls/cert.pem" ] || [ ! -s "$VAR/tls/key.pem" ]; then
+		(umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		    -nodes -days 825 -subj "/CN=localhost" \
+		    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+		    -keyout "$VAR/tls/key.pem" -out "$VAR/tls/cert.pem" >/dev/null 2>&1) ||
+		    die "cannot create the TLS certificate"
+		chmod 644 "$VAR/tls/cert.pem"
+	fi
+	if [ ! -s "$VAR/secrets/jwt.key" ]; then
+		(umask 077; openssl rand -hex 32 > "$VAR/secrets/jwt.key")
+	fi
+
+	"$BUILD/bin/platformctl" migrate >/dev/null || die "migration failed"
+	if [ "$DEMO" = 1 ]; then
+		"$BUILD/bin/platformctl" seed >/dev/null || die "demo data failed"
+	fi
+
+	# nginx's workers: unprivileged when we are root, if they can reach the
+	# checkout; the pool's socket is then given to their group.
+	USER_LINE=""
+	GROUP_ARG=""
+	if [ "$(id -u)" = 0 ]; then
+		if su -s /bin/sh nobody -c "test -r '$ROOT/static/css/site.css' && test -x '$VAR'" 2>/dev/null; then
+			USER_LINE="user nobody nogroup;"
+			GROUP_ARG="--group nogroup"
+		else
+			echo "stack: nobody cannot reach $ROOT: nginx workers run as root (development only)" >&2
+			USER_LINE="user root root;"
+		fi
+	fi
+	: > "$VAR/nginx-extra.conf"
+	start_pool platform platform-fcgi
+	if [ "$BARE" = 1 ]; then
+		[ -x "$BUILD/bin/bare-fcgi" ] || die "$BUILD/bin/bare-fcgi missing"
+		start_pool bare bare-fcgi
+		cat > "$VAR/nginx-extra.conf" <<-EOC
+		location = /bench/bare {
+			include $ROOT/nginx/fastcgi.conf;
+			fastcgi_pass unix:$VAR/run/bare.sock;
+		}
+		EOC
+	fi
+	sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@LISTEN@|$LISTEN|g" \
+	    -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
+	    -e "s|@NGINX_WORKERS@|$(nproc)|g" -e "s|@MAX_BODY@|$MAX_BODY|g" \
+	    -e "s|@USER_LINE@|$USER_LINE|g" \
+	    nginx/platform.conf.in > "$VAR/nginx.conf"
+	nginx -q -t -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
+	    { stop; die "nginx configuration refused"; }
+	nginx -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
+	    { stop; die "nginx did not start: see $VAR/log/nginx-error.log"; }
+	n=100
+	until curl -sfk -o /dev/null "https://127.0.0.1:$HTTPS_PORT/health"; do
+		[ "$n" -gt 0 ] || { stop; die "the platform did not answer /health"; }
+		sleep 0.1; n=$((n - 1))
+	done
+	urls
+}
+
+stop() {
+	rc=0
+	if [ -f "$VAR/run/nginx.pid" ]; then
+		pid=$(cat "$VAR/run/nginx.pid")
+		kill -QUIT "$pid" 2>/dev/null || true
+		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
+		rm -f "$VAR/run/nginx.pid"
+	fi
+	for p in platform bare; do
+		[ -f "$VAR/run/$p.pid" ] || continue
+		pid=$(cat "$VAR/run/$p.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
+		rm -f "$VAR/run/$p.pid" "$VAR/run/$p.sock"
+	done
+	echo "stopped"
+	return $rc
+}
+
+reload() {
+	alive "$VAR/run/platform.pid" || die "not running"
+	kill -HUP "$(cat "$VAR/run/platform.pid")"
+	kill -HUP "$(cat "$VAR/run/nginx.pid")"
+	echo "reloaded"
+}
+
+status() {
+	ok=0
+	alive "$VAR/run/nginx.pid" && echo "nginx: running ($(cat "$VAR/run/nginx.pid"))" || { echo "nginx: stopped"; ok=1; }
+	alive "$VAR/run/platform.pid" && echo "platform pool: running ($(cat "$VAR/run/platform.pid"))" || { echo "platform pool: stopped"; ok=1; }
+	return $ok
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+reload) reload ;;
+status) status ;;
+*) echo "usage: deploy/stack.sh start|stop|reload|status" >&2; exit 2 ;;
+esac

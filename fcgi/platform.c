@@ -1,0 +1,153 @@
+/*
+ * The platform's FastCGI worker: turns each FastCGI request into the
+ * core's request value, lets the core answer, writes the answer back and
+ * logs one line (request id, method, path, status, microseconds).
+ * Started by platform-pool with the listening socket as fd 0.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "clock.h"
+#include "http.h"
+#include "loop.h"
+#include "mem.h"
+#include "valid.h"
+
+static void
+add_headers(struct request *r, FCGX_ParamArray envp)
+{
+	char name[128];
+	for (char **e = envp; *e; e++) {
+		const char *p = *e;
+		const char *eq = strchr(p, '=');
+		if (eq == NULL)
+			continue;
+		size_t n = (size_t)(eq - p);
+		const char *src = NULL;
+		if (strncmp(p, "HTTP_", 5) == 0 && n > 5) {
+			src = p + 5;
+			n -= 5;
+		} else if (strncmp(p, "CONTENT_TYPE=", 13) == 0)
+			src = p;
+		if (src == NULL || n >= sizeof(name))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			name[i] = src[i] == '_' ? '-' : (char)tolower((unsigned char)src[i]);
+		name[n] = '\0';
+		http_add_header(r, name, eq + 1);
+	}
+}
+
+static void
+write_response(FCGX_Request *fr, const struct request *req,
+    const struct response *resp)
+{
+	struct buf h = { 0 };
+	buf_printf(&h, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
+	if (resp->content_type)
+		buf_printf(&h, "Content-Type: %s\r\n", resp->content_type);
+	if (resp->headers.len)
+		buf_append(&h, resp->headers.data, resp->headers.len);
+	if (resp->status != 204 && resp->status != 304)
+		buf_printf(&h, "Content-Length: %zu\r\n", resp->body.len);
+	buf_puts(&h, "\r\n");
+	FCGX_PutStr(h.data, (int)h.len, fr->out);
+	if (req->method != METHOD_HEAD && resp->body.len && resp->status != 204)
+		FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
+	buf_free(&h);
+}
+
+static void
+log_line(const struct request *req, int status, int64_t us)
+{
+	char ts[25], line[1024];
+	clock_format_ms(clock_now_ms(), ts);
+	int n = snprintf(line, sizeof(line), "%s %s %s %.600s %d %lld\n", ts,
+	    req->request_id, http_method_name(req->method), req->path, status,
+	    (long long)us);
+	if (n > (int)sizeof(line) - 1) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	/* One write: lines from concurrent workers never interleave. */
+	ssize_t w = write(2, line, (size_t)n);
+	(void)w;
+}
+
+/* A JSON error written before the core sees the request (body limits). */
+static void
+early_error(struct response *resp, enum err e)
+{
+	resp->status = err_status(e);
+	buf_printf(&resp->body, "{\"data\":null,\"error\":{\"status\":%d,"
+	    "\"name\":\"%s\",\"message\":\"%s\",\"details\":{}}}",
+	    err_status(e), err_name(e), err_message(e));
+}
+
+static void
+handle(FCGX_Request *fr, void *arg)
+{
+	struct app *app = arg;
+	struct request req;
+	struct response resp;
+	int64_t t0 = clock_mono_us();
+	const char *v;
+
+	memset(&req, 0, sizeof(req));
+	resp_init(&resp);
+	req.method = http_method_parse(FCGX_GetParam("REQUEST_METHOD", fr->envp));
+	v = FCGX_GetParam("DOCUMENT_URI", fr->envp);
+	if (v == NULL)
+		v = FCGX_GetParam("SCRIPT_NAME", fr->envp);
+	req.path = arena_strdup(&req.arena, v ? v : "/");
+	v = FCGX_GetParam("QUERY_STRING", fr->envp);
+	req.query = arena_strdup(&req.arena, v ? v : "");
+	v = FCGX_GetParam("REQUEST_ID", fr->envp);
+	req.request_id = arena_strdup(&req.arena, v && *v ? v : "-");
+	add_headers(&req, fr->envp);
+
+	int64_t len = 0;
+	v = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	if (v && *v && valid_int(v, 0, INT64_MAX, &len) != 0) {
+		early_error(&resp, ERR_BAD_REQUEST);
+		goto send;
+	}
+	if ((size_t)len > app_config(app)->max_body) {
+		early_error(&resp, ERR_TOO_LARGE);
+		goto send;
+	}
+	char *body = arena_alloc(&req.arena, (size_t)len + 1);
+	int got = len ? FCGX_GetStr(body, (int)len, fr->in) : 0;
+	if (got != len) {
+		early_error(&resp, ERR_BAD_REQUEST);
+		goto send;
+	}
+	body[len] = '\0';
+	req.body = body;
+	req.body_len = (size_t)len;
+	app_handle(app, &req, &resp);
+send:
+	write_response(fr, &req, &resp);
+	log_line(&req, resp.status, clock_mono_us() - t0);
+	resp_free(&resp);
+	arena_free(&req.arena);
+}
+
+int
+main(void)
+{
+	struct config cfg;
+	struct app *app = NULL;
+	config_from_env(&cfg);
+	if (app_open(&cfg, &app) != ERR_OK) {
+		fprintf(stderr, "platform-fcgi: cannot open %s\n", cfg.db_path);
+		return 1;
+	}
+	int rc = fcgi_serve(handle, app);
+	app_close(app);
+	return rc;
+}

@@ -1,0 +1,345 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "idem.h"
+#include "json.h"
+#include "valid.h"
+
+extern const char schema_sql[];
+
+#define APP_CACHE_SLOTS	64
+#define APP_CACHE_KEY	512
+#define ID_MAX		64
+
+/* A rendered answer of a ROUTE_CACHE route, valid while the database's
+ * change stamp is unchanged. */
+struct cache_slot {
+	char		 key[APP_CACHE_KEY];
+	uint64_t	 stamp;
+	int		 status;
+	const char	*content_type;
+	struct buf	 body;
+	uint64_t	 used;
+};
+
+struct app {
+	struct config	 cfg;
+	struct db	*db;
+	struct cache_slot cache[APP_CACHE_SLOTS];
+	uint64_t	 tick;
+};
+
+void
+config_from_env(struct config *cfg)
+{
+	const char *v;
+	cfg->db_path = (v = getenv("PLATFORM_DB")) && *v ? v : "var/platform.db";
+	cfg->template_dir = (v = getenv("PLATFORM_TEMPLATES")) && *v ? v : "templates";
+	cfg->max_body = 1024 * 1024;
+	int64_t n;
+	if ((v = getenv("PLATFORM_MAX_BODY")) && valid_int(v, 1024,
+	    64 * 1024 * 1024, &n) == 0)
+		cfg->max_body = (size_t)n;
+}
+
+enum err
+app_open(const struct config *cfg, struct app **out)
+{
+	struct app *app = xcalloc(1, sizeof(*app));
+	app->cfg = *cfg;
+	if (db_open(cfg->db_path, &app->db) != ERR_OK ||
+	    db_migrate(app->db, schema_sql) != ERR_OK) {
+		app_close(app);
+		*out = NULL;
+		return ERR_DB;
+	}
+	*out = app;
+	return ERR_OK;
+}
+
+void
+app_close(struct app *app)
+{
+	if (app == NULL)
+		return;
+	for (size_t i = 0; i < APP_CACHE_SLOTS; i++)
+		buf_free(&app->cache[i].body);
+	db_close(app->db);
+	free(app);
+}
+
+struct db *
+app_db(struct app *app)
+{
+	return app->db;
+}
+
+const struct config *
+app_config(struct app *app)
+{
+	return &app->cfg;
+}
+
+void
+ctx_error(struct ctx *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->err_msg = arena_strdup(&c->req->arena, msg);
+}
+
+/* Compares path with a pattern segment by segment; a ":id" segment takes
+ * any non-empty segment, copied into id. */
+static int
+path_match(const char *pattern, const char *path, char *id, size_t idsz)
+{
+	const char *p = pattern, *s = path;
+	while (*p && *s) {
+		if (*p == ':') {
+			size_t n = strcspn(s, "/");
+			if (n == 0 || n >= idsz)
+				return 0;
+			memcpy(id, s, n);
+			id[n] = '\0';
+			p += strcspn(p, "/");
+			s += n;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+int
+router_match(enum http_method method, const char *path, char *id, size_t idsz,
+    enum err *e, unsigned *allow)
+{
+	char tmp[ID_MAX];
+	if (method == METHOD_HEAD)
+		method = METHOD_GET;
+	*allow = 0;
+	id[0] = '\0';
+	for (size_t i = 0; i < nroutes; i++) {
+		tmp[0] = '\0';
+		if (!path_match(routes[i].pattern, path, tmp, sizeof(tmp)))
+			continue;
+		if (routes[i].method == method) {
+			snprintf(id, idsz, "%s", tmp);
+			return (int)i;
+		}
+		*allow |= 1u << routes[i].method;
+	}
+	*e = *allow ? ERR_METHOD : ERR_NOT_FOUND;
+	return -1;
+}
+
+enum err
+h_health(struct ctx *c)
+{
+	int v = db_schema_version(c->db);
+	cJSON *o = cJSON_CreateObject();
+	int ok = v == db_schema_latest(schema_sql);
+	cJSON_AddStringToObject(o, "status", ok ? "ok" : "error");
+	cJSON_AddStringToObject(o, "database", v >= 0 ? "ok" : "unreachable");
+	cJSON_AddNumberToObject(o, "schemaVersion", v);
+	c->resp->status = ok ? 200 : 503;
+	json_write(c->resp, o);
+	cJSON_Delete(o);
+	return ERR_OK;
+}
+
+static struct cache_slot *
+cache_find(struct app *app, const char *key)
+{
+	for (size_t i = 0; i < APP_CACHE_SLOTS; i++)
+		if (app->cache[i].used && strcmp(app->cache[i].key, key) == 0)
+			return &app->cache[i];
+	return NULL;
+}
+
+static void
+cache_put(struct app *app, const char *key, uint64_t stamp,
+    const struct response *resp)
+{
+	struct cache_slot *s = cache_find(app, key);
+	if (s == NULL) {
+		s = &app->cache[0];
+		for (size_t i = 1; i < APP_CACHE_SLOTS; i++)
+			if (app->cache[i].used < s->used)
+				s = &app->cache[i];
+		snprintf(s->key, sizeof(s->key), "%s", key);
+	}
+	s->stamp = stamp;
+	s->status = resp->status;
+	s->content_type = resp->content_type;
+	buf_reset(&s->body);
+	buf_append(&s->body, buf_str(&resp->body), resp->body.len);
+	s->used = ++app->tick;
+}
+
+/* Reads and checks the JSON body of a route that takes one. */
+static enum err
+read_body(struct ctx *c)
+{
+	const char *ct = http_header(c->req, "content-type");
+	const char *why = NULL;
+	if (c->req->body_len > c->app->cfg.max_body)
+		return ERR_TOO_LARGE;
+	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
+		c->err_msg = "Content-Type must be application/json";
+		return ERR_UNSUPPORTED_MEDIA;
+	}
+	if (c->req->body_len == 0) {
+		c->err_msg = "Missing \"data\" payload in the request body";
+		return ERR_VALIDATION;
+	}
+	enum err rc = json_parse_body(c->req->body, c->req->body_len, &c->body, &why);
+	if (rc != ERR_OK)
+		c->err_msg = why;
+	return rc;
+}
+
+static void
+send_error(struct ctx *c, enum err e)
+{
+	char msg[512];
+	cJSON *details = c->err_details;
+	const char *m = c->err_msg;
+	c->err_details = NULL;
+	if (e == ERR_VALIDATION && c->ve.n > 0) {
+		cJSON_Delete(details);
+		details = verr_take(&c->ve, msg, sizeof(msg));
+		m = msg;
+	}
+	/* A 500 never says more than its name. */
+	if (err_status(e) >= 500) {
+		m = NULL;
+		cJSON_Delete(details);
+		details = NULL;
+	}
+	json_send_error(c->resp, e, m, details);
+}
+
+/* Runs a POST that carries an Idempotency-Key: the lookup, the handler
+ * and the stored answer share one transaction, so concurrent duplicates
+ * serialise and the effect and its record commit together. */
+static enum err
+run_idempotent(struct ctx *c, const char *key)
+{
+	char hash[65];
+	enum idem_state state;
+	enum err rc;
+	if (!idem_key_valid(key)) {
+		c->err_msg = "Idempotency-Key must be 1 to 255 visible ASCII characters";
+		return ERR_VALIDATION;
+	}
+	idem_hash(c->req, hash);
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if ((rc = idem_lookup(c->db, "", key, hash, c->resp, &state)) != ERR_OK)
+		goto fail;
+	if (state == IDEM_REPLAY)
+		return db_commit(c->db);
+	if (state == IDEM_MISMATCH) {
+		c->err_msg = "Idempotency-Key was already used with a different request";
+		rc = ERR_CONFLICT;
+		goto fail;
+	}
+	if ((rc = c->route->handler(c)) != ERR_OK)
+		send_error(c, rc);
+	if (c->resp->status >= 500) {
+		db_rollback(c->db);
+		return ERR_OK;
+	}
+	if ((rc = idem_store(c->db, "", key, c->req, hash, c->resp)) != ERR_OK)
+		goto fail;
+	if ((rc = db_commit(c->db)) != ERR_OK)
+		return rc;
+	return ERR_OK;
+fail:
+	db_rollback(c->db);
+	return rc;
+}
+
+void
+app_handle(struct app *app, struct request *req, struct response *resp)
+{
+	struct ctx c;
+	char id[ID_MAX], key[APP_CACHE_KEY];
+	enum err rc = ERR_OK;
+	unsigned allow = 0;
+	uint64_t stamp = 0;
+	int cacheable = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.app = app;
+	c.db = app->db;
+	c.req = req;
+	c.resp = resp;
+	if (req->query == NULL)
+		req->query = "";
+
+	int r = router_match(req->method, req->path, id, sizeof(id), &rc, &allow);
+	if (r < 0) {
+		if (rc == ERR_METHOD) {
+			struct buf b = { 0 };
+			for (int m = 0; m < METHOD__MAX; m++)
+				if (allow & (1u << m))
+					buf_printf(&b, "%s%s", b.len ? ", " : "",
+					    http_method_name((enum http_method)m));
+			resp_header(resp, "Allow", buf_str(&b));
+			buf_free(&b);
+		}
+		goto out;
+	}
+	c.route = &routes[r];
+	c.id = id[0] ? id : NULL;
+	if (http_parse_query(req) != 0) {
+		c.err_msg = "Invalid query string";
+		rc = ERR_VALIDATION;
+		goto out;
+	}
+	cacheable = (c.route->flags & ROUTE_CACHE) &&
+	    strlen(req->path) + strlen(req->query) + 2 < sizeof(key);
+	if (cacheable) {
+		size_t pl = strlen(req->path), ql = strlen(req->query);
+		memcpy(key, req->path, pl);
+		key[pl] = '?';
+		memcpy(key + pl + 1, req->query, ql + 1);
+		stamp = db_change_stamp(app->db);
+		struct cache_slot *s = cache_find(app, key);
+		if (s && s->stamp == stamp) {
+			resp->status = s->status;
+			resp->content_type = s->content_type;
+			buf_reset(&resp->body);
+			buf_append(&resp->body, buf_str(&s->body), s->body.len);
+			s->used = ++app->tick;
+			goto done;
+		}
+	}
+	if ((c.route->flags & ROUTE_BODY) && (rc = read_body(&c)) != ERR_OK)
+		goto out;
+	const char *ikey = http_header(req, "idempotency-key");
+	if (req->method == METHOD_POST && ikey)
+		rc = run_idempotent(&c, ikey);
+	else
+		rc = c.route->handler(&c);
+out:
+	if (rc != ERR_OK)
+		send_error(&c, rc);
+	else if (cacheable && resp->status == 200)
+		cache_put(app, key, stamp, resp);
+done:
+	cJSON_Delete(c.body);
+	cJSON_Delete(c.err_details);
+	verr_free(&c.ve);
+}

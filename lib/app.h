@@ -1,0 +1,99 @@
+/*
+ * The application: configuration, the per-request context handed to
+ * handlers, the route table type, and the dispatcher that turns a request
+ * value into a response value. Knows nothing of FastCGI.
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "db.h"
+#include "entity.h"
+#include "err.h"
+#include "http.h"
+#include "valid.h"
+
+/* Who may call a route (enforced with the accounts issue). */
+#define ROLE_ANON	0x01u
+#define ROLE_ADMIN	0x02u
+#define ROLE_AGENT	0x04u
+#define ROLE_MERCHANT	0x08u
+#define ROLES_STAFF	(ROLE_ADMIN | ROLE_AGENT)
+#define ROLES_SIGNED_IN	(ROLE_ADMIN | ROLE_AGENT | ROLE_MERCHANT)
+#define ROLES_ALL	(ROLE_ANON | ROLES_SIGNED_IN)
+
+/* Route flags. */
+#define ROUTE_CACHE	0x01u	/* public GET whose answer depends only on
+				 * the URL and the data: cached per worker */
+#define ROUTE_BODY	0x02u	/* takes a JSON body */
+#define ROUTE_PAGE	0x04u	/* an HTML page */
+
+struct config {
+	const char	*db_path;	/* PLATFORM_DB */
+	const char	*template_dir;	/* PLATFORM_TEMPLATES */
+	size_t		 max_body;	/* PLATFORM_MAX_BODY (bytes) */
+};
+
+struct app;
+struct ctx;
+
+typedef enum err (*handler_fn)(struct ctx *);
+
+struct route {
+	enum http_method method;
+	const char	*pattern;	/* "/api/x/:id" */
+	unsigned	 roles;		/* ROLE_* allowed */
+	unsigned	 flags;		/* ROUTE_* */
+	handler_fn	 handler;
+	const struct entity *entity;	/* for the generic handlers */
+	const char	*summary;	/* one line, for docs and the API tester */
+};
+
+struct ctx {
+	struct app	*app;
+	struct db	*db;
+	struct request	*req;
+	struct response	*resp;
+	const struct route *route;
+	const char	*id;		/* the :id segment, or NULL */
+	cJSON		*body;		/* parsed JSON body, or NULL */
+	struct verrs	 ve;		/* validation errors */
+	const char	*err_msg;	/* error message override */
+	cJSON		*err_details;	/* error details override (owned) */
+};
+
+/* The route table (routes.c): the single source of truth. */
+extern const struct route routes[];
+extern const size_t nroutes;
+
+/* Reads the configuration from the environment, with defaults. */
+void		 config_from_env(struct config *cfg);
+/* Opens the application (database, migrations). Returns ERR_OK or ERR_DB.
+ * Free with app_close(). */
+enum err	 app_open(const struct config *cfg, struct app **out);
+void		 app_close(struct app *app);
+/* The configuration the application was opened with. */
+const struct config *app_config(struct app *app);
+/* GET /health: the database answers and its schema is current. */
+enum err	 h_health(struct ctx *c);
+/* The application's database connection. */
+struct db	*app_db(struct app *app);
+/* Handles one request: routing, body parsing, idempotency, the cache,
+ * the handler, and the error envelope. Never fails: resp always holds an
+ * answer. */
+void		 app_handle(struct app *app, struct request *req,
+		    struct response *resp);
+/* Matches method and path against the route table. Returns the route
+ * index, or -1 with *e set to ERR_NOT_FOUND or ERR_METHOD (and *allow to
+ * a bit set of allowed methods). *id receives the :id segment. */
+int		 router_match(enum http_method method, const char *path,
+		    char *id, size_t idsz, enum err *e, unsigned *allow);
+
+/* Sets an error's message (copied into the request arena). */
+void		 ctx_error(struct ctx *c, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * The one clock of the platform. Every "now" in the core comes from here,
+ * so tests can move time (clock_set_offset) and run months in seconds.
+ */
+#ifndef CLOCK_H
+#define CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds since the epoch, UTC, including the test offset. */
+int64_t	 clock_now_ms(void);
+/* Shifts the clock by ms milliseconds (tests and demo data only). */
+void	 clock_set_offset_ms(int64_t ms);
+/* Writes ms as ISO 8601 UTC with milliseconds ("2026-11-25T16:47:42.559Z")
+ * into out, which holds at least 25 bytes. */
+void	 clock_format_ms(int64_t ms, char out[25]);
+/* Monotonic microseconds, for measuring durations. */
+int64_t	 clock_mono_us(void);
+
+#endif

@@ -1,0 +1,408 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crud.h"
+#include "id.h"
+#include "json.h"
+#include "query.h"
+
+cJSON *
+crud_row_json(const struct entity *e, uint64_t fields, sqlite3_stmt *st)
+{
+	cJSON *o = cJSON_CreateObject();
+	int col = 0;
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		if (f->flags & F_PRIVATE)
+			continue;
+		if (f->type != FT_ID && f->type != FT_DOCID &&
+		    !(fields & ((uint64_t)1 << i)))
+			continue;
+		int t = sqlite3_column_type(st, col);
+		if (t == SQLITE_NULL) {
+			cJSON_AddNullToObject(o, f->name);
+		} else switch (f->type) {
+		case FT_ID:
+		case FT_INT:
+			cJSON_AddNumberToObject(o, f->name,
+			    (double)sqlite3_column_int64(st, col));
+			break;
+		case FT_BOOL:
+			cJSON_AddBoolToObject(o, f->name, sqlite3_column_int(st, col));
+			break;
+		case FT_JSON: {
+			cJSON *v = cJSON_Parse(db_col_text(st, col));
+			cJSON_AddItemToObject(o, f->name, v ? v : cJSON_CreateNull());
+			break;
+		}
+		default:
+			cJSON_AddStringToObject(o, f->name, db_col_text(st, col));
+			break;
+		}
+		col++;
+	}
+	return o;
+}
+
+static void
+send_query_error(struct ctx *c, const struct qerror *qe)
+{
+	c->err_msg = arena_strdup(&c->req->arena, qe->message);
+	c->err_details = query_error_details(qe);
+}
+
+enum err
+crud_list(struct ctx *c, const struct entity *e, const char *base)
+{
+	struct query q;
+	struct qerror qe;
+	struct buf sql = { 0 };
+	sqlite3_stmt *st = NULL;
+	enum err rc = query_compile(e, c->req, &q, &qe);
+	cJSON *data = NULL;
+	int64_t total = 0;
+
+	if (rc != ERR_OK) {
+		send_query_error(c, &qe);
+		goto out;
+	}
+	/* The count, then the page. */
+	buf_printf(&sql, "SELECT count(*) FROM %s WHERE (%s) AND (%s)", e->table,
+	    base ? base : "1", q.where.len ? q.where.data : "1");
+	rc = ERR_DB;
+	if ((st = db_prepare(c->db, sql.data)) == NULL)
+		goto out;
+	query_bind(&q, st, 1);
+	if (db_step(c->db, st) != DB_ROW)
+		goto out;
+	total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	buf_reset(&sql);
+	buf_puts(&sql, "SELECT ");
+	query_columns(e, q.fields, &sql);
+	buf_printf(&sql, " FROM %s WHERE (%s) AND (%s) ORDER BY %s LIMIT ? OFFSET ?",
+	    e->table, base ? base : "1", q.where.len ? q.where.data : "1",
+	    q.order.data);
+	if ((st = db_prepare(c->db, sql.data)) == NULL)
+		goto out;
+	int next = query_bind(&q, st, 1);
+	sqlite3_bind_int64(st, next, q.limit);
+	sqlite3_bind_int64(st, next + 1, q.start);
+	data = cJSON_CreateArray();
+	enum db_rc r;
+	while ((r = db_step(c->db, st)) == DB_ROW)
+		cJSON_AddItemToArray(data, crud_row_json(e, q.fields, st));
+	if (r != DB_DONE)
+		goto out;
+	cJSON *meta = cJSON_CreateObject();
+	cJSON *pg = cJSON_AddObjectToObject(meta, "pagination");
+	if (q.by_start) {
+		cJSON_AddNumberToObject(pg, "start", (double)q.start);
+		cJSON_AddNumberToObject(pg, "limit", (double)q.limit);
+	} else {
+		cJSON_AddNumberToObject(pg, "page", (double)q.page);
+		cJSON_AddNumberToObject(pg, "pageSize", (double)q.page_size);
+		cJSON_AddNumberToObject(pg, "pageCount",
+		    (double)((total + q.page_size - 1) / q.page_size));
+	}
+	cJSON_AddNumberToObject(pg, "total", (double)total);
+	json_send_data(c->resp, 200, data, meta);
+	data = NULL;
+	rc = ERR_OK;
+out:
+	cJSON_Delete(data);
+	sqlite3_finalize(st);
+	buf_free(&sql);
+	query_free(&q);
+	return rc;
+}
+
+enum err
+crud_resolve(struct ctx *c, const struct entity *e, const char *id,
+    int64_t *rowid)
+{
+	int64_t num = 0;
+	enum id_kind k = id_parse(id, &num);
+	if (k == ID_INVALID)
+		return ERR_NOT_FOUND;
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", e->table,
+	    k == ID_INTEGER ? "id" : "document_id");
+	sqlite3_stmt *st = db_prepare(c->db, sql);
+	if (st == NULL)
+		return ERR_DB;
+	if (k == ID_INTEGER)
+		sqlite3_bind_int64(st, 1, num);
+	else
+		db_bind_text(st, 1, id);
+	enum db_rc r = db_step(c->db, st);
+	if (r == DB_ROW)
+		*rowid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
+cJSON *
+crud_read(struct ctx *c, const struct entity *e, int64_t rowid)
+{
+	struct buf sql = { 0 };
+	buf_puts(&sql, "SELECT ");
+	query_columns(e, ~(uint64_t)0, &sql);
+	buf_printf(&sql, " FROM %s WHERE id = ?", e->table);
+	sqlite3_stmt *st = db_prepare(c->db, sql.data);
+	cJSON *o = NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, rowid);
+		if (db_step(c->db, st) == DB_ROW)
+			o = crud_row_json(e, ~(uint64_t)0, st);
+	}
+	sqlite3_finalize(st);
+	buf_free(&sql);
+	return o;
+}
+
+const cJSON *
+crud_body_data(struct ctx *c)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(c->body, "data");
+	if (!cJSON_IsObject(c->body) || !cJSON_IsObject(d)) {
+		c->err_msg = "Missing \"data\" payload in the request body";
+		return NULL;
+	}
+	return d;
+}
+
+/* Binds a validated JSON value for field f at index i. */
+static void
+bind_json(sqlite3_stmt *st, int i, const struct field *f, const cJSON *v)
+{
+	if (cJSON_IsNull(v)) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	switch (f->type) {
+	case FT_INT:
+		sqlite3_bind_int64(st, i, (int64_t)v->valuedouble);
+		break;
+	case FT_BOOL:
+		sqlite3_bind_int(st, i, cJSON_IsTrue(v));
+		break;
+	case FT_JSON: {
+		char *s = cJSON_PrintUnformatted(v);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		free(s);
+		break;
+	}
+	default:
+		sqlite3_bind_text(st, i, v->valuestring, -1, SQLITE_TRANSIENT);
+		break;
+	}
+}
+
+/* Refuses values of unique fields that another record already has. */
+static enum err
+check_unique(struct ctx *c, const struct entity *e, const cJSON *data,
+    int64_t self)
+{
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, f->name);
+		if (!(f->flags & F_UNIQUE) || v == NULL || cJSON_IsNull(v))
+			continue;
+		char sql[200];
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE %s = ? AND id != ?",
+		    e->table, f->col);
+		sqlite3_stmt *st = db_prepare(c->db, sql);
+		if (st == NULL)
+			return ERR_DB;
+		bind_json(st, 1, f, v);
+		sqlite3_bind_int64(st, 2, self);
+		enum db_rc r = db_step(c->db, st);
+		sqlite3_finalize(st);
+		if (r == DB_ROW)
+			verr_add(&c->ve, f->name, "This attribute must be unique", v);
+		else if (r != DB_DONE)
+			return ERR_DB;
+	}
+	return c->ve.n ? ERR_VALIDATION : ERR_OK;
+}
+
+/* Writes data into record rowid (update), or a new record (rowid 0),
+ * setting *out_id. Runs inside the caller's transaction. */
+static enum err
+write_record(struct ctx *c, const struct entity *e, const cJSON *data,
+    int64_t rowid, int64_t *out_id)
+{
+	struct buf sql = { 0 };
+	char now[25], docid[DOCUMENT_ID_LEN + 1];
+	enum err rc;
+	sqlite3_stmt *st = NULL;
+
+	clock_format_ms(clock_now_ms(), now);
+	if ((rc = check_unique(c, e, data, rowid)) != ERR_OK)
+		return rc;
+	if (rowid == 0) {
+		if (id_document_new(docid) != 0)
+			return ERR_INTERNAL;
+		buf_printf(&sql, "INSERT INTO %s (document_id, created_at, "
+		    "updated_at, published_at", e->table);
+		for (size_t i = 0; i < e->nfields; i++)
+			if (cJSON_GetObjectItemCaseSensitive(data, e->fields[i].name))
+				buf_printf(&sql, ", %s", e->fields[i].col);
+		buf_puts(&sql, ") VALUES (?, ?, ?, ?");
+		for (size_t i = 0; i < e->nfields; i++)
+			if (cJSON_GetObjectItemCaseSensitive(data, e->fields[i].name))
+				buf_puts(&sql, ", ?");
+		buf_putc(&sql, ')');
+	} else {
+		buf_printf(&sql, "UPDATE %s SET updated_at = ?", e->table);
+		for (size_t i = 0; i < e->nfields; i++)
+			if (cJSON_GetObjectItemCaseSensitive(data, e->fields[i].name))
+				buf_printf(&sql, ", %s = ?", e->fields[i].col);
+		buf_puts(&sql, " WHERE id = ?");
+	}
+	rc = ERR_DB;
+	if ((st = db_prepare(c->db, sql.data)) == NULL)
+		goto out;
+	int n = 1;
+	if (rowid == 0) {
+		db_bind_text(st, n++, docid);
+		db_bind_text(st, n++, now);
+		db_bind_text(st, n++, now);
+		db_bind_text(st, n++, now);
+	} else
+		db_bind_text(st, n++, now);
+	for (size_t i = 0; i < e->nfields; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(data,
+		    e->fields[i].name);
+		if (v)
+			bind_json(st, n++, &e->fields[i], v);
+	}
+	if (rowid != 0)
+		sqlite3_bind_int64(st, n++, rowid);
+	switch (db_step(c->db, st)) {
+	case DB_DONE:
+		*out_id = rowid ? rowid : sqlite3_last_insert_rowid(db_handle(c->db));
+		rc = ERR_OK;
+		break;
+	case DB_CONSTRAINT:
+		/* A unique value taken between the check and the write. */
+		c->err_msg = "This attribute must be unique";
+		rc = ERR_VALIDATION;
+		break;
+	default:
+		break;
+	}
+out:
+	sqlite3_finalize(st);
+	buf_free(&sql);
+	return rc;
+}
+
+enum err
+h_crud_find(struct ctx *c)
+{
+	return crud_list(c, c->route->entity, NULL);
+}
+
+enum err
+h_crud_find_one(struct ctx *c)
+{
+	const struct entity *e = c->route->entity;
+	int64_t rowid;
+	enum err rc = crud_resolve(c, e, c->id, &rowid);
+	if (rc != ERR_OK)
+		return rc;
+	cJSON *o = crud_read(c, e, rowid);
+	if (o == NULL)
+		return ERR_NOT_FOUND;
+	json_send_data(c->resp, 200, o, NULL);
+	return ERR_OK;
+}
+
+/* Create and update share everything but the row id and the status. */
+static enum err
+save(struct ctx *c, int creating)
+{
+	const struct entity *e = c->route->entity;
+	const cJSON *data = crud_body_data(c);
+	int64_t rowid = 0, id = 0;
+	enum err rc;
+
+	if (data == NULL)
+		return ERR_VALIDATION;
+	if (valid_entity_body(e, data, creating, &c->ve) > 0)
+		return ERR_VALIDATION;
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if (!creating && (rc = crud_resolve(c, e, c->id, &rowid)) != ERR_OK)
+		goto fail;
+	if ((rc = write_record(c, e, data, rowid, &id)) != ERR_OK)
+		goto fail;
+	cJSON *o = crud_read(c, e, id);
+	if (o == NULL) {
+		rc = ERR_DB;
+		goto fail;
+	}
+	if ((rc = db_commit(c->db)) != ERR_OK) {
+		cJSON_Delete(o);
+		return rc;
+	}
+	json_send_data(c->resp, creating ? 201 : 200, o, NULL);
+	return ERR_OK;
+fail:
+	db_rollback(c->db);
+	return rc;
+}
+
+enum err
+h_crud_create(struct ctx *c)
+{
+	return save(c, 1);
+}
+
+enum err
+h_crud_update(struct ctx *c)
+{
+	return save(c, 0);
+}
+
+enum err
+h_crud_delete(struct ctx *c)
+{
+	const struct entity *e = c->route->entity;
+	int64_t rowid;
+	enum err rc;
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if ((rc = crud_resolve(c, e, c->id, &rowid)) != ERR_OK)
+		goto fail;
+	char sql[128];
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?", e->table);
+	sqlite3_stmt *st = db_prepare(c->db, sql);
+	rc = ERR_DB;
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, rowid);
+	enum db_rc r = db_step(c->db, st);
+	sqlite3_finalize(st);
+	if (r == DB_CONSTRAINT) {
+		c->err_msg = "The record is still referenced by other records";
+		rc = ERR_CONFLICT;
+		goto fail;
+	}
+	if (r != DB_DONE)
+		goto fail;
+	if ((rc = db_commit(c->db)) != ERR_OK)
+		return rc;
+	c->resp->status = 204;
+	c->resp->content_type = NULL;
+	buf_reset(&c->resp->body);
+	return ERR_OK;
+fail:
+	db_rollback(c->db);
+	return rc;
+}

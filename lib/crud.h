@@ -1,0 +1,43 @@
+/*
+ * The standard routes of a content type (find, findOne, create, update,
+ * delete), driven by its entity table, and the helpers domain files use
+ * to read and write records.
+ */
+#ifndef CRUD_H
+#define CRUD_H
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "app.h"
+#include "entity.h"
+
+/* GET /api/<type>: filters, sort, pagination, fields. */
+enum err	 h_crud_find(struct ctx *c);
+/* GET /api/<type>/:id */
+enum err	 h_crud_find_one(struct ctx *c);
+/* POST /api/<type> */
+enum err	 h_crud_create(struct ctx *c);
+/* PUT /api/<type>/:id */
+enum err	 h_crud_update(struct ctx *c);
+/* DELETE /api/<type>/:id */
+enum err	 h_crud_delete(struct ctx *c);
+
+/* Lists e's records matching the request's query, within the extra SQL
+ * condition base (static text, may be NULL), as a Strapi list answer. */
+enum err	 crud_list(struct ctx *c, const struct entity *e, const char *base);
+/* Finds the record named by the URL id (integer or documentId); sets
+ * *rowid. Returns ERR_OK or ERR_NOT_FOUND. */
+enum err	 crud_resolve(struct ctx *c, const struct entity *e,
+		    const char *id, int64_t *rowid);
+/* Reads record rowid as a JSON object (NULL if absent). */
+cJSON		*crud_read(struct ctx *c, const struct entity *e, int64_t rowid);
+/* Turns the current row of st (columns as query_columns wrote them)
+ * into a JSON object. */
+cJSON		*crud_row_json(const struct entity *e, uint64_t fields,
+		    sqlite3_stmt *st);
+/* Returns the "data" object of the request body, or sets the Strapi
+ * error ('Missing "data" payload') and returns NULL. */
+const cJSON	*crud_body_data(struct ctx *c);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The database layer over SQLite: a defensive connection (WAL, foreign
+ * keys, busy timeout, synchronous=FULL, tight limits), a per-connection
+ * cache of prepared statements, transactions, and versioned migrations.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "err.h"
+
+struct db;
+
+/* The three outcomes of a statement. */
+enum db_rc { DB_ROW, DB_DONE, DB_CONSTRAINT, DB_ERROR };
+
+/* Opens (creating if needed) the database at path. Returns ERR_OK and sets
+ * *out, or ERR_DB with a line on stderr. Free with db_close(). */
+enum err	 db_open(const char *path, struct db **out);
+/* Finalises every cached statement and closes the connection. */
+void		 db_close(struct db *db);
+/* The raw handle, for sqlite3_* calls on it. */
+sqlite3		*db_handle(struct db *db);
+
+/* Applies every migration of schema (the text of schema.sql) newer than
+ * the database's user_version, each in its own transaction. Returns ERR_OK
+ * or ERR_DB. Safe to run from several processes at once. */
+enum err	 db_migrate(struct db *db, const char *schema);
+/* Returns the database's schema version (PRAGMA user_version). */
+int		 db_schema_version(struct db *db);
+/* Returns the highest migration number in schema. */
+int		 db_schema_latest(const char *schema);
+
+/* Returns the cached prepared statement for sql (a string with static
+ * storage: the cache is keyed by its address), reset and unbound, or NULL
+ * with a log line. The statement belongs to the cache. */
+sqlite3_stmt	*db_stmt(struct db *db, const char *sql);
+/* Prepares a one-off statement (run-time SQL from the query compiler);
+ * the caller finalises it. */
+sqlite3_stmt	*db_prepare(struct db *db, const char *sql);
+/* Steps a statement, retrying SQLITE_BUSY a bounded number of times.
+ * Logs errors with the statement's SQL. */
+enum db_rc	 db_step(struct db *db, sqlite3_stmt *st);
+
+/* BEGIN IMMEDIATE (retried while busy), COMMIT and ROLLBACK. */
+enum err	 db_begin(struct db *db);
+enum err	 db_commit(struct db *db);
+void		 db_rollback(struct db *db);
+
+/* A value that changes whenever the database content may have changed,
+ * by this connection or any other: for caches of rendered answers. */
+uint64_t	 db_change_stamp(struct db *db);
+
+/* Bind helpers: NULL strings bind SQL NULL. */
+void	 db_bind_text(sqlite3_stmt *st, int i, const char *s);
+void	 db_bind_int(sqlite3_stmt *st, int i, int64_t v);
+/* Column helper: the text of a column, "" for NULL. */
+const char *db_col_text(sqlite3_stmt *st, int i);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * Content types described as tables of fields. The query compiler, the
+ * validator and the generic handlers all read these tables, so a column
+ * name reaches SQL only from here, never from a request.
+ */
+#ifndef ENTITY_H
+#define ENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+struct verrs;
+
+enum ftype {
+	FT_ID,		/* integer primary key */
+	FT_DOCID,	/* documentId */
+	FT_STRING,	/* one line of text */
+	FT_TEXT,	/* text with line breaks */
+	FT_INT,		/* 64-bit integer */
+	FT_BOOL,
+	FT_ENUM,	/* one of enums[] */
+	FT_DATETIME,	/* ISO 8601 UTC text */
+	FT_JSON,	/* JSON text, checked by check() */
+};
+
+#define F_REQUIRED	0x01u	/* must be given on create */
+#define F_WRITABLE	0x02u	/* clients may set it */
+#define F_FILTER	0x04u	/* may appear in filters[] */
+#define F_SORT		0x08u	/* may appear in sort */
+#define F_UNIQUE	0x10u	/* unique among records */
+#define F_NULLABLE	0x20u	/* null is a value */
+#define F_PRIVATE	0x40u	/* never serialised nor queried */
+
+struct field {
+	const char	*name;		/* JSON name (camelCase) */
+	const char	*col;		/* SQL column (snake_case) */
+	enum ftype	 type;
+	unsigned	 flags;
+	int64_t		 min, max;	/* ints: range; strings: length */
+	const char *const *enums;	/* FT_ENUM: NULL-terminated */
+	/* FT_JSON: checks v, adding errors under name to ve; returns 0 if ok. */
+	int		(*check)(const cJSON *v, const char *name, struct verrs *ve);
+};
+
+struct relation {
+	const char	*name;		/* populate name */
+};
+
+struct entity {
+	const char	*name;		/* REST name: "subscription-plans" */
+	const char	*table;		/* SQL table */
+	const struct field *fields;
+	size_t		 nfields;
+	const struct relation *rels;
+	size_t		 nrels;
+};
+
+/* The fields every content type starts with, in this order. */
+#define ENTITY_STD_FIELDS \
+	{ "id", "id", FT_ID, F_FILTER | F_SORT, 0, 0, NULL, NULL }, \
+	{ "documentId", "document_id", FT_DOCID, F_FILTER, 0, 0, NULL, NULL }, \
+	{ "createdAt", "created_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL }, \
+	{ "updatedAt", "updated_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL }, \
+	{ "publishedAt", "published_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL }
+
+/* Returns the index of the field called name, or -1. */
+int		 entity_field(const struct entity *e, const char *name);
+
+#endif

@@ -1,0 +1,147 @@
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+
+static const char *const method_names[METHOD__MAX] = {
+	[METHOD_GET] = "GET", [METHOD_HEAD] = "HEAD", [METHOD_POST] = "POST",
+	[METHOD_PUT] = "PUT", [METHOD_DELETE] = "DELETE",
+	[METHOD_PATCH] = "PATCH", [METHOD_OPTIONS] = "OPTIONS",
+	[METHOD_OTHER] = "OTHER",
+};
+
+enum http_method
+http_method_parse(const char *s)
+{
+	for (int m = 0; m < METHOD_OTHER; m++)
+		if (s && strcmp(s, method_names[m]) == 0)
+			return (enum http_method)m;
+	return METHOD_OTHER;
+}
+
+const char *
+http_method_name(enum http_method m)
+{
+	return (unsigned)m < METHOD__MAX ? method_names[m] : "OTHER";
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+http_url_decode(char *s, int plus)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		if (*r == '%') {
+			int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			*w++ = (char)(hi * 16 + lo);
+			r += 2;
+		} else if (*r == '+' && plus)
+			*w++ = ' ';
+		else
+			*w++ = *r;
+	}
+	*w = '\0';
+	return 0;
+}
+
+int
+http_parse_query(struct request *req)
+{
+	const char *q = req->query ? req->query : "";
+	size_t n = 0;
+	req->params = NULL;
+	req->nparams = 0;
+	if (strlen(q) > HTTP_MAX_QUERY_LEN)
+		return -1;
+	for (const char *p = q; *p; p++)
+		if (*p == '&')
+			n++;
+	n++;
+	if (n > HTTP_MAX_QUERY_PARAMS)
+		return -1;
+	req->params = arena_alloc(&req->arena, n * sizeof(struct kv));
+	char *copy = arena_strdup(&req->arena, q);
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, "&", &save); tok;
+	    tok = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(tok, '=');
+		char *val = tok + strlen(tok);	/* "" inside the copy */
+		if (eq) {
+			*eq = '\0';
+			val = eq + 1;
+		}
+		if (*tok == '\0')
+			continue;
+		if (http_url_decode(tok, 1) != 0 || http_url_decode(val, 1) != 0)
+			return -1;
+		req->params[req->nparams].key = tok;
+		req->params[req->nparams].val = val;
+		req->nparams++;
+	}
+	return 0;
+}
+
+const char *
+http_header(const struct request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].key, name) == 0)
+			return req->headers[i].val;
+	return NULL;
+}
+
+void
+http_add_header(struct request *req, const char *name, const char *val)
+{
+	if (req->nheaders >= HTTP_MAX_HEADERS)
+		return;
+	if (req->headers == NULL)
+		req->headers = arena_alloc(&req->arena,
+		    HTTP_MAX_HEADERS * sizeof(struct kv));
+	req->headers[req->nheaders].key = arena_strdup(&req->arena, name);
+	req->headers[req->nheaders].val = arena_strdup(&req->arena, val);
+	req->nheaders++;
+}
+
+const char *
+http_param(const struct request *req, const char *key)
+{
+	for (size_t i = 0; i < req->nparams; i++)
+		if (strcmp(req->params[i].key, key) == 0)
+			return req->params[i].val;
+	return NULL;
+}
+
+void
+resp_init(struct response *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = 200;
+	r->content_type = "application/json; charset=utf-8";
+}
+
+void
+resp_free(struct response *r)
+{
+	buf_free(&r->headers);
+	buf_free(&r->body);
+}
+
+void
+resp_header(struct response *r, const char *name, const char *value)
+{
+	buf_printf(&r->headers, "%s: %s\r\n", name, value);
+}

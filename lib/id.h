@@ -1,0 +1,26 @@
+/*
+ * Record identifiers: documentId generation (24 characters, lower-case
+ * letters and digits, from mbedTLS's CTR_DRBG) and parsing of the `:id`
+ * URL segment, which takes either the integer id or the documentId.
+ */
+#ifndef ID_H
+#define ID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DOCUMENT_ID_LEN 24
+
+/* Fills out with n secure random bytes. Returns 0, or -1 if the generator
+ * could not be seeded. Seeds itself on first use in each process. */
+int	 id_random(unsigned char *out, size_t n);
+/* Writes a new documentId and its NUL into out. Returns 0 or -1. */
+int	 id_document_new(char out[DOCUMENT_ID_LEN + 1]);
+/* Returns 1 when s is a well-formed documentId. */
+int	 id_is_document(const char *s);
+
+enum id_kind { ID_INVALID, ID_INTEGER, ID_DOCUMENT };
+/* Classifies a URL id; for ID_INTEGER stores the value in *num. */
+enum id_kind id_parse(const char *s, int64_t *num);
+
+#endif

@@ -1,0 +1,137 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+int
+json_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	while (p < end) {
+		unsigned c = *p;
+		size_t n;
+		unsigned min;
+		if (c < 0x80) {
+			p++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1; min = 0x80; c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2; min = 0x800; c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3; min = 0x10000; c &= 0x07;
+		} else
+			return 0;
+		if ((size_t)(end - p) <= n)
+			return 0;
+		for (size_t i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			c = (c << 6) | (p[i] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* Checks depth and escaped NULs outside cJSON, which cannot be told
+ * a lower nesting limit at run time and silently truncates at \u0000. */
+static const char *
+prescan(const char *t, size_t len)
+{
+	int depth = 0, in_str = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+		if (c == '\0')
+			return "Invalid JSON in request body";
+		if (in_str) {
+			if (c == '\\') {
+				if (i + 5 < len && t[i + 1] == 'u' &&
+				    t[i + 2] == '0' && t[i + 3] == '0' &&
+				    t[i + 4] == '0' && t[i + 5] == '0')
+					return "Strings must not contain NUL characters";
+				i++;
+			} else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"')
+			in_str = 1;
+		else if (c == '{' || c == '[') {
+			if (++depth > JSON_MAX_DEPTH)
+				return "JSON nesting is too deep";
+		} else if (c == '}' || c == ']')
+			depth--;
+	}
+	return NULL;
+}
+
+enum err
+json_parse_body(const char *text, size_t len, cJSON **out, const char **why)
+{
+	*out = NULL;
+	*why = NULL;
+	if ((*why = prescan(text, len)) != NULL)
+		return ERR_BAD_REQUEST;
+	if (!json_utf8_valid(text, len)) {
+		*why = "Request body is not valid UTF-8";
+		return ERR_BAD_REQUEST;
+	}
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root == NULL) {
+		*why = "Invalid JSON in request body";
+		return ERR_BAD_REQUEST;
+	}
+	/* Only white space may follow the value. */
+	for (; end && (size_t)(end - text) < len; end++)
+		if (!strchr(" \t\r\n", *end)) {
+			cJSON_Delete(root);
+			*why = "Invalid JSON in request body";
+			return ERR_BAD_REQUEST;
+		}
+	*out = root;
+	return ERR_OK;
+}
+
+void
+json_write(struct response *r, const cJSON *root)
+{
+	char *s = cJSON_PrintUnformatted(root);
+	if (s == NULL)
+		abort();	/* out of memory: see mem.h */
+	buf_reset(&r->body);
+	buf_puts(&r->body, s);
+	free(s);
+}
+
+void
+json_send_data(struct response *r, int status, cJSON *data, cJSON *meta)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddItemToObject(root, "data", data ? data : cJSON_CreateNull());
+	cJSON_AddItemToObject(root, "meta", meta ? meta : cJSON_CreateObject());
+	r->status = status;
+	r->content_type = "application/json; charset=utf-8";
+	json_write(r, root);
+	cJSON_Delete(root);
+}
+
+void
+json_send_error(struct response *r, enum err e, const char *message,
+    cJSON *details)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNullToObject(root, "data");
+	cJSON *err = cJSON_AddObjectToObject(root, "error");
+	cJSON_AddNumberToObject(err, "status", err_status(e));
+	cJSON_AddStringToObject(err, "name", err_name(e));
+	cJSON_AddStringToObject(err, "message", message ? message : err_message(e));
+	cJSON_AddItemToObject(err, "details", details ? details : cJSON_CreateObject());
+	r->status = err_status(e);
+	r->content_type = "application/json; charset=utf-8";
+	json_write(r, root);
+	cJSON_Delete(root);
+}

@@ -1,0 +1,36 @@
+/*
+ * JSON through cJSON: request-body parsing under limits, and the Strapi v5
+ * envelopes ({"data","meta"} and {"data":null,"error"}).
+ */
+#ifndef JSON_H
+#define JSON_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "http.h"
+
+/* Nesting deeper than this is refused before cJSON sees the text. */
+#define JSON_MAX_DEPTH 32
+
+/* Parses a request body. Returns ERR_OK with *out set (caller deletes),
+ * or ERR_BAD_REQUEST with *why set to a static message: malformed JSON,
+ * too deep, an escaped NUL, invalid UTF-8. */
+enum err	 json_parse_body(const char *text, size_t len, cJSON **out,
+		    const char **why);
+/* Returns 1 when s is valid UTF-8. */
+int		 json_utf8_valid(const char *s, size_t len);
+
+/* Writes {"data": data, "meta": meta} with the given status; takes
+ * ownership of data and meta (meta NULL means {}). */
+void		 json_send_data(struct response *r, int status, cJSON *data,
+		    cJSON *meta);
+/* Writes the Strapi error envelope for e; message NULL means the default
+ * one, details NULL means {}. Takes ownership of details. */
+void		 json_send_error(struct response *r, enum err e,
+		    const char *message, cJSON *details);
+/* Prints root unformatted into the response body (root stays owned). */
+void		 json_write(struct response *r, const cJSON *root);
+
+#endif

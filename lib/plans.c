@@ -1,0 +1,245 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crud.h"
+#include "id.h"
+#include "json.h"
+#include "plans.h"
+#include "query.h"
+#include "valid.h"
+
+static const char *const intervals[] = { "month", "year", NULL };
+static const char *const currencies[] = { "EUR", "USD", "GBP", "CHF", "CAD",
+    "AUD", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", NULL };
+static const char *const support_levels[] = { "community", "email",
+    "priority", "dedicated", NULL };
+
+static int
+check_slug(const cJSON *v, const char *name, struct verrs *ve)
+{
+	if (valid_slug(v->valuestring))
+		return 0;
+	verr_addf(ve, name, v, "%s must contain only lower-case letters, digits "
+	    "and dashes", name);
+	return -1;
+}
+
+static int
+check_features(const cJSON *v, const char *name, struct verrs *ve)
+{
+	char path[64];
+	int i = 0;
+	if (!cJSON_IsArray(v)) {
+		verr_addf(ve, name, NULL, "%s must be a list of strings", name);
+		return -1;
+	}
+	if (cJSON_GetArraySize(v) > 30) {
+		verr_addf(ve, name, NULL, "%s must have at most 30 entries", name);
+		return -1;
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, v) {
+		snprintf(path, sizeof(path), "%s.%d", name, i++);
+		if (!cJSON_IsString(it) || it->valuestring[0] == '\0' ||
+		    strlen(it->valuestring) > 200 || !valid_text(it->valuestring, 0)) {
+			verr_add(ve, path, "each feature must be a non-empty line of "
+			    "at most 200 characters", it);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The keys of `limits`; null in a count means unlimited. */
+static const struct field limit_fields[] = {
+	{ "maxProducts", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL },
+	{ "maxOrdersPerMonth", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL },
+	{ "maxStaff", NULL, FT_INT, F_NULLABLE, 0, 100000, NULL, NULL },
+	{ "storageMb", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL },
+	{ "customDomain", NULL, FT_BOOL, 0, 0, 0, NULL, NULL },
+	{ "supportLevel", NULL, FT_ENUM, 0, 0, 0, support_levels, NULL },
+};
+
+static int
+check_limits(const cJSON *v, const char *name, struct verrs *ve)
+{
+	char path[96];
+	int bad = 0;
+	if (!cJSON_IsObject(v)) {
+		verr_addf(ve, name, NULL, "%s must be an object", name);
+		return -1;
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, v) {
+		size_t i;
+		for (i = 0; i < sizeof(limit_fields) / sizeof(limit_fields[0]); i++)
+			if (strcmp(limit_fields[i].name, it->string) == 0)
+				break;
+		snprintf(path, sizeof(path), "%s.%.60s", name, it->string);
+		if (i == sizeof(limit_fields) / sizeof(limit_fields[0])) {
+			verr_addf(ve, path, NULL, "Invalid key %s", path);
+			bad = -1;
+			continue;
+		}
+		struct field f = limit_fields[i];
+		f.name = path;
+		if (valid_field(&f, it, ve) != 0)
+			bad = -1;
+	}
+	return bad;
+}
+
+static const struct field plan_fields[] = {
+	ENTITY_STD_FIELDS,
+	{ "name", "name", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT,
+	    1, 100, NULL, NULL },
+	{ "slug", "slug", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT |
+	    F_UNIQUE, 1, 64, NULL, check_slug },
+	{ "description", "description", FT_TEXT, F_WRITABLE | F_NULLABLE |
+	    F_FILTER, 0, 2000, NULL, NULL },
+	{ "priceCents", "price_cents", FT_INT, F_REQUIRED | F_WRITABLE | F_FILTER |
+	    F_SORT, 0, 100000000, NULL, NULL },
+	{ "currency", "currency", FT_ENUM, F_WRITABLE | F_FILTER | F_SORT,
+	    0, 0, currencies, NULL },
+	{ "interval", "interval", FT_ENUM, F_WRITABLE | F_FILTER | F_SORT,
+	    0, 0, intervals, NULL },
+	{ "trialDays", "trial_days", FT_INT, F_WRITABLE | F_FILTER | F_SORT,
+	    0, 365, NULL, NULL },
+	{ "features", "features", FT_JSON, F_WRITABLE, 0, 0, NULL, check_features },
+	{ "limits", "limits", FT_JSON, F_WRITABLE, 0, 0, NULL, check_limits },
+	{ "active", "active", FT_BOOL, F_WRITABLE | F_FILTER | F_SORT,
+	    0, 0, NULL, NULL },
+	{ "sortOrder", "sort_order", FT_INT, F_WRITABLE | F_FILTER | F_SORT,
+	    -1000000, 1000000, NULL, NULL },
+	{ "stripeProductId", "stripe_product_id", FT_STRING, F_FILTER | F_NULLABLE,
+	    0, 255, NULL, NULL },
+	{ "stripePriceId", "stripe_price_id", FT_STRING, F_FILTER | F_NULLABLE,
+	    0, 255, NULL, NULL },
+};
+
+const struct entity plans_entity = {
+	"subscription-plans", "subscription_plans",
+	plan_fields, sizeof(plan_fields) / sizeof(plan_fields[0]), NULL, 0,
+};
+
+/* The column list of every plan field, in table order. */
+#define PLAN_COLUMNS "id, document_id, created_at, updated_at, published_at, " \
+	"name, slug, description, price_cents, currency, interval, trial_days, " \
+	"features, limits, active, sort_order, stripe_product_id, stripe_price_id"
+
+enum stmt_plans {
+	STMT_PLANS_ACTIVE,
+	STMT_PLANS_SLUG_EXISTS,
+	STMT_PLANS_INSERT,
+	STMT_PLANS__MAX
+};
+
+static const char *const stmts[STMT_PLANS__MAX] = {
+	[STMT_PLANS_ACTIVE] = "SELECT " PLAN_COLUMNS " FROM subscription_plans "
+	    "WHERE active = 1 ORDER BY sort_order, id",
+	[STMT_PLANS_SLUG_EXISTS] = "SELECT 1 FROM subscription_plans WHERE slug = ?",
+	[STMT_PLANS_INSERT] = "INSERT INTO subscription_plans (document_id, name, "
+	    "slug, description, price_cents, currency, interval, trial_days, "
+	    "features, limits, active, sort_order, created_at, updated_at, "
+	    "published_at) VALUES (?, ?, ?, ?, ?, 'EUR', 'month', ?, ?, ?, 1, ?, "
+	    "?, ?, ?)",
+};
+
+cJSON *
+db_plans_active(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_PLANS_ACTIVE]);
+	if (st == NULL)
+		return NULL;
+	cJSON *arr = cJSON_CreateArray();
+	enum db_rc r;
+	while ((r = db_step(db, st)) == DB_ROW)
+		cJSON_AddItemToArray(arr, crud_row_json(&plans_entity,
+		    ~(uint64_t)0, st));
+	sqlite3_reset(st);
+	if (r != DB_DONE) {
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+enum err
+h_plans_active(struct ctx *c)
+{
+	cJSON *arr = db_plans_active(c->db);
+	if (arr == NULL)
+		return ERR_DB;
+	json_send_data(c->resp, 200, arr, NULL);
+	return ERR_OK;
+}
+
+enum err
+db_plans_seed(struct db *db)
+{
+	static const struct {
+		const char *name, *slug, *desc;
+		int price, trial, order;
+		const char *features, *limits;
+	} demo[] = {
+		{ "Starter", "starter", "Everything a new shop needs to start selling.",
+		  2900, 14, 1,
+		  "[\"Online shop on your own subdomain\",\"Up to 100 products\","
+		  "\"Secure card payments\",\"E-mail support\"]",
+		  "{\"maxProducts\":100,\"maxOrdersPerMonth\":500,\"maxStaff\":2,"
+		  "\"storageMb\":1024,\"customDomain\":false,\"supportLevel\":\"email\"}" },
+		{ "Business", "business", "For growing shops: more products, staff and "
+		  "priority support.", 7900, 14, 2,
+		  "[\"Everything in Starter\",\"Up to 5,000 products\","
+		  "\"Custom domain\",\"Priority support\",\"Sales statistics\"]",
+		  "{\"maxProducts\":5000,\"maxOrdersPerMonth\":10000,\"maxStaff\":10,"
+		  "\"storageMb\":10240,\"customDomain\":true,\"supportLevel\":\"priority\"}" },
+		{ "Enterprise", "enterprise", "Unlimited catalogue, dedicated support "
+		  "and a service-level agreement.", 24900, 30, 3,
+		  "[\"Everything in Business\",\"Unlimited products and orders\","
+		  "\"Dedicated account manager\",\"99.9% uptime SLA\"]",
+		  "{\"maxProducts\":null,\"maxOrdersPerMonth\":null,\"maxStaff\":null,"
+		  "\"storageMb\":102400,\"customDomain\":true,\"supportLevel\":\"dedicated\"}" },
+	};
+	char now[25], docid[DOCUMENT_ID_LEN + 1];
+	if (db_begin(db) != ERR_OK)
+		return ERR_DB;
+	clock_format_ms(clock_now_ms(), now);
+	for (size_t i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
+		sqlite3_stmt *st = db_stmt(db, stmts[STMT_PLANS_SLUG_EXISTS]);
+		if (st == NULL)
+			goto fail;
+		db_bind_text(st, 1, demo[i].slug);
+		enum db_rc r = db_step(db, st);
+		sqlite3_reset(st);
+		if (r == DB_ROW)
+			continue;
+		if (r != DB_DONE || id_document_new(docid) != 0)
+			goto fail;
+		st = db_stmt(db, stmts[STMT_PLANS_INSERT]);
+		if (st == NULL)
+			goto fail;
+		int n = 1;
+		db_bind_text(st, n++, docid);
+		db_bind_text(st, n++, demo[i].name);
+		db_bind_text(st, n++, demo[i].slug);
+		db_bind_text(st, n++, demo[i].desc);
+		db_bind_int(st, n++, demo[i].price);
+		db_bind_int(st, n++, demo[i].trial);
+		db_bind_text(st, n++, demo[i].features);
+		db_bind_text(st, n++, demo[i].limits);
+		db_bind_int(st, n++, demo[i].order);
+		db_bind_text(st, n++, now);
+		db_bind_text(st, n++, now);
+		db_bind_text(st, n++, now);
+		r = db_step(db, st);
+		sqlite3_reset(st);
+		if (r != DB_DONE)
+			goto fail;
+	}
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return ERR_DB;
+}

@@ -1,0 +1,24 @@
+/*
+ * Subscription plans: the content type, its checks, and the public list of
+ * active plans (the platform's hottest read).
+ */
+#ifndef PLANS_H
+#define PLANS_H
+
+#include <cjson/cJSON.h>
+
+#include "app.h"
+#include "entity.h"
+
+extern const struct entity plans_entity;
+
+/* GET /api/subscription-plans/active: active plans in sortOrder. */
+enum err	 h_plans_active(struct ctx *c);
+/* Returns the active plans as a JSON array (caller deletes), or NULL on a
+ * database error. Used by the API and the pricing page. */
+cJSON		*db_plans_active(struct db *db);
+/* Inserts the demo plans (Starter, Business, Enterprise) that are not
+ * there yet, by slug. Returns ERR_OK or ERR_DB. */
+enum err	 db_plans_seed(struct db *db);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * The Strapi v5 query language compiled into parameterised SQL:
+ * filters[field][$op]=v (with $and/$or one level deep), sort, both
+ * pagination styles, fields[] and populate. Field names come only from the
+ * entity's table; values only ever become bound parameters.
+ */
+#ifndef QUERY_H
+#define QUERY_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "entity.h"
+#include "err.h"
+#include "http.h"
+#include "mem.h"
+
+#define QUERY_MAX_BINDS		256
+#define QUERY_MAX_SORT		5
+#define QUERY_MAX_IN		100
+#define QUERY_DEFAULT_PAGE_SIZE	25
+#define QUERY_MAX_PAGE_SIZE	100
+
+struct qbind {
+	int		 type;	/* SQLITE_INTEGER, SQLITE_TEXT or SQLITE_NULL */
+	int64_t		 i;
+	const char	*s;	/* in the request's arena */
+};
+
+struct query {
+	struct buf	 where;		/* SQL condition, "" for none */
+	struct buf	 order;		/* ORDER BY list, never empty */
+	struct qbind	 binds[QUERY_MAX_BINDS];
+	int		 nbinds;
+	int		 by_start;	/* start/limit rather than page/pageSize */
+	int64_t		 page, page_size, start, limit;
+	uint64_t	 fields;	/* bit i: field i is returned */
+	uint32_t	 populate;	/* bit i: relation i is populated */
+};
+
+/* The error of a bad query, in Strapi's details shape. */
+struct qerror {
+	char		 message[256];
+	char		 key[128];
+	const char	*param;		/* "filters", "sort", "pagination", ... */
+};
+
+/* Compiles req's query parameters against e into q. Returns ERR_OK, or
+ * ERR_VALIDATION with qe filled. Strings bound point into req's arena.
+ * Free q with query_free(). */
+enum err	 query_compile(const struct entity *e, struct request *req,
+		    struct query *q, struct qerror *qe);
+/* Frees the buffers of q. */
+void		 query_free(struct query *q);
+/* Binds q's parameters to st starting at index first (1-based); returns
+ * the next free index. */
+int		 query_bind(const struct query *q, sqlite3_stmt *st, int first);
+/* Appends the SELECT column list of e restricted to q->fields to b. */
+void		 query_columns(const struct entity *e, uint64_t fields, struct buf *b);
+/* Returns the Strapi details object of a query error. */
+cJSON		*query_error_details(const struct qerror *qe);
+
+#endif

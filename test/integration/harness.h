@@ -1,0 +1,248 @@
+/*
+ * Integration harness: starts the real stack (deploy/stack.sh: nginx +
+ * the platform pool + a fresh SQLite file) on free loopback ports in a
+ * temporary directory, and speaks HTTPS to it with libcurl, checking the
+ * server's certificate against the one the stack generated.
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+
+struct stack {
+	char	 var[256];
+	int	 https_port, http_port;
+	char	 base[64];
+	char	 cafile[320];
+};
+
+struct reply {
+	long	 status;
+	char	*body;
+	size_t	 len;
+	char	*headers;
+	size_t	 hlen;
+};
+
+static struct stack S;
+
+#define HARNESS_UNUSED __attribute__((unused))
+
+static int
+free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa;
+	socklen_t n = sizeof(sa);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &n) != 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* Runs deploy/stack.sh with the stack's environment; returns its status. */
+static int
+stack_cmd(const char *what, const char *extra_env)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "PLATFORM_VAR=%s HTTPS_PORT=%d HTTP_PORT=%d "
+	    "PLATFORM_WORKERS=%s %s sh deploy/stack.sh %s >>%s/stack.out 2>&1",
+	    S.var, S.https_port, S.http_port,
+	    getenv("TEST_WORKERS") ? getenv("TEST_WORKERS") : "3",
+	    extra_env ? extra_env : "", what, S.var);
+	int rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int
+stack_start(const char *extra_env)
+{
+	snprintf(S.var, sizeof(S.var), "/tmp/itest-%d-XXXXXX", (int)getpid());
+	if (mkdtemp(S.var) == NULL)
+		return -1;
+	chmod(S.var, 0755);
+	S.https_port = free_port();
+	S.http_port = free_port();
+	snprintf(S.base, sizeof(S.base), "https://localhost:%d", S.https_port);
+	snprintf(S.cafile, sizeof(S.cafile), "%s/tls/cert.pem", S.var);
+	if (stack_cmd("start", extra_env) != 0) {
+		char cmd[1024];
+		snprintf(cmd, sizeof(cmd), "cat %s/stack.out %s/log/*.log >&2", S.var, S.var);
+		if (system(cmd) != 0)
+			fprintf(stderr, "stack did not start\n");
+		return -1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return 0;
+}
+
+static int
+stack_stop(void)
+{
+	int rc = stack_cmd("stop", NULL);
+	/* A sanitizer report from any worker fails the run. */
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "! grep -E 'AddressSanitizer|LeakSanitizer|"
+	    "runtime error:' %s/log/platform.log >&2", S.var);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "sanitizer reports in %s/log/platform.log\n", S.var);
+		rc = -1;
+	}
+	if (getenv("KEEP_VAR") == NULL && rc == 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", S.var);
+		if (system(cmd) != 0)
+			rc = -1;
+	}
+	curl_global_cleanup();
+	return rc;
+}
+
+/* Reads a pid file of the stack; -1 if absent. */
+static HARNESS_UNUSED pid_t
+stack_pid(const char *name)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/run/%s.pid", S.var, name);
+	FILE *f = fopen(path, "r");
+	int pid = -1;
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* Lists the children of pid into out (at most max); returns the count. */
+static HARNESS_UNUSED int
+children_of(pid_t pid, pid_t *out, int max)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+	if (f == NULL)
+		return 0;
+	while (n < max && fscanf(f, "%d", &c) == 1)
+		out[n++] = c;
+	fclose(f);
+	return n;
+}
+
+static size_t
+collect(char *p, size_t sz, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	r->body = realloc(r->body, r->len + sz * n + 1);
+	memcpy(r->body + r->len, p, sz * n);
+	r->len += sz * n;
+	r->body[r->len] = '\0';
+	return sz * n;
+}
+
+static size_t
+collect_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	r->headers = realloc(r->headers, r->hlen + sz * n + 1);
+	memcpy(r->headers + r->hlen, p, sz * n);
+	r->hlen += sz * n;
+	r->headers[r->hlen] = '\0';
+	return sz * n;
+}
+
+/* One request. headers: NULL-terminated "Name: value" lines, or NULL.
+ * url is a path on the HTTPS base, or a full URL. */
+static HARNESS_UNUSED struct reply
+request_full(const char *method, const char *url, const char *body,
+    size_t body_len, const char *const *headers)
+{
+	struct reply r = { 0 };
+	char full[8192];
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	if (strncmp(url, "http", 4) == 0)
+		snprintf(full, sizeof(full), "%s", url);
+	else
+		snprintf(full, sizeof(full), "%s%s", S.base, url);
+	curl_easy_setopt(c, CURLOPT_URL, full);
+	curl_easy_setopt(c, CURLOPT_CAINFO, S.cafile);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		h = curl_slist_append(h, "Content-Type: application/json");
+		h = curl_slist_append(h, "Expect:");
+	}
+	for (const char *const *p = headers; p && *p; p++)
+		h = curl_slist_append(h, *p);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	else
+		r.status = -(long)rc;
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (r.body == NULL)
+		r.body = strdup("");
+	if (r.headers == NULL)
+		r.headers = strdup("");
+	return r;
+}
+
+static HARNESS_UNUSED struct reply
+request(const char *method, const char *url, const char *body)
+{
+	return request_full(method, url, body, body ? strlen(body) : 0, NULL);
+}
+
+static HARNESS_UNUSED void
+reply_free(struct reply *r)
+{
+	free(r->body);
+	free(r->headers);
+}
+
+/* Asserts status and exact body. */
+#define assert_reply(r, st, bod) do { \
+	if ((r).status != (st) || strcmp((r).body, (bod)) != 0) \
+		fail_msg("got %ld %s\nwant %d %s", (r).status, (r).body, (st), (bod)); \
+} while (0)
+
+/* Asserts status and that the body contains a fragment. */
+#define assert_reply_has(r, st, frag) do { \
+	if ((r).status != (st) || strstr((r).body, (frag)) == NULL) \
+		fail_msg("got %ld %s\nwant %d with %s", (r).status, (r).body, (st), (frag)); \
+} while (0)
+
+#endif

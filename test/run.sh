@@ -1,0 +1,50 @@
+#!/bin/sh
+# Runs every test (called by `make test`, after the builds):
+#   - the cmocka unit tests, release and ASan+UBSan builds;
+#   - the integration tests against the real stack, both builds;
+#   - the page test in headless chromium (release build).
+# One test program: build/rel/test/test_query (unit), or
+#   BUILD=build/rel build/rel/test/test_stack (integration).
+set -u
+cd "$(dirname "$0")/.."
+export ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+passed=0
+failed=0
+failures=""
+log=$(mktemp)
+
+run() { # label command...
+	label=$1
+	shift
+	printf '== %s\n' "$label"
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	# A crash or a failing setup leaves no summary: count it as a failure.
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$f" = 0 ] || failures="$failures $label"
+}
+
+for b in build/rel build/asan; do
+	for src in test/unit/test_*.c; do
+		t=$(basename "$src" .c)
+		run "$b/test/$t" "$b/test/$t"
+	done
+	run "$b/test/test_stack" env BUILD="$b" "$b/test/test_stack"
+done
+run "build/rel/test/test_page" env BUILD=build/rel build/rel/test/test_page
+rm -f "$log"
+
+echo
+[ -z "$failures" ] || echo "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

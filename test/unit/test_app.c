@@ -1,0 +1,273 @@
+#include "unit.h"
+#include "app.h"
+#include "db.h"
+#include "plans.h"
+
+static char dbpath[256];
+
+struct answer {
+	int	 status;
+	char	*body;
+	char	*headers;
+};
+
+static int
+setup(void **state)
+{
+	struct config cfg = { 0 };
+	struct app *app = NULL;
+	unit_tmpdb(dbpath, sizeof(dbpath));
+	cfg.db_path = dbpath;
+	cfg.template_dir = "templates";
+	cfg.max_body = 4096;
+	if (app_open(&cfg, &app) != ERR_OK || db_plans_seed(app_db(app)) != ERR_OK)
+		return -1;
+	*state = app;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	app_close(*state);
+	unit_rmdb(dbpath);
+	return 0;
+}
+
+static struct answer
+call(struct app *app, enum http_method m, const char *path, const char *query,
+    const char *body, const char *idem_key)
+{
+	struct request req;
+	struct response resp;
+	struct answer a;
+	unit_request(&req, m, path, query);
+	if (body) {
+		req.body = body;
+		req.body_len = strlen(body);
+		http_add_header(&req, "content-type", "application/json");
+	}
+	if (idem_key)
+		http_add_header(&req, "idempotency-key", idem_key);
+	resp_init(&resp);
+	app_handle(app, &req, &resp);
+	a.status = resp.status;
+	a.body = xstrdup(buf_str(&resp.body));
+	a.headers = xstrdup(buf_str(&resp.headers));
+	resp_free(&resp);
+	arena_free(&req.arena);
+	return a;
+}
+
+static void
+answer_free(struct answer *a)
+{
+	free(a->body);
+	free(a->headers);
+}
+
+static void
+app_should_answer_strapi_errors_for_bad_routes(void **state)
+{
+	struct answer a = call(*state, METHOD_GET, "/api/nothing", "", NULL, NULL);
+	assert_int_equal(a.status, 404);
+	assert_string_equal(a.body, "{\"data\":null,\"error\":{\"status\":404,\"name\":"
+	    "\"NotFoundError\",\"message\":\"Not Found\",\"details\":{}}}");
+	answer_free(&a);
+	a = call(*state, METHOD_PATCH, "/api/subscription-plans/1", "", NULL, NULL);
+	assert_int_equal(a.status, 405);
+	assert_string_equal(a.headers, "Allow: GET, PUT, DELETE\r\n");
+	assert_string_equal(a.body, "{\"data\":null,\"error\":{\"status\":405,\"name\":"
+	    "\"MethodNotAllowedError\",\"message\":\"Method Not Allowed\",\"details\":{}}}");
+	answer_free(&a);
+	a = call(*state, METHOD_GET, "/api/subscription-plans/doesnotexist000000000000",
+	    "", NULL, NULL);
+	assert_int_equal(a.status, 404);
+	answer_free(&a);
+	a = call(*state, METHOD_GET, "/api/subscription-plans/1;DROP", "", NULL, NULL);
+	assert_int_equal(a.status, 404);
+	answer_free(&a);
+}
+
+static void
+app_should_refuse_bad_bodies_with_a_clear_error(void **state)
+{
+	static const struct { const char *body; int status; const char *msg; } bad[] = {
+		{ "{\"data\":", 400, "Invalid JSON in request body" },
+		{ "[1,2]", 400, "Missing \\\"data\\\" payload in the request body" },
+		{ "{\"data\":[]}", 400, "Missing \\\"data\\\" payload in the request body" },
+		{ "{}", 400, "Missing \\\"data\\\" payload in the request body" },
+		{ "{\"data\":{\"name\":\"x\",\"slug\":\"x\",\"priceCents\":\"1\"}}", 400,
+		  "priceCents must be an integer" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct answer a = call(*state, METHOD_POST, "/api/subscription-plans",
+		    "", bad[i].body, NULL);
+		char want[256];
+		snprintf(want, sizeof(want), "\"message\":\"%s\"", bad[i].msg);
+		if (a.status != bad[i].status || strstr(a.body, want) == NULL)
+			fail_msg("%s -> %d %s", bad[i].body, a.status, a.body);
+		answer_free(&a);
+	}
+	/* Over the application's own limit (4096 here): 413, nothing read. */
+	char *big = xmalloc(5000);
+	memset(big, ' ', 4999);
+	big[4999] = '\0';
+	struct answer a = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    big, NULL);
+	assert_int_equal(a.status, 413);
+	assert_non_null(strstr(a.body, "\"name\":\"PayloadTooLargeError\""));
+	answer_free(&a);
+	free(big);
+}
+
+static void
+app_should_create_update_and_delete_a_plan(void **state)
+{
+	struct answer a = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    "{\"data\":{\"name\":\"Pro\",\"slug\":\"pro\",\"priceCents\":4900,"
+	    "\"trialDays\":7,\"features\":[\"Caf\\u00e9 cr\u00e8me\"]}}", NULL);
+	assert_int_equal(a.status, 201);
+	assert_non_null(strstr(a.body, "\"features\":[\"Café crème\"]"));
+	cJSON *o = cJSON_Parse(a.body);
+	char docid[32];
+	snprintf(docid, sizeof(docid), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "documentId")));
+	cJSON_Delete(o);
+	answer_free(&a);
+
+	/* The same slug again: 400 naming slug, like Strapi's unique check. */
+	a = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    "{\"data\":{\"name\":\"Pro 2\",\"slug\":\"pro\",\"priceCents\":1}}", NULL);
+	assert_int_equal(a.status, 400);
+	assert_string_equal(a.body, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"This attribute must be unique\","
+	    "\"details\":{\"errors\":[{\"path\":[\"slug\"],\"message\":"
+	    "\"This attribute must be unique\",\"name\":\"ValidationError\","
+	    "\"value\":\"pro\"}]}}}");
+	answer_free(&a);
+
+	char path[128];
+	snprintf(path, sizeof(path), "/api/subscription-plans/%s", docid);
+	a = call(*state, METHOD_PUT, path, "", "{\"data\":{\"priceCents\":5900}}", NULL);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(a.body, "\"priceCents\":5900"));
+	answer_free(&a);
+	a = call(*state, METHOD_GET, path, "", NULL, NULL);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(a.body, "\"slug\":\"pro\""));
+	answer_free(&a);
+	a = call(*state, METHOD_DELETE, path, "", NULL, NULL);
+	assert_int_equal(a.status, 204);
+	assert_string_equal(a.body, "");
+	answer_free(&a);
+	a = call(*state, METHOD_GET, path, "", NULL, NULL);
+	assert_int_equal(a.status, 404);
+	answer_free(&a);
+	a = call(*state, METHOD_DELETE, path, "", NULL, NULL);
+	assert_int_equal(a.status, 404);
+	answer_free(&a);
+}
+
+static void
+app_should_replay_idempotent_posts(void **state)
+{
+	const char *body = "{\"data\":{\"name\":\"Idem\",\"slug\":\"idem\",\"priceCents\":1}}";
+	struct answer a = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    body, "key-1");
+	struct answer b = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    body, "key-1");
+	assert_int_equal(a.status, 201);
+	assert_int_equal(b.status, 201);
+	assert_string_equal(a.body, b.body);
+	assert_non_null(strstr(b.headers, "Idempotent-Replayed: true"));
+	answer_free(&a);
+	answer_free(&b);
+	/* One record only. */
+	a = call(*state, METHOD_GET, "/api/subscription-plans", "filters[slug]=idem",
+	    NULL, NULL);
+	assert_non_null(strstr(a.body, "\"total\":1}"));
+	answer_free(&a);
+	/* The same key with another body is refused. */
+	a = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    "{\"data\":{\"name\":\"Other\",\"slug\":\"other\",\"priceCents\":1}}", "key-1");
+	assert_int_equal(a.status, 409);
+	assert_non_null(strstr(a.body, "\"name\":\"ApplicationError\""));
+	answer_free(&a);
+	/* A failed request is replayed as failed, and changes nothing. */
+	a = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    "{\"data\":{\"name\":\"Bad\"}}", "key-2");
+	b = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    "{\"data\":{\"name\":\"Bad\"}}", "key-2");
+	assert_int_equal(a.status, 400);
+	assert_string_equal(a.body, b.body);
+	answer_free(&a);
+	answer_free(&b);
+	a = call(*state, METHOD_POST, "/api/subscription-plans", "", body,
+	    "bad key with spaces");
+	assert_int_equal(a.status, 400);
+	answer_free(&a);
+}
+
+static void
+app_cache_should_follow_writes_from_other_connections(void **state)
+{
+	struct answer a = call(*state, METHOD_GET, "/api/subscription-plans/active",
+	    "", NULL, NULL);
+	assert_non_null(strstr(a.body, "\"name\":\"Starter\""));
+	answer_free(&a);
+	/* Another process (here: another connection) renames a plan. */
+	struct db *other;
+	assert_int_equal(db_open(dbpath, &other), ERR_OK);
+	assert_int_equal(sqlite3_exec(db_handle(other), "UPDATE subscription_plans "
+	    "SET name = 'Starter+' WHERE slug = 'starter'", 0, 0, 0), SQLITE_OK);
+	db_close(other);
+	a = call(*state, METHOD_GET, "/api/subscription-plans/active", "", NULL, NULL);
+	assert_non_null(strstr(a.body, "\"name\":\"Starter+\""));
+	answer_free(&a);
+	/* And a write through this connection. */
+	a = call(*state, METHOD_PUT, "/api/subscription-plans/1", "",
+	    "{\"data\":{\"active\":false}}", NULL);
+	assert_int_equal(a.status, 200);
+	answer_free(&a);
+	a = call(*state, METHOD_GET, "/api/subscription-plans/active", "", NULL, NULL);
+	assert_null(strstr(a.body, "\"name\":\"Starter+\""));
+	answer_free(&a);
+	a = call(*state, METHOD_PUT, "/api/subscription-plans/1", "",
+	    "{\"data\":{\"active\":true,\"name\":\"Starter\"}}", NULL);
+	answer_free(&a);
+}
+
+static void
+pricing_page_should_escape_plan_text(void **state)
+{
+	struct answer a = call(*state, METHOD_POST, "/api/subscription-plans", "",
+	    "{\"data\":{\"name\":\"<script>alert(1)</script>\",\"slug\":\"xss\","
+	    "\"priceCents\":100,\"description\":\"\\\"><img src=x onerror=alert(2)>\"}}",
+	    NULL);
+	assert_int_equal(a.status, 201);
+	answer_free(&a);
+	a = call(*state, METHOD_GET, "/marketplace/plans.html", "", NULL, NULL);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(a.body, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	assert_null(strstr(a.body, "<script>"));
+	assert_null(strstr(a.body, "<img"));
+	if (strstr(a.body, "<h2 class=\"plan-name\">Starter</h2>") == NULL)
+		fail_msg("%s", a.body);
+	assert_non_null(strstr(a.body, "29,00"));
+	answer_free(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(app_should_answer_strapi_errors_for_bad_routes),
+		cmocka_unit_test(app_should_refuse_bad_bodies_with_a_clear_error),
+		cmocka_unit_test(app_should_create_update_and_delete_a_plan),
+		cmocka_unit_test(app_should_replay_idempotent_posts),
+		cmocka_unit_test(app_cache_should_follow_writes_from_other_connections),
+		cmocka_unit_test(pricing_page_should_escape_plan_text),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,188 @@
+#include "unit.h"
+#include "db.h"
+#include "id.h"
+
+extern const char schema_sql[];
+
+static const char *const schema_v1 =
+    "-- migration: 1 first\n"
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n";
+static const char *const schema_v2 =
+    "-- migration: 1 first\n"
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
+    "-- migration: 2 second\n"
+    "ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'n';\n"
+    "CREATE TABLE u (id INTEGER PRIMARY KEY);\n";
+static const char *const schema_broken =
+    "-- migration: 1 first\n"
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
+    "-- migration: 2 second\n"
+    "ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'n';\n"
+    "-- migration: 3 broken\n"
+    "CREATE TABLE v (id INTEGER PRIMARY KEY);\n"
+    "THIS IS NOT SQL;\n";
+
+static int64_t
+scalar(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int64_t v = -1;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+migrate_should_create_the_real_schema_and_be_idempotent(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(db_schema_version(db), 0);
+	assert_int_equal(db_migrate(db, schema_sql), ERR_OK);
+	int latest = db_schema_latest(schema_sql);
+	assert_true(latest >= 1);
+	assert_int_equal(db_schema_version(db), latest);
+	assert_int_equal(db_migrate(db, schema_sql), ERR_OK);
+	assert_int_equal(db_schema_version(db), latest);
+	/* The connection is set up as the SPEC says. */
+	assert_int_equal(scalar(db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(scalar(db, "PRAGMA synchronous"), 2);
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA journal_mode");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	db_close(db);
+	unit_rmdb(path);
+}
+
+static void
+migrate_should_upgrade_without_losing_data(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(db_migrate(db, schema_v1), ERR_OK);
+	assert_int_equal(sqlite3_exec(db_handle(db),
+	    "INSERT INTO t (name) VALUES ('kept')", NULL, NULL, NULL), SQLITE_OK);
+	db_close(db);
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(db_migrate(db, schema_v2), ERR_OK);
+	assert_int_equal(db_schema_version(db), 2);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM t WHERE name = 'kept' "
+	    "AND note = 'n'"), 1);
+	db_close(db);
+	unit_rmdb(path);
+}
+
+static void
+migrate_should_roll_back_a_failing_migration_whole(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	fprintf(stderr, "(a db error line is expected below)\n");
+	assert_int_equal(db_migrate(db, schema_broken), ERR_DB);
+	/* 1 and 2 applied, 3 not at all: its table does not exist. */
+	assert_int_equal(db_schema_version(db), 2);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'v'"), 0);
+	db_close(db);
+	unit_rmdb(path);
+}
+
+static void
+transactions_should_nest_as_savepoints(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(db_migrate(db, schema_v1), ERR_OK);
+	assert_int_equal(db_begin(db), ERR_OK);
+	sqlite3_exec(db_handle(db), "INSERT INTO t (name) VALUES ('outer')", 0, 0, 0);
+	assert_int_equal(db_begin(db), ERR_OK);
+	sqlite3_exec(db_handle(db), "INSERT INTO t (name) VALUES ('inner')", 0, 0, 0);
+	db_rollback(db);
+	assert_int_equal(db_commit(db), ERR_OK);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM t"), 1);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM t WHERE name = 'outer'"), 1);
+	db_close(db);
+	unit_rmdb(path);
+}
+
+static void
+db_should_be_defensive(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	/* No extension loading, no attached databases, no schema writes. */
+	assert_int_not_equal(sqlite3_exec(db_handle(db),
+	    "SELECT load_extension('/tmp/x')", 0, 0, 0), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db_handle(db),
+	    "ATTACH DATABASE '/tmp/other.db' AS o", 0, 0, 0), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db_handle(db),
+	    "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql=''", 0, 0, 0),
+	    SQLITE_OK);
+	db_close(db);
+	unit_rmdb(path);
+}
+
+static void
+document_ids_should_be_24_random_lowercase_alphanumerics(void **state)
+{
+	char a[DOCUMENT_ID_LEN + 1], b[DOCUMENT_ID_LEN + 1];
+	int seen[36] = { 0 };
+	(void)state;
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(id_document_new(a), 0);
+		assert_int_equal(strlen(a), 24);
+		assert_true(id_is_document(a));
+		for (int k = 0; k < 24; k++)
+			seen[a[k] >= 'a' ? a[k] - 'a' : 26 + a[k] - '0']++;
+	}
+	for (int k = 0; k < 36; k++)
+		assert_true(seen[k] > 0);	/* every symbol turns up */
+	assert_int_equal(id_document_new(b), 0);
+	assert_string_not_equal(a, b);
+}
+
+static void
+url_ids_should_take_integers_and_document_ids_only(void **state)
+{
+	int64_t n = 0;
+	(void)state;
+	assert_int_equal(id_parse("42", &n), ID_INTEGER);
+	assert_int_equal(n, 42);
+	assert_int_equal(id_parse("a6t7bdp03ycub0y5zlqt9d6t", &n), ID_DOCUMENT);
+	static const char *const bad[] = { "", "0", "042", "-1", "1e3", "abc",
+	    "A6T7BDP03YCUB0Y5ZLQT9D6T", "a6t7bdp03ycub0y5zlqt9d6", "1 OR 1=1",
+	    "9999999999999999999", "a6t7bdp03ycub0y5zlqt9d6t'" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(id_parse(bad[i], &n), ID_INVALID);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(migrate_should_create_the_real_schema_and_be_idempotent),
+		cmocka_unit_test(migrate_should_upgrade_without_losing_data),
+		cmocka_unit_test(migrate_should_roll_back_a_failing_migration_whole),
+		cmocka_unit_test(transactions_should_nest_as_savepoints),
+		cmocka_unit_test(db_should_be_defensive),
+		cmocka_unit_test(document_ids_should_be_24_random_lowercase_alphanumerics),
+		cmocka_unit_test(url_ids_should_take_integers_and_document_ids_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

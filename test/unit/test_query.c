@@ -1,0 +1,333 @@
+#include "unit.h"
+#include "app.h"
+#include "crud.h"
+#include "db.h"
+#include "json.h"
+#include "plans.h"
+#include "query.h"
+
+extern const char schema_sql[];
+
+static char dbpath[256];
+
+/* A real database with the demo plans and one plan with tricky text. */
+static int
+setup(void **state)
+{
+	struct config cfg = { 0 };
+	struct app *app = NULL;
+	unit_tmpdb(dbpath, sizeof(dbpath));
+	cfg.db_path = dbpath;
+	cfg.template_dir = "templates";
+	cfg.max_body = 1 << 20;
+	if (app_open(&cfg, &app) != ERR_OK || db_plans_seed(app_db(app)) != ERR_OK)
+		return -1;
+	if (sqlite3_exec(db_handle(app_db(app)),
+	    "INSERT INTO subscription_plans (document_id, name, slug, price_cents, "
+	    "created_at, updated_at, active, sort_order) VALUES "
+	    "('aaaaaaaaaaaaaaaaaaaaaaaa', 'O''Brien 100%_off', 'obrien', 0, "
+	    "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0, 9)",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	*state = app;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	app_close(*state);
+	unit_rmdb(dbpath);
+	return 0;
+}
+
+/* Runs a list request and returns the parsed answer (caller deletes). */
+static cJSON *
+list(struct app *app, const char *query, int *status)
+{
+	struct request req;
+	struct response resp;
+	unit_request(&req, METHOD_GET, "/api/subscription-plans", query);
+	resp_init(&resp);
+	app_handle(app, &req, &resp);
+	*status = resp.status;
+	cJSON *o = cJSON_Parse(buf_str(&resp.body));
+	resp_free(&resp);
+	arena_free(&req.arena);
+	return o;
+}
+
+static int
+count(const cJSON *o)
+{
+	return cJSON_GetArraySize(cJSON_GetObjectItem(o, "data"));
+}
+
+static const char *
+name_at(const cJSON *o, int i)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), i), "name"));
+}
+
+static void
+query_should_apply_every_operator(void **state)
+{
+	static const struct { const char *q; int n; } cases[] = {
+		{ "filters[slug][$eq]=starter", 1 },
+		{ "filters[slug]=starter", 1 },
+		{ "filters[slug][$ne]=starter", 3 },
+		{ "filters[priceCents][$lt]=2900", 1 },
+		{ "filters[priceCents][$lte]=2900", 2 },
+		{ "filters[priceCents][$gt]=7900", 1 },
+		{ "filters[priceCents][$gte]=7900", 2 },
+		{ "filters[slug][$in][0]=starter&filters[slug][$in][1]=business", 2 },
+		{ "filters[id][$in][0]=1&filters[id][$in][1]=3", 2 },
+		{ "filters[slug][$notIn][0]=starter", 3 },
+		{ "filters[name][$contains]=Brien", 1 },
+		{ "filters[name][$contains]=brien", 0 },
+		{ "filters[name][$containsi]=brien", 1 },
+		{ "filters[name][$notContains]=r", 1 },
+		{ "filters[name][$startsWith]=Bus", 1 },
+		{ "filters[name][$endsWith]=prise", 1 },
+		{ "filters[description][$null]=true", 1 },
+		{ "filters[description][$null]=false", 3 },
+		{ "filters[description][$notNull]=true", 3 },
+		{ "filters[active][$eq]=false", 1 },
+		{ "filters[active]=true", 3 },
+		{ "filters[$or][0][slug]=starter&filters[$or][1][slug]=business", 2 },
+		{ "filters[$and][0][priceCents][$gt]=0&filters[$and][1][active]=true", 3 },
+		{ "filters[$or][0][slug]=starter&filters[$or][1][priceCents][$gt]=10000"
+		  "&filters[active]=true", 2 },
+		{ "filters[createdAt][$lt]=2026-06-01T00:00:00.000Z", 1 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int status;
+		cJSON *o = list(*state, cases[i].q, &status);
+		if (status != 200 || count(o) != cases[i].n)
+			fail_msg("%s: status %d, %d rows, want %d", cases[i].q, status,
+			    count(o), cases[i].n);
+		cJSON_Delete(o);
+	}
+}
+
+static void
+query_should_treat_like_wildcards_as_text(void **state)
+{
+	int status;
+	/* '%' and '_' are not patterns: only the literal text matches. */
+	cJSON *o = list(*state, "filters[name][$contains]=%25_", &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(count(o), 1);
+	assert_string_equal(name_at(o, 0), "O'Brien 100%_off");
+	cJSON_Delete(o);
+	o = list(*state, "filters[name][$contains]=%25", &status);
+	assert_int_equal(count(o), 1);
+	cJSON_Delete(o);
+}
+
+static void
+query_should_refuse_injection_in_field_names(void **state)
+{
+	static const char *const bad[] = {
+		"filters[name;DROP TABLE subscription_plans][$eq]=1",
+		"filters[name) OR 1=1 --][$eq]=1",
+		"filters[nope][$eq]=1",
+		"filters[name][$eq) OR (1=1][0]=1",
+		"filters[name][$regex]=x",
+		"filters[name][$eq][$eq]=x",
+		"filters[]=x",
+		"filters[name",
+		"sort=name;DROP TABLE subscription_plans",
+		"sort=name:asc;--",
+		"sort=nope:asc",
+		"sort=name:sideways",
+		"sort[0]=features",
+		"fields[0]=password",
+		"fields=name,nope",
+		"populate=owner",
+		"pagination[page]=0",
+		"pagination[page]=abc",
+		"pagination[pageSize]=-5",
+		"pagination[start]=-1",
+		"pagination[page]=1&pagination[start]=0",
+		"pagination[offset]=3",
+		"filters[priceCents][$lt]=cheap",
+		"filters[active]=maybe",
+		"filters[features][$contains]=x",
+		"filters[active][$contains]=1",
+		"unknown=1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int status;
+		cJSON *o = list(*state, bad[i], &status);
+		const cJSON *err = cJSON_GetObjectItem(o, "error");
+		if (status != 400 || strcmp(cJSON_GetStringValue(
+		    cJSON_GetObjectItem(err, "name")), "ValidationError") != 0)
+			fail_msg("%s: status %d", bad[i], status);
+		cJSON_Delete(o);
+	}
+	/* The table is still there and whole. */
+	int status;
+	cJSON *o = list(*state, "", &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(count(o), 4);
+	cJSON_Delete(o);
+}
+
+static void
+query_should_bind_injection_values_as_text(void **state)
+{
+	static const char *const values[] = {
+		"filters[name][$eq]=x' OR '1'='1",
+		"filters[name][$eq]=x\"; DROP TABLE subscription_plans; --",
+		"filters[slug][$in][0]=') OR 1=1 --",
+		"filters[name][$contains]=' UNION SELECT 1,2,3 --",
+	};
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		int status;
+		cJSON *o = list(*state, values[i], &status);
+		assert_int_equal(status, 200);
+		assert_int_equal(count(o), 0);
+		cJSON_Delete(o);
+	}
+}
+
+static void
+query_should_name_the_bad_key_in_details(void **state)
+{
+	int status;
+	cJSON *o = list(*state, "filters[nope][$eq]=1", &status);
+	char *s = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "error"));
+	assert_string_equal(s, "{\"status\":400,\"name\":\"ValidationError\","
+	    "\"message\":\"Invalid key nope\",\"details\":{\"key\":\"nope\","
+	    "\"path\":null,\"source\":\"query\",\"param\":\"filters\"}}");
+	free(s);
+	cJSON_Delete(o);
+	o = list(*state, "sort=nope:desc", &status);
+	const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "error"), "details");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(d, "param")), "sort");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(d, "key")), "nope");
+	cJSON_Delete(o);
+}
+
+static void
+query_should_sort_and_paginate(void **state)
+{
+	int status;
+	cJSON *o = list(*state, "sort=priceCents:desc,name&pagination[page]=1"
+	    "&pagination[pageSize]=2", &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(count(o), 2);
+	assert_string_equal(name_at(o, 0), "Enterprise");
+	assert_string_equal(name_at(o, 1), "Business");
+	char *m = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "meta"));
+	assert_string_equal(m, "{\"pagination\":{\"page\":1,\"pageSize\":2,"
+	    "\"pageCount\":2,\"total\":4}}");
+	free(m);
+	cJSON_Delete(o);
+	o = list(*state, "sort[0]=priceCents:asc&pagination[start]=1"
+	    "&pagination[limit]=2", &status);
+	assert_string_equal(name_at(o, 0), "Starter");
+	m = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "meta"));
+	assert_string_equal(m, "{\"pagination\":{\"start\":1,\"limit\":2,\"total\":4}}");
+	free(m);
+	cJSON_Delete(o);
+}
+
+static void
+query_should_cap_huge_page_sizes(void **state)
+{
+	int status;
+	cJSON *o = list(*state, "pagination[pageSize]=100000", &status);
+	assert_int_equal(status, 200);
+	const cJSON *p = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "meta"),
+	    "pagination");
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(p, "pageSize")),
+	    QUERY_MAX_PAGE_SIZE);
+	cJSON_Delete(o);
+	o = list(*state, "pagination[limit]=-1", &status);
+	p = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "meta"), "pagination");
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(p, "limit")),
+	    QUERY_MAX_PAGE_SIZE);
+	cJSON_Delete(o);
+}
+
+static void
+query_should_select_only_requested_fields(void **state)
+{
+	int status;
+	cJSON *o = list(*state, "fields[0]=name&fields[1]=priceCents&sort=id", &status);
+	const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0);
+	char *s = cJSON_PrintUnformatted(first);
+	/* id and documentId always come along. */
+	assert_non_null(cJSON_GetObjectItem(first, "documentId"));
+	assert_int_equal(cJSON_GetArraySize(first), 4);
+	assert_non_null(strstr(s, "\"name\":\"Starter\",\"priceCents\":2900"));
+	free(s);
+	cJSON_Delete(o);
+}
+
+static void
+query_should_emit_only_whitelisted_columns_and_placeholders(void **state)
+{
+	struct request req;
+	struct query q;
+	struct qerror qe;
+	(void)state;
+	unit_request(&req, METHOD_GET, "/x", "filters[name][$eq]=a'b&filters"
+	    "[priceCents][$in][0]=1&filters[priceCents][$in][1]=2&sort=name:desc");
+	assert_int_equal(http_parse_query(&req), 0);
+	assert_int_equal(query_compile(&plans_entity, &req, &q, &qe), ERR_OK);
+	assert_string_equal(q.where.data, "(name = ?) AND (price_cents IN (?,?))");
+	assert_string_equal(q.order.data, "name DESC, id ASC");
+	assert_int_equal(q.nbinds, 3);
+	assert_string_equal(q.binds[0].s, "a'b");
+	assert_int_equal(q.binds[2].i, 2);
+	query_free(&q);
+	arena_free(&req.arena);
+}
+
+static void
+plan_columns_should_match_the_entity_table(void **state)
+{
+	/* db_plans_active's static column list must follow the field table. */
+	struct buf b = { 0 };
+	(void)state;
+	query_columns(&plans_entity, ~(uint64_t)0, &b);
+	sqlite3_stmt *st = NULL;
+	struct app *app = *state;
+	char sql[1024];
+	snprintf(sql, sizeof(sql), "SELECT %s FROM subscription_plans "
+	    "WHERE active = 1 ORDER BY sort_order, id", b.data);
+	st = db_prepare(app_db(app), sql);
+	assert_non_null(st);
+	cJSON *a = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		cJSON_AddItemToArray(a, crud_row_json(&plans_entity, ~(uint64_t)0, st));
+	sqlite3_finalize(st);
+	cJSON *b2 = db_plans_active(app_db(app));
+	assert_true(cJSON_Compare(a, b2, 1));
+	cJSON_Delete(a);
+	cJSON_Delete(b2);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(query_should_apply_every_operator),
+		cmocka_unit_test(query_should_treat_like_wildcards_as_text),
+		cmocka_unit_test(query_should_refuse_injection_in_field_names),
+		cmocka_unit_test(query_should_bind_injection_values_as_text),
+		cmocka_unit_test(query_should_name_the_bad_key_in_details),
+		cmocka_unit_test(query_should_sort_and_paginate),
+		cmocka_unit_test(query_should_cap_huge_page_sizes),
+		cmocka_unit_test(query_should_select_only_requested_fields),
+		cmocka_unit_test(query_should_emit_only_whitelisted_columns_and_placeholders),
+		cmocka_unit_test(plan_columns_should_match_the_entity_table),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,121 @@
+#include "unit.h"
+#include "app.h"
+
+static void
+router_should_prefer_literal_segment_over_id(void **state)
+{
+	char id[64];
+	enum err e;
+	unsigned allow;
+	(void)state;
+	int r = router_match(METHOD_GET, "/api/subscription-plans/active", id,
+	    sizeof(id), &e, &allow);
+	assert_true(r >= 0);
+	assert_string_equal(routes[r].pattern, "/api/subscription-plans/active");
+	assert_string_equal(id, "");
+	r = router_match(METHOD_GET, "/api/subscription-plans/42", id, sizeof(id),
+	    &e, &allow);
+	assert_true(r >= 0);
+	assert_string_equal(routes[r].pattern, "/api/subscription-plans/:id");
+	assert_string_equal(id, "42");
+}
+
+static void
+router_should_answer_404_for_unknown_paths(void **state)
+{
+	static const char *const bad[] = {
+		"/", "/api", "/api/", "/api/subscription-plans/", "/api/nope",
+		"/api/subscription-plans/1/2", "//api/subscription-plans",
+		"/API/subscription-plans", "/health/", "/api/subscription-plans/active/x",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char id[64];
+		enum err e = ERR_OK;
+		unsigned allow;
+		assert_int_equal(router_match(METHOD_GET, bad[i], id, sizeof(id),
+		    &e, &allow), -1);
+		assert_int_equal(e, ERR_NOT_FOUND);
+	}
+}
+
+static void
+router_should_answer_405_with_allowed_methods(void **state)
+{
+	char id[64];
+	enum err e = ERR_OK;
+	unsigned allow = 0;
+	(void)state;
+	assert_int_equal(router_match(METHOD_PATCH, "/api/subscription-plans",
+	    id, sizeof(id), &e, &allow), -1);
+	assert_int_equal(e, ERR_METHOD);
+	assert_true(allow & (1u << METHOD_GET));
+	assert_true(allow & (1u << METHOD_POST));
+	assert_false(allow & (1u << METHOD_DELETE));
+}
+
+static void
+router_should_route_head_like_get(void **state)
+{
+	char id[64];
+	enum err e;
+	unsigned allow;
+	(void)state;
+	int r = router_match(METHOD_HEAD, "/health", id, sizeof(id), &e, &allow);
+	assert_true(r >= 0);
+	assert_int_equal(routes[r].method, METHOD_GET);
+}
+
+static void
+router_should_refuse_overlong_ids(void **state)
+{
+	char id[8], path[128];
+	enum err e;
+	unsigned allow;
+	(void)state;
+	snprintf(path, sizeof(path), "/api/subscription-plans/%s",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(router_match(METHOD_GET, path, id, sizeof(id), &e,
+	    &allow), -1);
+}
+
+static void
+route_table_should_be_complete_and_unambiguous(void **state)
+{
+	(void)state;
+	assert_true(nroutes > 0);
+	for (size_t i = 0; i < nroutes; i++) {
+		const struct route *r = &routes[i];
+		assert_non_null(r->pattern);
+		assert_non_null(r->handler);
+		assert_non_null(r->summary);
+		assert_true(r->pattern[0] == '/');
+		assert_true(r->roles != 0);
+		assert_true(r->roles == (r->roles & ROLES_ALL));
+		/* Only public reads may be cached: a cached answer is shared. */
+		if (r->flags & ROUTE_CACHE) {
+			assert_int_equal(r->method, METHOD_GET);
+			assert_true(r->roles & ROLE_ANON);
+		}
+		/* Anonymous callers never change anything. */
+		if (r->method != METHOD_GET)
+			assert_false(r->roles & ROLE_ANON);
+		for (size_t j = i + 1; j < nroutes; j++)
+			assert_false(r->method == routes[j].method &&
+			    strcmp(r->pattern, routes[j].pattern) == 0);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(router_should_prefer_literal_segment_over_id),
+		cmocka_unit_test(router_should_answer_404_for_unknown_paths),
+		cmocka_unit_test(router_should_answer_405_with_allowed_methods),
+		cmocka_unit_test(router_should_route_head_like_get),
+		cmocka_unit_test(router_should_refuse_overlong_ids),
+		cmocka_unit_test(route_table_should_be_complete_and_unambiguous),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
