@@ -80,7 +80,7 @@ test: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory build
-	@sh bench/run.sh
+	@bash bench/run.sh
 
 clean:
 	rm -rf build

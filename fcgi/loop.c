@@ -1,6 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +42,7 @@ fcgi_serve(void (*handle)(FCGX_Request *req, void *arg), void *arg)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 
-	/* SIGTERM stays blocked except inside ppoll(). */
+	/* SIGTERM stays blocked except inside epoll_pwait(). */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
@@ -55,16 +55,23 @@ fcgi_serve(void (*handle)(FCGX_Request *req, void *arg), void *arg)
 		fprintf(stderr, "worker: fd 0 is not the pool's socket\n");
 		return 1;
 	}
+	/* EPOLLEXCLUSIVE: a new connection wakes one idle worker, not all. */
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) < 0) {
+		fprintf(stderr, "worker: epoll: %s\n", strerror(errno));
+		return 1;
+	}
 	/* listen_sock -1: libfcgi never accepts by itself; we hand it the
 	 * connection we accepted. */
 	FCGX_InitRequest(&req, -1, 0);
 	while (!stopping) {
-		struct pollfd p = { .fd = 0, .events = POLLIN };
-		int r = ppoll(&p, 1, NULL, &wait_mask);
+		struct epoll_event got;
+		int r = epoll_pwait(ep, &got, 1, -1, &wait_mask);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "worker: poll: %s\n", strerror(errno));
+			fprintf(stderr, "worker: epoll_pwait: %s\n", strerror(errno));
 			return 1;
 		}
 		int fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
@@ -96,5 +103,6 @@ fcgi_serve(void (*handle)(FCGX_Request *req, void *arg), void *arg)
 			req.ipcFd = -1;
 		}
 	}
+	close(ep);
 	return 0;
 }

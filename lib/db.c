@@ -1,9 +1,14 @@
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "db.h"
+#include "clock.h"
 #include "mem.h"
 
 #define DB_STMT_CACHE	128
@@ -21,7 +26,53 @@ struct db {
 	size_t		 ncache;
 	sqlite3_stmt	*data_version;
 	int		 depth;		/* transaction nesting */
+	uint64_t	*gen;		/* shared commit counter, or NULL */
+	int64_t		 dv_checked_us;	/* last data_version look */
+	uint64_t	 dv;
 };
+
+#define DB_GEN_SIZE		4096
+#define DB_AUTOCHECKPOINT	1000
+#define DB_DV_INTERVAL_US	1000000
+
+/*
+ * After every commit of any connection opened here (any process), SQLite
+ * calls this WAL hook: the commit is done and visible, so bumping the
+ * shared counter now tells every cache that what it holds may be stale.
+ * The hook replaces SQLite's auto-checkpoint, so it checkpoints too.
+ */
+static int
+wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct db *db = arg;
+	if (db->gen)
+		__atomic_add_fetch(db->gen, 1, __ATOMIC_RELEASE);
+	if (pages >= DB_AUTOCHECKPOINT)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+/* Maps "<db>-gen", a page holding the commit counter. */
+static void
+map_gen(struct db *db, const char *path)
+{
+	char gpath[4096];
+	struct stat st;
+	if (snprintf(gpath, sizeof(gpath), "%s-gen", path) >= (int)sizeof(gpath))
+		return;
+	int fd = open(gpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_size < DB_GEN_SIZE &&
+	    ftruncate(fd, DB_GEN_SIZE) != 0) {
+		close(fd);
+		return;
+	}
+	void *p = mmap(NULL, DB_GEN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p != MAP_FAILED)
+		db->gen = p;
+}
 
 static void
 db_log(struct db *db, const char *what, const char *sql)
@@ -71,6 +122,8 @@ db_open(const char *path, struct db **out)
 	    exec(db, "PRAGMA synchronous=FULL") != SQLITE_OK ||
 	    exec(db, "PRAGMA foreign_keys=ON") != SQLITE_OK)
 		goto fail;
+	map_gen(db, path);
+	sqlite3_wal_hook(db->h, wal_hook, db);
 	*out = db;
 	return ERR_OK;
 fail:
@@ -89,6 +142,8 @@ db_close(struct db *db)
 		sqlite3_finalize(db->cache[i].st);
 	sqlite3_finalize(db->data_version);
 	sqlite3_close(db->h);
+	if (db->gen)
+		munmap(db->gen, DB_GEN_SIZE);
 	free(db);
 }
 
@@ -235,17 +290,24 @@ db_rollback(struct db *db)
 uint64_t
 db_change_stamp(struct db *db)
 {
-	/* data_version moves on commits by other connections, total_changes
-	 * on this connection's own; together they cover every writer. */
-	if (db->data_version == NULL &&
-	    sqlite3_prepare_v3(db->h, "PRAGMA data_version", -1,
-	    SQLITE_PREPARE_PERSISTENT, &db->data_version, NULL) != SQLITE_OK)
-		return (uint64_t)clock();
-	uint64_t v = 0;
-	if (sqlite3_step(db->data_version) == SQLITE_ROW)
-		v = (uint64_t)sqlite3_column_int64(db->data_version, 0);
-	sqlite3_reset(db->data_version);
-	return (v << 32) ^ (uint64_t)sqlite3_total_changes64(db->h);
+	/* Commits through this layer (every process of the platform) bump
+	 * the shared counter: one memory read. Writers outside it (an
+	 * operator's sqlite3 shell) are caught by data_version, looked at
+	 * once a second at most since it costs a read transaction. */
+	int64_t now = clock_mono_us();
+	if (db->gen == NULL || now - db->dv_checked_us >= DB_DV_INTERVAL_US) {
+		if (db->data_version == NULL &&
+		    sqlite3_prepare_v3(db->h, "PRAGMA data_version", -1,
+		    SQLITE_PREPARE_PERSISTENT, &db->data_version, NULL) != SQLITE_OK)
+			return (uint64_t)now;	/* never equal twice: no caching */
+		if (sqlite3_step(db->data_version) == SQLITE_ROW)
+			db->dv = (uint64_t)sqlite3_column_int64(db->data_version, 0);
+		sqlite3_reset(db->data_version);
+		db->dv_checked_us = now;
+	}
+	uint64_t g = db->gen ? __atomic_load_n(db->gen, __ATOMIC_ACQUIRE) :
+	    (uint64_t)sqlite3_total_changes64(db->h);
+	return (db->dv << 40) ^ g;
 }
 
 int
