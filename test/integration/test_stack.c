@@ -498,6 +498,22 @@ reload_should_replace_workers_without_refusing_a_request(void **state)
 		    l.failed + l.ok);
 }
 
+static void
+nginx_should_answer_503_json_when_the_pool_is_down(void **state)
+{
+	(void)state;
+	pid_t pool = stack_pid("platform");
+	assert_true(pool > 0);
+	assert_int_equal(kill(pool, SIGTERM), 0);
+	for (int tries = 0; tries < 200 && kill(pool, 0) == 0; tries++)
+		usleep(20000);
+	struct reply r = request("GET", "/api/subscription-plans/active", NULL);
+	assert_reply(r, 503, "{\"data\":null,\"error\":{\"status\":503,\"name\":"
+	    "\"ServiceUnavailableError\",\"message\":\"Service Unavailable\","
+	    "\"details\":{}}}");
+	reply_free(&r);
+}
+
 int
 main(void)
 {
@@ -515,6 +531,8 @@ main(void)
 		cmocka_unit_test(requests_should_be_logged_with_nginx_request_id),
 		cmocka_unit_test(killed_worker_should_be_replaced),
 		cmocka_unit_test(reload_should_replace_workers_without_refusing_a_request),
+		/* Last: it stops the pool. */
+		cmocka_unit_test(nginx_should_answer_503_json_when_the_pool_is_down),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
