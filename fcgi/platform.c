@@ -5,6 +5,7 @@
  * Started by platform-pool with the listening socket as fd 0.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,25 +111,45 @@ handle(FCGX_Request *fr, void *arg)
 	req.request_id = arena_strdup(&req.arena, v && *v ? v : "-");
 	add_headers(&req, fr->envp);
 
+	/* The body: refused at once when announced too large, else read to
+	 * the end (a chunked request has no length) up to the limit. */
+	size_t max = app_config(app)->max_body;
 	int64_t len = 0;
 	v = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
 	if (v && *v && valid_int(v, 0, INT64_MAX, &len) != 0) {
 		early_error(&resp, ERR_BAD_REQUEST);
 		goto send;
 	}
-	if ((size_t)len > app_config(app)->max_body) {
+	if ((uint64_t)len > max) {
 		early_error(&resp, ERR_TOO_LARGE);
 		goto send;
 	}
-	char *body = arena_alloc(&req.arena, (size_t)len + 1);
-	int got = len ? FCGX_GetStr(body, (int)len, fr->in) : 0;
-	if (got != len) {
-		early_error(&resp, ERR_BAD_REQUEST);
+	size_t cap = len > 0 ? (size_t)len + 1 : 4096, got = 0;
+	char *body = xmalloc(cap);
+	for (;;) {
+		if (got + 1 >= cap) {
+			if (cap > max + 1) {
+				free(body);
+				early_error(&resp, ERR_TOO_LARGE);
+				goto send;
+			}
+			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			body = xrealloc(body, cap);
+		}
+		int n = FCGX_GetStr(body + got, (int)(cap - 1 - got), fr->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > max) {
+		free(body);
+		early_error(&resp, ERR_TOO_LARGE);
 		goto send;
 	}
-	body[len] = '\0';
-	req.body = body;
-	req.body_len = (size_t)len;
+	body[got] = '\0';
+	req.body = arena_strndup(&req.arena, body, got);
+	req.body_len = got;
+	free(body);
 	app_handle(app, &req, &resp);
 send:
 	write_response(fr, &req, &resp);

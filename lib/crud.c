@@ -16,10 +16,7 @@ crud_row_json(const struct entity *e, uint64_t fields, sqlite3_stmt *st)
 	int col = 0;
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
-		if (f->flags & F_PRIVATE)
-			continue;
-		if (f->type != FT_ID && f->type != FT_DOCID &&
-		    !(fields & ((uint64_t)1 << i)))
+		if (!query_returns(e, i, fields))
 			continue;
 		int t = sqlite3_column_type(st, col);
 		if (t == SQLITE_NULL) {

@@ -545,18 +545,24 @@ query_bind(const struct query *q, sqlite3_stmt *st, int first)
 	return first;
 }
 
+int
+query_returns(const struct entity *e, size_t i, uint64_t fields)
+{
+	const struct field *f = &e->fields[i];
+	if (f->flags & F_PRIVATE)
+		return 0;
+	return f->type == FT_ID || f->type == FT_DOCID ||
+	    (fields & ((uint64_t)1 << i)) != 0;
+}
+
 void
 query_columns(const struct entity *e, uint64_t fields, struct buf *b)
 {
 	int first = 1;
 	for (size_t i = 0; i < e->nfields; i++) {
-		const struct field *f = &e->fields[i];
-		if (f->flags & F_PRIVATE)
+		if (!query_returns(e, i, fields))
 			continue;
-		if (f->type != FT_ID && f->type != FT_DOCID &&
-		    !(fields & ((uint64_t)1 << i)))
-			continue;
-		buf_printf(b, "%s%s", first ? "" : ", ", f->col);
+		buf_printf(b, "%s%s", first ? "" : ", ", e->fields[i].col);
 		first = 0;
 	}
 }

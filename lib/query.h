@@ -56,6 +56,9 @@ void		 query_free(struct query *q);
 /* Binds q's parameters to st starting at index first (1-based); returns
  * the next free index. */
 int		 query_bind(const struct query *q, sqlite3_stmt *st, int first);
+/* Returns 1 when field i of e is returned under the fields mask: never
+ * private fields, always id and documentId. */
+int		 query_returns(const struct entity *e, size_t i, uint64_t fields);
 /* Appends the SELECT column list of e restricted to q->fields to b. */
 void		 query_columns(const struct entity *e, uint64_t fields, struct buf *b);
 /* Returns the Strapi details object of a query error. */

@@ -245,6 +245,27 @@ plans_should_be_created_updated_and_deleted(void **state)
 }
 
 static void
+chunked_bodies_should_be_read_to_the_end(void **state)
+{
+	(void)state;
+	const char *body = "{\"data\":{\"name\":\"Chunked\",\"slug\":\"chunked\","
+	    "\"priceCents\":5}}";
+	const char *const te[] = { "Transfer-Encoding: chunked", NULL };
+	struct reply r = request_full("POST", "/api/subscription-plans", body,
+	    strlen(body), te);
+	assert_reply_has(r, 201, "\"slug\":\"chunked\"");
+	reply_free(&r);
+	size_t n = 1536 * 1024;
+	char *big = malloc(n + 1);
+	memset(big, ' ', n);
+	big[n] = '\0';
+	r = request_full("POST", "/api/subscription-plans", big, n, te);
+	assert_reply_has(r, 413, "\"name\":\"PayloadTooLargeError\"");
+	reply_free(&r);
+	free(big);
+}
+
+static void
 idempotent_posts_should_be_replayed(void **state)
 {
 	(void)state;
@@ -525,6 +546,7 @@ main(void)
 		cmocka_unit_test(bad_requests_should_get_exact_strapi_errors),
 		cmocka_unit_test(oversized_bodies_should_get_413),
 		cmocka_unit_test(plans_should_be_created_updated_and_deleted),
+		cmocka_unit_test(chunked_bodies_should_be_read_to_the_end),
 		cmocka_unit_test(idempotent_posts_should_be_replayed),
 		cmocka_unit_test(concurrent_idempotent_posts_should_create_once),
 		cmocka_unit_test(nginx_should_secure_and_compress),

@@ -14,13 +14,8 @@ struct answer {
 static int
 setup(void **state)
 {
-	struct config cfg = { 0 };
 	struct app *app = NULL;
-	unit_tmpdb(dbpath, sizeof(dbpath));
-	cfg.db_path = dbpath;
-	cfg.template_dir = "templates";
-	cfg.max_body = 4096;
-	if (app_open(&cfg, &app) != ERR_OK || db_plans_seed(app_db(app)) != ERR_OK)
+	if (unit_app_open(dbpath, sizeof(dbpath), 4096, &app) != 0)
 		return -1;
 	*state = app;
 	return 0;

@@ -14,13 +14,8 @@ static char dbpath[256];
 static int
 setup(void **state)
 {
-	struct config cfg = { 0 };
 	struct app *app = NULL;
-	unit_tmpdb(dbpath, sizeof(dbpath));
-	cfg.db_path = dbpath;
-	cfg.template_dir = "templates";
-	cfg.max_body = 1 << 20;
-	if (app_open(&cfg, &app) != ERR_OK || db_plans_seed(app_db(app)) != ERR_OK)
+	if (unit_app_open(dbpath, sizeof(dbpath), 1 << 20, &app) != 0)
 		return -1;
 	if (sqlite3_exec(db_handle(app_db(app)),
 	    "INSERT INTO subscription_plans (document_id, name, slug, price_cents, "

@@ -14,6 +14,8 @@
 
 #include "mem.h"
 #include "http.h"
+#include "app.h"
+#include "plans.h"
 
 /* Builds a GET request for path?query in a fresh arena. */
 static inline void
@@ -47,6 +49,21 @@ unit_rmdb(const char *path)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);
 	unlink(p);
+}
+
+/* Opens an application over a fresh database file with the demo plans;
+ * the path is written to dbpath. Returns 0 or -1. */
+static inline int
+unit_app_open(char *dbpath, size_t n, size_t max_body, struct app **out)
+{
+	struct config cfg = { 0 };
+	unit_tmpdb(dbpath, n);
+	cfg.db_path = dbpath;
+	cfg.template_dir = "templates";
+	cfg.max_body = max_body;
+	if (app_open(&cfg, out) != ERR_OK || db_plans_seed(app_db(*out)) != ERR_OK)
+		return -1;
+	return 0;
 }
 
 #endif
