@@ -42,6 +42,9 @@ struct reply {
 
 static struct stack S;
 
+/* CURLOPT_SSLVERSION for the next request_full() (0: libcurl's default). */
+static long harness_sslversion;
+
 #define HARNESS_UNUSED __attribute__((unused))
 
 static int
@@ -195,6 +198,8 @@ request_full(const char *method, const char *url, const char *body,
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (harness_sslversion)
+		curl_easy_setopt(c, CURLOPT_SSLVERSION, harness_sslversion);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (body) {

@@ -377,6 +377,21 @@ nginx_should_secure_and_compress(void **state)
 }
 
 static void
+nginx_should_speak_tls_1_2_and_1_3(void **state)
+{
+	(void)state;
+	harness_sslversion = CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2;
+	struct reply r = request("GET", "/health", NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	harness_sslversion = CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_TLSv1_3;
+	r = request("GET", "/health", NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	harness_sslversion = 0;
+}
+
+static void
 requests_should_be_logged_with_nginx_request_id(void **state)
 {
 	(void)state;
@@ -550,6 +565,7 @@ main(void)
 		cmocka_unit_test(idempotent_posts_should_be_replayed),
 		cmocka_unit_test(concurrent_idempotent_posts_should_create_once),
 		cmocka_unit_test(nginx_should_secure_and_compress),
+		cmocka_unit_test(nginx_should_speak_tls_1_2_and_1_3),
 		cmocka_unit_test(requests_should_be_logged_with_nginx_request_id),
 		cmocka_unit_test(killed_worker_should_be_replaced),
 		cmocka_unit_test(reload_should_replace_workers_without_refusing_a_request),
