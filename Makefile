@@ -55,7 +55,7 @@ $(BUILD)/bin/platform-fcgi: $(BUILD)/fcgi/platform.o $(BUILD)/fcgi/loop.o $(BUIL
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/bare-fcgi: $(BUILD)/fcgi/bare.o $(BUILD)/fcgi/loop.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
-$(BUILD)/test/%: test/unit/%.c $(BUILD)/libplatform.a | $(BUILD)/test
+$(BUILD)/test/%: test/unit/%.c test/unit/unit.h $(BUILD)/libplatform.a | $(BUILD)/test
 	$(CXX) -x c $(CFLAGS) -o $@ $< -x none $(BUILD)/libplatform.a $(LDFLAGS) $(LDLIBS) -lcmocka
 $(BUILD)/test/%: test/integration/%.c test/integration/harness.h $(BUILD)/libplatform.a | $(BUILD)/test
 	$(CC) $(CFLAGS) -Itest/integration -o $@ $< $(LDFLAGS) -lcurl -lcjson -lcmocka -lpthread

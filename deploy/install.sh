@@ -27,12 +27,19 @@ PLATFORM_DB=/var/lib/marketplace/platform.db
 PLATFORM_TEMPLATES=/opt/marketplace/templates
 PLATFORM_WORKERS=$(nproc)
 PLATFORM_MAX_BODY=1048576
+PLATFORM_JWT_SECRET_FILE=/etc/marketplace/jwt.key
 EOC
 	chown marketplace:marketplace /etc/marketplace/platform.env
+fi
+if [ ! -s /etc/marketplace/jwt.key ]; then
+	(umask 077; openssl rand -hex 32 > /etc/marketplace/jwt.key)
+	chown marketplace:marketplace /etc/marketplace/jwt.key
 fi
 install -m 0644 "$ROOT/deploy/systemd/marketplace-platform.service" /etc/systemd/system/
 install -m 0644 "$ROOT/deploy/nginx-site.conf" /etc/nginx/sites-available/marketplace
 systemctl daemon-reload 2>/dev/null || true
-echo "installed. Next: edit /etc/nginx/sites-available/marketplace, then"
+echo "installed. Next: create the first admin:"
+echo "  sudo -u marketplace env \$(cat /etc/marketplace/platform.env) /opt/marketplace/bin/platformctl create-admin you@example.com"
+echo "then edit /etc/nginx/sites-available/marketplace, and"
 echo "  systemctl enable --now marketplace-platform"
 echo "  ln -s ../sites-available/marketplace /etc/nginx/sites-enabled/ && nginx -t && systemctl reload nginx"

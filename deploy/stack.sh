@@ -11,6 +11,7 @@
 #   PLATFORM_WORKERS=<cores>    FastCGI workers in the pool
 #   PLATFORM_MAX_BODY=1048576   request body limit in bytes (nginx and app)
 #   PLATFORM_DEMO=1             load the demo data (0: none)
+#   PLATFORM_LOGIN_RATE=10      sign-in attempts a minute per address (nginx)
 #   PLATFORM_BENCH_BARE=0       1: also serve the bare responder at /bench/bare
 #   BUILD=build/rel             where the programs are
 set -eu
@@ -31,6 +32,8 @@ BARE=${PLATFORM_BENCH_BARE:-0}
 export PLATFORM_DB="${PLATFORM_DB:-$VAR/platform.db}"
 export PLATFORM_TEMPLATES="${PLATFORM_TEMPLATES:-$ROOT/templates}"
 export PLATFORM_MAX_BODY="$MAX_BODY"
+export PLATFORM_JWT_SECRET_FILE="${PLATFORM_JWT_SECRET_FILE:-$VAR/secrets/jwt.key}"
+LOGIN_RATE=${PLATFORM_LOGIN_RATE:-10}
 
 die() { echo "stack: $*" >&2; exit 1; }
 
@@ -41,6 +44,8 @@ is_path() { case "$1" in *[!A-Za-z0-9_./-]*|'') return 1 ;; esac; }
 is_port "$HTTPS_PORT" || die "HTTPS_PORT must be a port number"
 is_port "$HTTP_PORT" || die "HTTP_PORT must be a port number"
 is_count "$WORKERS" || die "PLATFORM_WORKERS must be 1..256"
+case "$LOGIN_RATE" in ''|*[!0-9]*) die "PLATFORM_LOGIN_RATE must be sign-ins a minute" ;; esac
+[ "$LOGIN_RATE" -ge 1 ] || die "PLATFORM_LOGIN_RATE must be at least 1"
 case "$MAX_BODY" in ''|*[!0-9]*) die "PLATFORM_MAX_BODY must be bytes" ;; esac
 case "$LISTEN" in *[!0-9.]*|'') die "PLATFORM_LISTEN must be an IPv4 address" ;; esac
 is_path "$VAR" || die "PLATFORM_VAR may only contain A-Z a-z 0-9 _ . / -"
@@ -61,7 +66,13 @@ urls() {
 	echo "  API:     https://localhost:$HTTPS_PORT/api/subscription-plans/active"
 	echo "  pricing: https://localhost:$HTTPS_PORT/marketplace/plans.html"
 	echo "  health:  https://localhost:$HTTPS_PORT/health"
+	echo "  sign in: https://localhost:$HTTPS_PORT/marketplace/login.html"
 	echo "  logs:    $VAR/log/"
+	if [ "$DEMO" = 1 ]; then
+		echo "demo sign-ins (password: demo-password):"
+		echo "  admin@example.com (admin), agent@example.com (agent),"
+		echo "  clara@example.com (Boutique Clara), bob@example.com (Bob's Bikes)"
+	fi
 }
 
 start_pool() { # name program
@@ -134,7 +145,8 @@ start() {
 	sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@LISTEN@|$LISTEN|g" \
 	    -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
 	    -e "s|@NGINX_WORKERS@|$(nproc)|g" -e "s|@MAX_BODY@|$MAX_BODY|g" \
-	    -e "s|@USER_LINE@|$USER_LINE|g" \
+	    -e "s|@USER_LINE@|$USER_LINE|g" -e "s|@LOGIN_RATE@|$LOGIN_RATE|g" \
+	    -e "s|@LOGIN_BURST@|$((LOGIN_RATE - 1))|g" \
 	    nginx/platform.conf.in > "$VAR/nginx.conf"
 	nginx -q -t -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
 	    { stop; die "nginx configuration refused"; }

@@ -163,7 +163,8 @@ main(void)
 {
 	struct config cfg;
 	struct app *app = NULL;
-	config_from_env(&cfg);
+	if (config_from_env(&cfg) != 0)
+		return 1;
 	if (app_open(&cfg, &app) != ERR_OK) {
 		fprintf(stderr, "platform-fcgi: cannot open %s\n", cfg.db_path);
 		return 1;

@@ -5,23 +5,29 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "app.h"
+#include "crypto.h"
 #include "db.h"
-#include "plans.h"
+#include "demo.h"
+#include "users.h"
 
 extern const char schema_sql[];
 
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: platformctl migrate | seed | backup FILE | version\n"
-	    "  migrate      create or upgrade the database (PLATFORM_DB)\n"
-	    "  seed         load the demo data (development only)\n"
-	    "  backup FILE  copy the live database to FILE (online)\n"
-	    "  version      print the schema version and the latest known\n");
+	fprintf(stderr, "usage: platformctl COMMAND\n"
+	    "  migrate             create or upgrade the database (PLATFORM_DB)\n"
+	    "  seed                load the demo data (development only)\n"
+	    "  create-admin EMAIL  create an admin; the password is read from\n"
+	    "                      standard input, or asked for on a terminal\n"
+	    "  backup FILE         copy the live database to FILE (online)\n"
+	    "  version             print the schema version and the latest known\n");
 	return 2;
 }
 
@@ -47,6 +53,59 @@ backup(struct db *db, const char *path)
 	return rc == SQLITE_OK ? 0 : 1;
 }
 
+/* Reads one line: on a terminal without echo, twice to confirm. */
+static int
+read_password(char *out, size_t n)
+{
+	int tty = isatty(0);
+	struct termios old, quiet;
+	char again[300];
+	for (int round = 0; round < (tty ? 2 : 1); round++) {
+		char *dst = round == 0 ? out : again;
+		size_t sz = round == 0 ? n : sizeof(again);
+		if (tty) {
+			fprintf(stderr, round == 0 ? "Password: " : "Again: ");
+			tcgetattr(0, &old);
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(0, TCSAFLUSH, &quiet);
+		}
+		char *got = fgets(dst, (int)sz, stdin);
+		if (tty) {
+			tcsetattr(0, TCSAFLUSH, &old);
+			fprintf(stderr, "\n");
+		}
+		if (got == NULL)
+			return -1;
+		dst[strcspn(dst, "\r\n")] = '\0';
+	}
+	if (tty && strcmp(out, again) != 0) {
+		fprintf(stderr, "platformctl: the passwords differ\n");
+		return -1;
+	}
+	crypto_wipe(again, sizeof(again));
+	return 0;
+}
+
+static int
+create_admin(struct db *db, const char *email)
+{
+	char pw[300];
+	const char *why = NULL;
+	int64_t id = 0;
+	if (read_password(pw, sizeof(pw)) != 0)
+		return 1;
+	enum err rc = db_users_create(db, email, NULL, pw, "admin", 0, &id, &why);
+	crypto_wipe(pw, sizeof(pw));
+	if (rc != ERR_OK) {
+		fprintf(stderr, "platformctl: %s: %s\n", email, why ? why :
+		    "database error");
+		return 1;
+	}
+	printf("admin %s created (id %lld)\n", email, (long long)id);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -56,8 +115,7 @@ main(int argc, char *argv[])
 
 	if (argc < 2)
 		return usage();
-	config_from_env(&cfg);
-	if (db_open(cfg.db_path, &db) != ERR_OK)
+	if (config_from_env(&cfg) != 0 || db_open(cfg.db_path, &db) != ERR_OK)
 		return 1;
 	if (strcmp(argv[1], "migrate") == 0) {
 		int before = db_schema_version(db);
@@ -66,10 +124,12 @@ main(int argc, char *argv[])
 			rc = 0;
 		}
 	} else if (strcmp(argv[1], "seed") == 0) {
-		if (db_migrate(db, schema_sql) == ERR_OK && db_plans_seed(db) == ERR_OK) {
+		if (db_migrate(db, schema_sql) == ERR_OK && demo_seed(db) == ERR_OK) {
 			printf("demo data loaded\n");
 			rc = 0;
 		}
+	} else if (strcmp(argv[1], "create-admin") == 0 && argc == 3) {
+		rc = db_migrate(db, schema_sql) == ERR_OK ? create_admin(db, argv[2]) : 1;
 	} else if (strcmp(argv[1], "backup") == 0 && argc == 3) {
 		rc = backup(db, argv[2]);
 	} else if (strcmp(argv[1], "version") == 0) {

@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
+#include "crypto.h"
 #include "idem.h"
 #include "json.h"
 #include "valid.h"
@@ -32,17 +34,58 @@ struct app {
 	uint64_t	 tick;
 };
 
-void
+/* Reads the JWT key: a file of 32 to 64 bytes in hex (deploy/stack.sh
+ * and deploy/install.sh create it). */
+static int
+read_key(const char *path, struct config *cfg)
+{
+	char hex[2 * CONFIG_KEY_MAX + 2];
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	size_t n = fread(hex, 1, sizeof(hex) - 1, f);
+	fclose(f);
+	while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
+		n--;
+	hex[n] = '\0';
+	if (n % 2 != 0 || n < 64 || n > 2 * CONFIG_KEY_MAX ||
+	    crypto_unhex(hex, cfg->jwt_key, n / 2) != 0)
+		return -1;
+	cfg->jwt_keylen = n / 2;
+	crypto_wipe(hex, sizeof(hex));
+	return 0;
+}
+
+int
 config_from_env(struct config *cfg)
 {
 	const char *v;
+	int64_t n;
+	memset(cfg, 0, sizeof(*cfg));
 	cfg->db_path = (v = getenv("PLATFORM_DB")) && *v ? v : "var/platform.db";
 	cfg->template_dir = (v = getenv("PLATFORM_TEMPLATES")) && *v ? v : "templates";
 	cfg->max_body = 1024 * 1024;
-	int64_t n;
-	if ((v = getenv("PLATFORM_MAX_BODY")) && valid_int(v, 1024,
-	    64 * 1024 * 1024, &n) == 0)
+	if ((v = getenv("PLATFORM_MAX_BODY")) && *v) {
+		if (valid_int(v, 1024, 64 * 1024 * 1024, &n) != 0) {
+			fprintf(stderr, "PLATFORM_MAX_BODY must be 1024..67108864\n");
+			return -1;
+		}
 		cfg->max_body = (size_t)n;
+	}
+	cfg->jwt_ttl = 7 * 24 * 3600;
+	if ((v = getenv("PLATFORM_JWT_TTL")) && *v) {
+		if (valid_int(v, 60, 90LL * 24 * 3600, &n) != 0) {
+			fprintf(stderr, "PLATFORM_JWT_TTL must be 60..7776000 seconds\n");
+			return -1;
+		}
+		cfg->jwt_ttl = n;
+	}
+	v = getenv("PLATFORM_JWT_SECRET_FILE");
+	if (v == NULL || *v == '\0')
+		v = "var/secrets/jwt.key";
+	if (read_key(v, cfg) != 0)
+		cfg->jwt_keylen = 0;	/* app_open refuses to serve without it */
+	return 0;
 }
 
 enum err
@@ -50,6 +93,13 @@ app_open(const struct config *cfg, struct app **out)
 {
 	struct app *app = xcalloc(1, sizeof(*app));
 	app->cfg = *cfg;
+	if (cfg->jwt_keylen < 32) {
+		fprintf(stderr, "no JWT key (PLATFORM_JWT_SECRET_FILE): refusing to "
+		    "start\n");
+		free(app);
+		*out = NULL;
+		return ERR_INTERNAL;
+	}
 	if (db_open(cfg->db_path, &app->db) != ERR_OK ||
 	    db_migrate(app->db, schema_sql) != ERR_OK) {
 		app_close(app);
@@ -81,6 +131,15 @@ const struct config *
 app_config(struct app *app)
 {
 	return &app->cfg;
+}
+
+const char *
+ctx_form(const struct ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nform; i++)
+		if (strcmp(c->form[i].key, name) == 0)
+			return c->form[i].val;
+	return NULL;
 }
 
 void
@@ -208,6 +267,54 @@ read_body(struct ctx *c)
 	return rc;
 }
 
+/* Reads an HTML form body (application/x-www-form-urlencoded). */
+static enum err
+read_form(struct ctx *c)
+{
+	const char *ct = http_header(c->req, "content-type");
+	if (c->req->body_len > c->app->cfg.max_body)
+		return ERR_TOO_LARGE;
+	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+		c->err_msg = "Content-Type must be application/x-www-form-urlencoded";
+		return ERR_UNSUPPORTED_MEDIA;
+	}
+	if (strlen(c->req->body) != c->req->body_len ||
+	    http_parse_pairs(&c->req->arena, c->req->body, &c->form, &c->nform) != 0) {
+		c->err_msg = "Invalid form body";
+		return ERR_VALIDATION;
+	}
+	return ERR_OK;
+}
+
+/* Who may call: the route's roles against the caller's. */
+static enum err
+authorize(struct ctx *c)
+{
+	const struct caller *cl = &c->caller;
+	int safe = c->req->method == METHOD_GET || c->req->method == METHOD_HEAD;
+	if (!(c->route->roles & cl->role)) {
+		if (cl->role != ROLE_ANON)
+			return ERR_FORBIDDEN;
+		if (c->route->flags & ROUTE_PAGE) {
+			/* A page for signed-in people: to the sign-in page. */
+			c->resp->status = 303;
+			c->resp->content_type = NULL;
+			resp_header(c->resp, "Location", "/marketplace/login.html");
+			return ERR_OK;
+		}
+		return ERR_UNAUTHORIZED;
+	}
+	if ((c->route->flags & ROUTE_USERS_ONLY) && cl->via == AUTH_TOKEN) {
+		c->err_msg = "API tokens may not manage users or tokens";
+		return ERR_FORBIDDEN;
+	}
+	if (cl->read_only && !safe) {
+		c->err_msg = "This API token is read-only";
+		return ERR_FORBIDDEN;
+	}
+	return ERR_OK;
+}
+
 static void
 send_error(struct ctx *c, enum err e)
 {
@@ -235,7 +342,7 @@ send_error(struct ctx *c, enum err e)
 static enum err
 run_idempotent(struct ctx *c, const char *key)
 {
-	char hash[65];
+	char hash[65], scope[48];
 	enum idem_state state;
 	enum err rc;
 	if (!idem_key_valid(key)) {
@@ -243,9 +350,16 @@ run_idempotent(struct ctx *c, const char *key)
 		return ERR_VALIDATION;
 	}
 	idem_hash(c->req, hash);
+	/* Keys belong to their caller: another caller's key is another key. */
+	if (c->caller.token_id)
+		snprintf(scope, sizeof(scope), "token:%lld", (long long)c->caller.token_id);
+	else if (c->caller.user_id)
+		snprintf(scope, sizeof(scope), "user:%lld", (long long)c->caller.user_id);
+	else
+		scope[0] = '\0';
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
-	if ((rc = idem_lookup(c->db, "", key, hash, c->resp, &state)) != ERR_OK)
+	if ((rc = idem_lookup(c->db, scope, key, hash, c->resp, &state)) != ERR_OK)
 		goto fail;
 	if (state == IDEM_REPLAY)
 		return db_commit(c->db);
@@ -260,7 +374,7 @@ run_idempotent(struct ctx *c, const char *key)
 		db_rollback(c->db);
 		return ERR_OK;
 	}
-	if ((rc = idem_store(c->db, "", key, c->req, hash, c->resp)) != ERR_OK)
+	if ((rc = idem_store(c->db, scope, key, c->req, hash, c->resp)) != ERR_OK)
 		goto fail;
 	if ((rc = db_commit(c->db)) != ERR_OK)
 		return rc;
@@ -308,6 +422,10 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		rc = ERR_VALIDATION;
 		goto out;
 	}
+	/* Who is calling, and may they: before anything else runs. */
+	if ((rc = auth_resolve(&c)) != ERR_OK || (rc = authorize(&c)) != ERR_OK ||
+	    resp->status == 303)
+		goto out;
 	cacheable = (c.route->flags & ROUTE_CACHE) &&
 	    strlen(req->path) + strlen(req->query) + 2 < sizeof(key);
 	if (cacheable) {
@@ -328,8 +446,16 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	}
 	if ((c.route->flags & ROUTE_BODY) && (rc = read_body(&c)) != ERR_OK)
 		goto out;
+	if ((c.route->flags & ROUTE_FORM) && (rc = read_form(&c)) != ERR_OK)
+		goto out;
+	/* Forms, and API writes authenticated by the session cookie, carry a
+	 * CSRF token. */
+	if (req->method != METHOD_GET && req->method != METHOD_HEAD &&
+	    ((c.route->flags & ROUTE_FORM) || c.caller.via == AUTH_SESSION) &&
+	    (rc = auth_check_csrf(&c, ctx_form(&c, "_csrf"))) != ERR_OK)
+		goto out;
 	const char *ikey = http_header(req, "idempotency-key");
-	if (req->method == METHOD_POST && ikey)
+	if (req->method == METHOD_POST && ikey && !(c.route->flags & ROUTE_NO_IDEM))
 		rc = run_idempotent(&c, ikey);
 	else
 		rc = c.route->handler(&c);

@@ -14,6 +14,7 @@
 #include "entity.h"
 #include "err.h"
 #include "http.h"
+#include "auth.h"
 #include "valid.h"
 
 /* Who may call a route (enforced with the accounts issue). */
@@ -29,12 +30,23 @@
 #define ROUTE_CACHE	0x01u	/* public GET whose answer depends only on
 				 * the URL and the data: cached per worker */
 #define ROUTE_BODY	0x02u	/* takes a JSON body */
-#define ROUTE_PAGE	0x04u	/* an HTML page */
+#define ROUTE_PAGE	0x04u	/* an HTML page: anonymous callers who may not
+				 * see it are sent to the sign-in page */
+#define ROUTE_FORM	0x08u	/* takes an HTML form (urlencoded); its CSRF
+				 * token is checked before the handler runs */
+#define ROUTE_USERS_ONLY 0x20u	/* people only: API tokens are refused */
+#define ROUTE_NO_IDEM	0x10u	/* answers carry secrets (tokens, JWTs): an
+				 * Idempotency-Key is ignored, never stored */
+
+#define CONFIG_KEY_MAX	64
 
 struct config {
 	const char	*db_path;	/* PLATFORM_DB */
 	const char	*template_dir;	/* PLATFORM_TEMPLATES */
 	size_t		 max_body;	/* PLATFORM_MAX_BODY (bytes) */
+	unsigned char	 jwt_key[CONFIG_KEY_MAX]; /* PLATFORM_JWT_SECRET_FILE */
+	size_t		 jwt_keylen;	/* 0: no key, sign-in impossible */
+	int64_t		 jwt_ttl;	/* PLATFORM_JWT_TTL (seconds) */
 };
 
 struct app;
@@ -60,6 +72,9 @@ struct ctx {
 	const struct route *route;
 	const char	*id;		/* the :id segment, or NULL */
 	cJSON		*body;		/* parsed JSON body, or NULL */
+	struct kv	*form;		/* parsed form body (ROUTE_FORM) */
+	size_t		 nform;
+	struct caller	 caller;	/* who is calling */
 	struct verrs	 ve;		/* validation errors */
 	const char	*err_msg;	/* error message override */
 	cJSON		*err_details;	/* error details override (owned) */
@@ -69,8 +84,11 @@ struct ctx {
 extern const struct route routes[];
 extern const size_t nroutes;
 
-/* Reads the configuration from the environment, with defaults. */
-void		 config_from_env(struct config *cfg);
+/* Reads the configuration from the environment, with defaults. Returns 0,
+ * or -1 with a message on stderr when a value is unusable. */
+int		 config_from_env(struct config *cfg);
+/* Returns a form field of the request, or NULL. */
+const char	*ctx_form(const struct ctx *c, const char *name);
 /* Opens the application (database, migrations). Returns ERR_OK or ERR_DB.
  * Free with app_close(). */
 enum err	 app_open(const struct config *cfg, struct app **out);

@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "clock.h"
+#include "crypto.h"
+#include "password.h"
 #include "crud.h"
 #include "id.h"
 #include "json.h"
@@ -41,6 +44,8 @@ crud_row_json(const struct entity *e, uint64_t fields, sqlite3_stmt *st)
 		}
 		col++;
 	}
+	if (e->decorate)
+		e->decorate(o);
 	return o;
 }
 
@@ -49,6 +54,23 @@ send_query_error(struct ctx *c, const struct qerror *qe)
 {
 	c->err_msg = arena_strdup(&c->req->arena, qe->message);
 	c->err_details = query_error_details(qe);
+}
+
+/* A merchant caller sees only its own rows of scoped content types. */
+static int
+scoped(const struct ctx *c, const struct entity *e)
+{
+	return c->caller.role == ROLE_MERCHANT && e->scope_col != NULL;
+}
+
+/* Merchants never reach content types without a scope column: a route
+ * table mistake must not leak rows, so it answers as if nothing existed. */
+static enum err
+scope_check(const struct ctx *c, const struct entity *e)
+{
+	if (c->caller.role == ROLE_MERCHANT && e->scope_col == NULL)
+		return ERR_NOT_FOUND;
+	return ERR_OK;
 }
 
 enum err
@@ -66,13 +88,21 @@ crud_list(struct ctx *c, const struct entity *e, const char *base)
 		send_query_error(c, &qe);
 		goto out;
 	}
-	/* The count, then the page. */
-	buf_printf(&sql, "SELECT count(*) FROM %s WHERE (%s) AND (%s)", e->table,
-	    base ? base : "1", q.where.len ? q.where.data : "1");
+	if ((rc = scope_check(c, e)) != ERR_OK)
+		goto out;
+	/* The count, then the page. A merchant's rows only: "AND scope = ?"
+	 * with its merchant bound after the filters. */
+	const char *scope = scoped(c, e) ? e->scope_col : NULL;
+	buf_printf(&sql, "SELECT count(*) FROM %s WHERE (%s) AND (%s)%s%s%s",
+	    e->table, base ? base : "1", q.where.len ? q.where.data : "1",
+	    scope ? " AND " : "", scope ? scope : "", scope ? " = ?" : "");
 	rc = ERR_DB;
 	if ((st = db_prepare(c->db, sql.data)) == NULL)
 		goto out;
-	query_bind(&q, st, 1);
+	if (scope)
+		sqlite3_bind_int64(st, query_bind(&q, st, 1), c->caller.merchant_id);
+	else
+		query_bind(&q, st, 1);
 	if (db_step(c->db, st) != DB_ROW)
 		goto out;
 	total = sqlite3_column_int64(st, 0);
@@ -80,12 +110,15 @@ crud_list(struct ctx *c, const struct entity *e, const char *base)
 	buf_reset(&sql);
 	buf_puts(&sql, "SELECT ");
 	query_columns(e, q.fields, &sql);
-	buf_printf(&sql, " FROM %s WHERE (%s) AND (%s) ORDER BY %s LIMIT ? OFFSET ?",
-	    e->table, base ? base : "1", q.where.len ? q.where.data : "1",
-	    q.order.data);
+	buf_printf(&sql, " FROM %s WHERE (%s) AND (%s)%s%s%s ORDER BY %s "
+	    "LIMIT ? OFFSET ?", e->table, base ? base : "1",
+	    q.where.len ? q.where.data : "1", scope ? " AND " : "",
+	    scope ? scope : "", scope ? " = ?" : "", q.order.data);
 	if ((st = db_prepare(c->db, sql.data)) == NULL)
 		goto out;
 	int next = query_bind(&q, st, 1);
+	if (scope)
+		sqlite3_bind_int64(st, next++, c->caller.merchant_id);
 	sqlite3_bind_int64(st, next, q.limit);
 	sqlite3_bind_int64(st, next + 1, q.start);
 	data = cJSON_CreateArray();
@@ -123,11 +156,13 @@ crud_resolve(struct ctx *c, const struct entity *e, const char *id,
 {
 	int64_t num = 0;
 	enum id_kind k = id_parse(id, &num);
-	if (k == ID_INVALID)
+	if (k == ID_INVALID || scope_check(c, e) != ERR_OK)
 		return ERR_NOT_FOUND;
-	char sql[160];
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", e->table,
-	    k == ID_INTEGER ? "id" : "document_id");
+	/* Another merchant's record answers exactly like a missing one. */
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?%s%s%s", e->table,
+	    k == ID_INTEGER ? "id" : "document_id", scoped(c, e) ? " AND " : "",
+	    scoped(c, e) ? e->scope_col : "", scoped(c, e) ? " = ?" : "");
 	sqlite3_stmt *st = db_prepare(c->db, sql);
 	if (st == NULL)
 		return ERR_DB;
@@ -135,6 +170,8 @@ crud_resolve(struct ctx *c, const struct entity *e, const char *id,
 		sqlite3_bind_int64(st, 1, num);
 	else
 		db_bind_text(st, 1, id);
+	if (scoped(c, e))
+		sqlite3_bind_int64(st, 2, c->caller.merchant_id);
 	enum db_rc r = db_step(c->db, st);
 	if (r == DB_ROW)
 		*rowid = sqlite3_column_int64(st, 0);
@@ -182,6 +219,7 @@ bind_json(sqlite3_stmt *st, int i, const struct field *f, const cJSON *v)
 	}
 	switch (f->type) {
 	case FT_INT:
+	case FT_REF:
 		sqlite3_bind_int64(st, i, (int64_t)v->valuedouble);
 		break;
 	case FT_BOOL:
@@ -320,39 +358,142 @@ h_crud_find_one(struct ctx *c)
 	return ERR_OK;
 }
 
+/* Turns every FT_REF value of data (an id or a documentId) into the
+ * referred record's integer id, in place; names the missing ones. */
+static enum err
+resolve_refs(struct ctx *c, const struct entity *e, cJSON *data)
+{
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		cJSON *v = cJSON_GetObjectItemCaseSensitive(data, f->name);
+		if (f->type != FT_REF || v == NULL || cJSON_IsNull(v))
+			continue;
+		char sql[160];
+		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?",
+		    f->ref_table, cJSON_IsString(v) ? "document_id" : "id");
+		sqlite3_stmt *st = db_prepare(c->db, sql);
+		if (st == NULL)
+			return ERR_DB;
+		if (cJSON_IsString(v))
+			db_bind_text(st, 1, v->valuestring);
+		else
+			sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
+		enum db_rc r = db_step(c->db, st);
+		if (r == DB_ROW)
+			cJSON_ReplaceItemInObjectCaseSensitive(data, f->name,
+			    cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
+		sqlite3_finalize(st);
+		if (r == DB_DONE)
+			verr_addf(&c->ve, f->name, v, "%s does not exist", f->name);
+		else if (r != DB_ROW)
+			return ERR_DB;
+	}
+	return c->ve.n ? ERR_VALIDATION : ERR_OK;
+}
+
+enum err
+crud_write(struct ctx *c, const struct entity *e, cJSON *data, int64_t rowid,
+    cJSON **out)
+{
+	cJSON *before = NULL, *after = NULL;
+	int64_t id = 0;
+	enum err rc;
+
+	*out = NULL;
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if (rowid && (before = crud_read(c, e, rowid)) == NULL) {
+		rc = ERR_NOT_FOUND;
+		goto fail;
+	}
+	if ((rc = resolve_refs(c, e, data)) != ERR_OK)
+		goto fail;
+	if (e->check_record && e->check_record(before, data, &c->ve) != 0) {
+		rc = ERR_VALIDATION;
+		goto fail;
+	}
+	if ((rc = write_record(c, e, data, rowid, &id)) != ERR_OK)
+		goto fail;
+	if ((after = crud_read(c, e, id)) == NULL) {
+		rc = ERR_DB;
+		goto fail;
+	}
+	if (audit_wanted(c) && (rc = audit_record(c, rowid ? "update" : "create", e,
+	    id, cJSON_GetStringValue(cJSON_GetObjectItem(after, "documentId")),
+	    before, after)) != ERR_OK)
+		goto fail;
+	if ((rc = db_commit(c->db)) != ERR_OK)
+		goto fail_committed;
+	cJSON_Delete(before);
+	*out = after;
+	return ERR_OK;
+fail:
+	db_rollback(c->db);
+fail_committed:
+	cJSON_Delete(before);
+	cJSON_Delete(after);
+	return rc;
+}
+
+enum err
+crud_prepare(struct ctx *c, const struct entity *e, const cJSON *data,
+    int creating, cJSON **out)
+{
+	*out = NULL;
+	if (valid_entity_body(e, data, creating, &c->ve) > 0)
+		return ERR_VALIDATION;
+	/* Fields only an admin may set. */
+	if (c->caller.role != ROLE_ADMIN)
+		for (size_t i = 0; i < e->nfields; i++)
+			if ((e->fields[i].flags & F_ADMIN) &&
+			    cJSON_GetObjectItemCaseSensitive(data, e->fields[i].name)) {
+				ctx_error(c, "Only an admin may change %s",
+				    e->fields[i].name);
+				return ERR_FORBIDDEN;
+			}
+	cJSON *copy = cJSON_Duplicate(data, 1);
+	/* Passwords are hashed here, before any transaction: argon2id is slow
+	 * on purpose and must not hold the write lock. */
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		cJSON *v = cJSON_GetObjectItemCaseSensitive(copy, f->name);
+		if (!(f->flags & F_PASSWORD) || !cJSON_IsString(v))
+			continue;
+		char hash[PASSWORD_HASH_MAX];
+		if (password_hash(v->valuestring, hash) != 0) {
+			cJSON_Delete(copy);
+			return ERR_INTERNAL;
+		}
+		crypto_wipe(v->valuestring, strlen(v->valuestring));
+		cJSON_ReplaceItemInObjectCaseSensitive(copy, f->name,
+		    cJSON_CreateString(hash));
+	}
+	*out = copy;
+	return ERR_OK;
+}
+
 /* Create and update share everything but the row id and the status. */
 static enum err
 save(struct ctx *c, int creating)
 {
 	const struct entity *e = c->route->entity;
 	const cJSON *data = crud_body_data(c);
-	int64_t rowid = 0, id = 0;
+	cJSON *copy = NULL, *out = NULL;
+	int64_t rowid = 0;
 	enum err rc;
 
 	if (data == NULL)
 		return ERR_VALIDATION;
-	if (valid_entity_body(e, data, creating, &c->ve) > 0)
-		return ERR_VALIDATION;
-	if ((rc = db_begin(c->db)) != ERR_OK)
-		return rc;
 	if (!creating && (rc = crud_resolve(c, e, c->id, &rowid)) != ERR_OK)
-		goto fail;
-	if ((rc = write_record(c, e, data, rowid, &id)) != ERR_OK)
-		goto fail;
-	cJSON *o = crud_read(c, e, id);
-	if (o == NULL) {
-		rc = ERR_DB;
-		goto fail;
-	}
-	if ((rc = db_commit(c->db)) != ERR_OK) {
-		cJSON_Delete(o);
 		return rc;
-	}
-	json_send_data(c->resp, creating ? 201 : 200, o, NULL);
+	if ((rc = crud_prepare(c, e, data, creating, &copy)) != ERR_OK)
+		return rc;
+	rc = crud_write(c, e, copy, rowid, &out);
+	cJSON_Delete(copy);
+	if (rc != ERR_OK)
+		return rc;
+	json_send_data(c->resp, creating ? 201 : 200, out, NULL);
 	return ERR_OK;
-fail:
-	db_rollback(c->db);
-	return rc;
 }
 
 enum err
@@ -371,12 +512,17 @@ enum err
 h_crud_delete(struct ctx *c)
 {
 	const struct entity *e = c->route->entity;
+	cJSON *before = NULL;
 	int64_t rowid;
 	enum err rc;
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
 	if ((rc = crud_resolve(c, e, c->id, &rowid)) != ERR_OK)
 		goto fail;
+	if ((before = crud_read(c, e, rowid)) == NULL) {
+		rc = ERR_NOT_FOUND;
+		goto fail;
+	}
 	char sql[128];
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?", e->table);
 	sqlite3_stmt *st = db_prepare(c->db, sql);
@@ -393,13 +539,21 @@ h_crud_delete(struct ctx *c)
 	}
 	if (r != DB_DONE)
 		goto fail;
-	if ((rc = db_commit(c->db)) != ERR_OK)
+	if (audit_wanted(c) && (rc = audit_record(c, "delete", e, rowid,
+	    cJSON_GetStringValue(cJSON_GetObjectItem(before, "documentId")),
+	    before, NULL)) != ERR_OK)
+		goto fail;
+	if ((rc = db_commit(c->db)) != ERR_OK) {
+		cJSON_Delete(before);
 		return rc;
+	}
+	cJSON_Delete(before);
 	c->resp->status = 204;
 	c->resp->content_type = NULL;
 	buf_reset(&c->resp->body);
 	return ERR_OK;
 fail:
+	cJSON_Delete(before);
 	db_rollback(c->db);
 	return rc;
 }

@@ -36,6 +36,16 @@ cJSON		*crud_read(struct ctx *c, const struct entity *e, int64_t rowid);
  * into a JSON object. */
 cJSON		*crud_row_json(const struct entity *e, uint64_t fields,
 		    sqlite3_stmt *st);
+/* Checks a create (creating = 1) or update body for the caller: types,
+ * admin-only fields (403), then returns in *out a copy with passwords
+ * hashed (caller deletes). */
+enum err	 crud_prepare(struct ctx *c, const struct entity *e,
+		    const cJSON *data, int creating, cJSON **out);
+/* Writes prepared data into record rowid (0: a new record) in one
+ * transaction: references resolved, record checks, unique checks, the
+ * audit entry. On success *out is the stored record (caller deletes). */
+enum err	 crud_write(struct ctx *c, const struct entity *e, cJSON *data,
+		    int64_t rowid, cJSON **out);
 /* Returns the "data" object of the request body, or sets the Strapi
  * error ('Missing "data" payload') and returns NULL. */
 const cJSON	*crud_body_data(struct ctx *c);

@@ -22,6 +22,8 @@ enum ftype {
 	FT_ENUM,	/* one of enums[] */
 	FT_DATETIME,	/* ISO 8601 UTC text */
 	FT_JSON,	/* JSON text, checked by check() */
+	FT_REF,		/* a relation: another record's id or documentId in
+			 * requests, its integer id in the column and answers */
 };
 
 #define F_REQUIRED	0x01u	/* must be given on create */
@@ -31,6 +33,8 @@ enum ftype {
 #define F_UNIQUE	0x10u	/* unique among records */
 #define F_NULLABLE	0x20u	/* null is a value */
 #define F_PRIVATE	0x40u	/* never serialised nor queried */
+#define F_ADMIN		0x80u	/* only an admin may write it */
+#define F_PASSWORD	0x100u	/* a password: stored as its argon2id hash */
 
 struct field {
 	const char	*name;		/* JSON name (camelCase) */
@@ -39,8 +43,10 @@ struct field {
 	unsigned	 flags;
 	int64_t		 min, max;	/* ints: range; strings: length */
 	const char *const *enums;	/* FT_ENUM: NULL-terminated */
-	/* FT_JSON: checks v, adding errors under name to ve; returns 0 if ok. */
+	/* Further checks of a well-typed value (FT_JSON: the only check):
+	 * adds errors under name to ve; returns 0 if ok. */
 	int		(*check)(const cJSON *v, const char *name, struct verrs *ve);
+	const char	*ref_table;	/* FT_REF: the table referred to */
 };
 
 struct relation {
@@ -54,15 +60,29 @@ struct entity {
 	size_t		 nfields;
 	const struct relation *rels;
 	size_t		 nrels;
+	/* The column holding the owning merchant's id ("id" for merchants
+	 * themselves): a merchant caller sees only rows where it equals its
+	 * merchant. NULL: merchants never see these rows. */
+	const char	*scope_col;
+	/* Checks a whole record before it is written: before is the stored
+	 * record (NULL on create), data the validated changes. Adds errors to
+	 * ve; returns 0 if ok. */
+	int		(*check_record)(const cJSON *before, const cJSON *data,
+			    struct verrs *ve);
+	/* Adds computed members to each record's JSON (may be NULL). */
+	void		(*decorate)(cJSON *record);
 };
 
 /* The fields every content type starts with, in this order. */
 #define ENTITY_STD_FIELDS \
-	{ "id", "id", FT_ID, F_FILTER | F_SORT, 0, 0, NULL, NULL }, \
-	{ "documentId", "document_id", FT_DOCID, F_FILTER, 0, 0, NULL, NULL }, \
-	{ "createdAt", "created_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL }, \
-	{ "updatedAt", "updated_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL }, \
-	{ "publishedAt", "published_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL }
+	{ "id", "id", FT_ID, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL }, \
+	{ "documentId", "document_id", FT_DOCID, F_FILTER, 0, 0, NULL, NULL, NULL }, \
+	{ "createdAt", "created_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL, \
+	    NULL }, \
+	{ "updatedAt", "updated_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL, \
+	    NULL }, \
+	{ "publishedAt", "published_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, \
+	    NULL, NULL }
 
 /* Returns the index of the field called name, or -1. */
 int		 entity_field(const struct entity *e, const char *name);

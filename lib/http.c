@@ -58,23 +58,22 @@ http_url_decode(char *s, int plus)
 }
 
 int
-http_parse_query(struct request *req)
+http_parse_pairs(struct arena *a, const char *q, struct kv **out, size_t *np)
 {
-	const char *q = req->query ? req->query : "";
-	size_t n = 0;
-	req->params = NULL;
-	req->nparams = 0;
+	size_t n = 1;
+	*out = NULL;
+	*np = 0;
 	if (strlen(q) > HTTP_MAX_QUERY_LEN)
 		return -1;
 	for (const char *p = q; *p; p++)
 		if (*p == '&')
 			n++;
-	n++;
 	if (n > HTTP_MAX_QUERY_PARAMS)
 		return -1;
-	req->params = arena_alloc(&req->arena, n * sizeof(struct kv));
-	char *copy = arena_strdup(&req->arena, q);
+	struct kv *kv = arena_alloc(a, n * sizeof(struct kv));
+	char *copy = arena_strdup(a, q);
 	char *save = NULL;
+	*out = kv;
 	for (char *tok = strtok_r(copy, "&", &save); tok;
 	    tok = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(tok, '=');
@@ -87,11 +86,18 @@ http_parse_query(struct request *req)
 			continue;
 		if (http_url_decode(tok, 1) != 0 || http_url_decode(val, 1) != 0)
 			return -1;
-		req->params[req->nparams].key = tok;
-		req->params[req->nparams].val = val;
-		req->nparams++;
+		kv[*np].key = tok;
+		kv[*np].val = val;
+		(*np)++;
 	}
 	return 0;
+}
+
+int
+http_parse_query(struct request *req)
+{
+	return http_parse_pairs(&req->arena, req->query ? req->query : "",
+	    &req->params, &req->nparams);
 }
 
 const char *

@@ -56,6 +56,10 @@ int		 http_url_decode(char *s, int plus);
 /* Parses req->query into req->params. Returns 0, or -1 when there are
  * more than HTTP_MAX_QUERY_PARAMS parameters or an escape is malformed. */
 int		 http_parse_query(struct request *req);
+/* Parses "a=1&b=2" (%-decoded, '+' as space) into *out and *n, in the arena.
+ * Returns 0, or -1 past HTTP_MAX_QUERY_PARAMS pairs or on a bad escape. */
+int		 http_parse_pairs(struct arena *a, const char *text, struct kv **out,
+		    size_t *n);
 /* Returns the value of a header (name in lower case), or NULL. */
 const char	*http_header(const struct request *req, const char *name);
 /* Adds a header to the request (fcgi/ and tests use it). */

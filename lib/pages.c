@@ -5,6 +5,7 @@
 #include "pages.h"
 #include "plans.h"
 #include "render.h"
+#include "valid.h"
 
 /* Formats cents as "29,00" (French style: the pages are bilingual, the
  * amounts are euros). */
@@ -90,5 +91,107 @@ h_page_plans(struct ctx *c)
 		return ERR_INTERNAL;
 	c->resp->status = 200;
 	c->resp->content_type = "text/html; charset=utf-8";
+	return ERR_OK;
+}
+
+/* Expands a page template into the response. */
+static enum err
+page(struct ctx *c, const char *tpl, struct render_dict *d, int status)
+{
+	buf_reset(&c->resp->body);
+	int rc = render_expand(app_config(c->app)->template_dir, tpl, d,
+	    &c->resp->body);
+	render_dict_free(d);
+	if (rc != 0)
+		return ERR_INTERNAL;
+	c->resp->status = status;
+	c->resp->content_type = "text/html; charset=utf-8";
+	resp_header(c->resp, "Cache-Control", "no-store");
+	return ERR_OK;
+}
+
+static void
+redirect(struct ctx *c, const char *to)
+{
+	c->resp->status = 303;
+	c->resp->content_type = NULL;
+	buf_reset(&c->resp->body);
+	resp_header(c->resp, "Location", to);
+}
+
+/* The sign-in page, with a message when sign-in failed. The form's CSRF
+ * token is also set as a cookie (double submit: no session exists yet). */
+static enum err
+login_page(struct ctx *c, const char *error, const char *identifier, int status)
+{
+	char token[48], cookie[160];
+	const char *have = auth_cookie(c, AUTH_CSRF_COOKIE);
+	if (have && strlen(have) == 43)
+		snprintf(token, sizeof(token), "%s", have);
+	else {
+		auth_random_token(token);
+		snprintf(cookie, sizeof(cookie), AUTH_CSRF_COOKIE "=%s; Path=/marketplace; "
+		    "HttpOnly; Secure; SameSite=Strict", token);
+		resp_header(c->resp, "Set-Cookie", cookie);
+	}
+	struct render_dict *d = render_dict_new();
+	render_set(d, "TITLE", "Sign in");
+	render_set(d, "CSRF", token);
+	render_set(d, "IDENTIFIER", identifier ? identifier : "");
+	if (error)
+		render_set(render_section(d, "ERROR"), "MESSAGE", error);
+	if (c->caller.role != ROLE_ANON)
+		render_set(render_section(d, "SIGNED_IN"), "EMAIL", c->caller.name);
+	return page(c, "login.tpl", d, status);
+}
+
+enum err
+h_page_login(struct ctx *c)
+{
+	return login_page(c, NULL, NULL, 200);
+}
+
+enum err
+h_form_login(struct ctx *c)
+{
+	const char *id = ctx_form(c, "identifier");
+	const char *pw = ctx_form(c, "password");
+	int64_t uid = 0;
+	if (id == NULL || *id == '\0' || pw == NULL || *pw == '\0' ||
+	    strlen(id) > 254 || strlen(pw) > 256)
+		return login_page(c, "Enter your e-mail and password.", id, 400);
+	if (!valid_text(id, 0))
+		return login_page(c, "Invalid identifier or password", NULL, 400);
+	enum err rc = auth_sign_in(c, id, pw, &uid);
+	if (rc == ERR_VALIDATION || rc == ERR_RATE_LIMIT)
+		return login_page(c, c->err_msg, id, err_status(rc));
+	if (rc != ERR_OK || (rc = auth_session_open(c, uid)) != ERR_OK)
+		return rc;
+	redirect(c, "/marketplace/account.html");
+	return ERR_OK;
+}
+
+enum err
+h_page_account(struct ctx *c)
+{
+	struct render_dict *d = render_dict_new();
+	render_set(d, "TITLE", "Your account");
+	render_set(d, "EMAIL", c->caller.name);
+	render_set(d, "ROLE", auth_role_name(c->caller.role));
+	if (c->caller.merchant_id)
+		render_set_int(render_section(d, "MERCHANT"), "ID",
+		    (long)c->caller.merchant_id);
+	if (c->caller.via == AUTH_SESSION)
+		render_set(render_section(d, "SESSION"), "CSRF", c->caller.csrf);
+	return page(c, "account.tpl", d, 200);
+}
+
+enum err
+h_form_logout(struct ctx *c)
+{
+	enum err rc = auth_session_close(c);
+	if (rc != ERR_OK)
+		return rc;
+	redirect(c, "/marketplace/login.html");
 	return ERR_OK;
 }

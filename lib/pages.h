@@ -8,5 +8,13 @@
 
 /* GET /marketplace/plans.html: the public pricing page. */
 enum err	 h_page_plans(struct ctx *c);
+/* GET /marketplace/login.html: the sign-in form. */
+enum err	 h_page_login(struct ctx *c);
+/* POST /marketplace/login: signs in, opens a session, goes to the account. */
+enum err	 h_form_login(struct ctx *c);
+/* GET /marketplace/account.html: who is signed in, and sign-out. */
+enum err	 h_page_account(struct ctx *c);
+/* POST /marketplace/logout: ends the session, back to the sign-in page. */
+enum err	 h_form_logout(struct ctx *c);
 
 #endif

@@ -15,15 +15,6 @@ static const char *const currencies[] = { "EUR", "USD", "GBP", "CHF", "CAD",
 static const char *const support_levels[] = { "community", "email",
     "priority", "dedicated", NULL };
 
-static int
-check_slug(const cJSON *v, const char *name, struct verrs *ve)
-{
-	if (valid_slug(v->valuestring))
-		return 0;
-	verr_addf(ve, name, v, "%s must contain only lower-case letters, digits "
-	    "and dashes", name);
-	return -1;
-}
 
 static int
 check_features(const cJSON *v, const char *name, struct verrs *ve)
@@ -53,12 +44,12 @@ check_features(const cJSON *v, const char *name, struct verrs *ve)
 
 /* The keys of `limits`; null in a count means unlimited. */
 static const struct field limit_fields[] = {
-	{ "maxProducts", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL },
-	{ "maxOrdersPerMonth", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL },
-	{ "maxStaff", NULL, FT_INT, F_NULLABLE, 0, 100000, NULL, NULL },
-	{ "storageMb", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL },
-	{ "customDomain", NULL, FT_BOOL, 0, 0, 0, NULL, NULL },
-	{ "supportLevel", NULL, FT_ENUM, 0, 0, 0, support_levels, NULL },
+	{ "maxProducts", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL, NULL },
+	{ "maxOrdersPerMonth", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL, NULL },
+	{ "maxStaff", NULL, FT_INT, F_NULLABLE, 0, 100000, NULL, NULL, NULL },
+	{ "storageMb", NULL, FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL, NULL },
+	{ "customDomain", NULL, FT_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "supportLevel", NULL, FT_ENUM, 0, 0, 0, support_levels, NULL, NULL },
 };
 
 static int
@@ -93,34 +84,36 @@ check_limits(const cJSON *v, const char *name, struct verrs *ve)
 static const struct field plan_fields[] = {
 	ENTITY_STD_FIELDS,
 	{ "name", "name", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT,
-	    1, 100, NULL, NULL },
+	    1, 100, NULL, NULL, NULL },
 	{ "slug", "slug", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT |
-	    F_UNIQUE, 1, 64, NULL, check_slug },
+	    F_UNIQUE, 1, 64, NULL, valid_check_slug, NULL },
 	{ "description", "description", FT_TEXT, F_WRITABLE | F_NULLABLE |
-	    F_FILTER, 0, 2000, NULL, NULL },
+	    F_FILTER, 0, 2000, NULL, NULL, NULL },
 	{ "priceCents", "price_cents", FT_INT, F_REQUIRED | F_WRITABLE | F_FILTER |
-	    F_SORT, 0, 100000000, NULL, NULL },
+	    F_SORT, 0, 100000000, NULL, NULL, NULL },
 	{ "currency", "currency", FT_ENUM, F_WRITABLE | F_FILTER | F_SORT,
-	    0, 0, currencies, NULL },
+	    0, 0, currencies, NULL, NULL },
 	{ "interval", "interval", FT_ENUM, F_WRITABLE | F_FILTER | F_SORT,
-	    0, 0, intervals, NULL },
+	    0, 0, intervals, NULL, NULL },
 	{ "trialDays", "trial_days", FT_INT, F_WRITABLE | F_FILTER | F_SORT,
-	    0, 365, NULL, NULL },
-	{ "features", "features", FT_JSON, F_WRITABLE, 0, 0, NULL, check_features },
-	{ "limits", "limits", FT_JSON, F_WRITABLE, 0, 0, NULL, check_limits },
+	    0, 365, NULL, NULL, NULL },
+	{ "features", "features", FT_JSON, F_WRITABLE, 0, 0, NULL, check_features, NULL },
+	{ "limits", "limits", FT_JSON, F_WRITABLE, 0, 0, NULL, check_limits, NULL },
 	{ "active", "active", FT_BOOL, F_WRITABLE | F_FILTER | F_SORT,
-	    0, 0, NULL, NULL },
+	    0, 0, NULL, NULL, NULL },
 	{ "sortOrder", "sort_order", FT_INT, F_WRITABLE | F_FILTER | F_SORT,
-	    -1000000, 1000000, NULL, NULL },
+	    -1000000, 1000000, NULL, NULL, NULL },
 	{ "stripeProductId", "stripe_product_id", FT_STRING, F_FILTER | F_NULLABLE,
-	    0, 255, NULL, NULL },
+	    0, 255, NULL, NULL, NULL },
 	{ "stripePriceId", "stripe_price_id", FT_STRING, F_FILTER | F_NULLABLE,
-	    0, 255, NULL, NULL },
+	    0, 255, NULL, NULL, NULL },
 };
 
 const struct entity plans_entity = {
-	"subscription-plans", "subscription_plans",
-	plan_fields, sizeof(plan_fields) / sizeof(plan_fields[0]), NULL, 0,
+	.name = "subscription-plans",
+	.table = "subscription_plans",
+	.fields = plan_fields,
+	.nfields = sizeof(plan_fields) / sizeof(plan_fields[0]),
 };
 
 /* The column list of every plan field, in table order. */

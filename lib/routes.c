@@ -3,27 +3,86 @@
  * call each route and its handler. Tests and the API tester page read it.
  * Order matters only between a literal segment and a :id at the same place:
  * the literal comes first.
+ *
+ * Who may do what (SPEC §4): admins everything; agents read merchants (and
+ * will handle tickets); a merchant only its own records, which the core
+ * scopes (another merchant's record answers 404). API tokens act as an
+ * admin (read-only ones for GET only) but never manage users or tokens.
  */
 #include "app.h"
+#include "audit.h"
+#include "auth.h"
 #include "crud.h"
+#include "merchants.h"
 #include "pages.h"
 #include "plans.h"
+#include "tokens.h"
+#include "users.h"
+
+#define ADMIN		ROLE_ADMIN
+#define STAFF		(ROLE_ADMIN | ROLE_AGENT)
+#define OWNERS		(ROLE_ADMIN | ROLE_MERCHANT)
+#define READERS		(ROLE_ADMIN | ROLE_AGENT | ROLE_MERCHANT)
 
 enum route_id {
 	R_HEALTH,
+	R_AUTH_LOCAL,
+	R_AUTH_LOGOUT,
+	R_USERS_ME,
+	R_USERS_FIND,
+	R_USERS_FIND_ONE,
+	R_USERS_CREATE,
+	R_USERS_UPDATE,
+	R_USERS_DELETE,
 	R_PLANS_ACTIVE,
 	R_PLANS_FIND,
 	R_PLANS_FIND_ONE,
 	R_PLANS_CREATE,
 	R_PLANS_UPDATE,
 	R_PLANS_DELETE,
+	R_MERCHANTS_FIND,
+	R_MERCHANTS_FIND_ONE,
+	R_MERCHANTS_CREATE,
+	R_MERCHANTS_UPDATE,
+	R_MERCHANTS_DELETE,
+	R_TOKENS_FIND,
+	R_TOKENS_FIND_ONE,
+	R_TOKENS_CREATE,
+	R_TOKENS_DELETE,
+	R_AUDIT_FIND,
+	R_AUDIT_FIND_ONE,
 	R_PAGE_PLANS,
+	R_PAGE_LOGIN,
+	R_FORM_LOGIN,
+	R_PAGE_ACCOUNT,
+	R_FORM_LOGOUT,
 	R__MAX
 };
 
 const struct route routes[R__MAX] = {
 	[R_HEALTH] = { METHOD_GET, "/health", ROLES_ALL, 0, h_health, NULL,
 	    "Liveness and database check" },
+
+	[R_AUTH_LOCAL] = { METHOD_POST, "/api/auth/local", ROLES_ALL,
+	    ROUTE_BODY | ROUTE_NO_IDEM, h_auth_local, NULL,
+	    "Sign in: {identifier, password} gives {jwt, user}" },
+	[R_AUTH_LOGOUT] = { METHOD_POST, "/api/auth/logout", ROLES_SIGNED_IN,
+	    ROUTE_NO_IDEM, h_auth_logout, NULL, "End the browser session" },
+	[R_USERS_ME] = { METHOD_GET, "/api/users/me", ROLES_SIGNED_IN, 0,
+	    h_users_me, NULL, "The signed-in user" },
+	[R_USERS_FIND] = { METHOD_GET, "/api/users", ADMIN, ROUTE_USERS_ONLY,
+	    h_crud_find, &users_entity, "List users" },
+	[R_USERS_FIND_ONE] = { METHOD_GET, "/api/users/:id", ADMIN,
+	    ROUTE_USERS_ONLY, h_crud_find_one, &users_entity, "One user" },
+	[R_USERS_CREATE] = { METHOD_POST, "/api/users", ADMIN,
+	    ROUTE_BODY | ROUTE_USERS_ONLY, h_crud_create, &users_entity,
+	    "Create a user (admin, agent, or merchant user)" },
+	[R_USERS_UPDATE] = { METHOD_PUT, "/api/users/:id", ADMIN,
+	    ROUTE_BODY | ROUTE_USERS_ONLY, h_crud_update, &users_entity,
+	    "Update a user (block, role, password)" },
+	[R_USERS_DELETE] = { METHOD_DELETE, "/api/users/:id", ADMIN,
+	    ROUTE_USERS_ONLY, h_crud_delete, &users_entity, "Delete a user" },
+
 	[R_PLANS_ACTIVE] = { METHOD_GET, "/api/subscription-plans/active",
 	    ROLES_ALL, ROUTE_CACHE, h_plans_active, &plans_entity,
 	    "Active plans in sortOrder" },
@@ -31,14 +90,52 @@ const struct route routes[R__MAX] = {
 	    ROUTE_CACHE, h_crud_find, &plans_entity, "List plans" },
 	[R_PLANS_FIND_ONE] = { METHOD_GET, "/api/subscription-plans/:id",
 	    ROLES_ALL, ROUTE_CACHE, h_crud_find_one, &plans_entity, "One plan" },
-	[R_PLANS_CREATE] = { METHOD_POST, "/api/subscription-plans", ROLE_ADMIN,
+	[R_PLANS_CREATE] = { METHOD_POST, "/api/subscription-plans", ADMIN,
 	    ROUTE_BODY, h_crud_create, &plans_entity, "Create a plan" },
-	[R_PLANS_UPDATE] = { METHOD_PUT, "/api/subscription-plans/:id",
-	    ROLE_ADMIN, ROUTE_BODY, h_crud_update, &plans_entity, "Update a plan" },
-	[R_PLANS_DELETE] = { METHOD_DELETE, "/api/subscription-plans/:id",
-	    ROLE_ADMIN, 0, h_crud_delete, &plans_entity, "Delete a plan" },
+	[R_PLANS_UPDATE] = { METHOD_PUT, "/api/subscription-plans/:id", ADMIN,
+	    ROUTE_BODY, h_crud_update, &plans_entity, "Update a plan" },
+	[R_PLANS_DELETE] = { METHOD_DELETE, "/api/subscription-plans/:id", ADMIN,
+	    0, h_crud_delete, &plans_entity, "Delete a plan" },
+
+	[R_MERCHANTS_FIND] = { METHOD_GET, "/api/merchants", READERS, 0,
+	    h_crud_find, &merchants_entity, "List merchants (a merchant: itself)" },
+	[R_MERCHANTS_FIND_ONE] = { METHOD_GET, "/api/merchants/:id", READERS, 0,
+	    h_crud_find_one, &merchants_entity, "One merchant" },
+	[R_MERCHANTS_CREATE] = { METHOD_POST, "/api/merchants", ADMIN, ROUTE_BODY,
+	    h_crud_create, &merchants_entity, "Create a merchant" },
+	[R_MERCHANTS_UPDATE] = { METHOD_PUT, "/api/merchants/:id", OWNERS,
+	    ROUTE_BODY, h_crud_update, &merchants_entity,
+	    "Update a merchant (a merchant: itself, not status or Stripe ids)" },
+	[R_MERCHANTS_DELETE] = { METHOD_DELETE, "/api/merchants/:id", ADMIN, 0,
+	    h_crud_delete, &merchants_entity, "Delete a merchant" },
+
+	[R_TOKENS_FIND] = { METHOD_GET, "/api/api-tokens", ADMIN, ROUTE_USERS_ONLY,
+	    h_crud_find, &tokens_entity, "List API tokens (never their secret)" },
+	[R_TOKENS_FIND_ONE] = { METHOD_GET, "/api/api-tokens/:id", ADMIN,
+	    ROUTE_USERS_ONLY, h_crud_find_one, &tokens_entity, "One API token" },
+	[R_TOKENS_CREATE] = { METHOD_POST, "/api/api-tokens", ADMIN,
+	    ROUTE_BODY | ROUTE_NO_IDEM | ROUTE_USERS_ONLY, h_tokens_create,
+	    &tokens_entity, "Create an API token: its secret is shown once" },
+	[R_TOKENS_DELETE] = { METHOD_DELETE, "/api/api-tokens/:id", ADMIN,
+	    ROUTE_USERS_ONLY, h_crud_delete, &tokens_entity, "Revoke an API token" },
+
+	[R_AUDIT_FIND] = { METHOD_GET, "/api/audit-logs", ADMIN, 0, h_crud_find,
+	    &audit_entity, "What admins, agents and tokens changed" },
+	[R_AUDIT_FIND_ONE] = { METHOD_GET, "/api/audit-logs/:id", ADMIN, 0,
+	    h_crud_find_one, &audit_entity, "One audit entry" },
+
 	[R_PAGE_PLANS] = { METHOD_GET, "/marketplace/plans.html", ROLES_ALL,
 	    ROUTE_CACHE | ROUTE_PAGE, h_page_plans, NULL, "Pricing page" },
+	[R_PAGE_LOGIN] = { METHOD_GET, "/marketplace/login.html", ROLES_ALL,
+	    ROUTE_PAGE, h_page_login, NULL, "Sign-in page" },
+	[R_FORM_LOGIN] = { METHOD_POST, "/marketplace/login", ROLES_ALL,
+	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM, h_form_login, NULL,
+	    "Sign-in form: opens a browser session" },
+	[R_PAGE_ACCOUNT] = { METHOD_GET, "/marketplace/account.html",
+	    ROLES_SIGNED_IN, ROUTE_PAGE, h_page_account, NULL, "Your account" },
+	[R_FORM_LOGOUT] = { METHOD_POST, "/marketplace/logout", ROLES_SIGNED_IN,
+	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM, h_form_logout, NULL,
+	    "Sign-out form" },
 };
 
 const size_t nroutes = R__MAX;

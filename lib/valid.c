@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "id.h"
 #include "json.h"
 #include "valid.h"
 
@@ -155,6 +156,37 @@ valid_slug(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
+int
+valid_email(const char *s)
+{
+	size_t n = strlen(s);
+	const char *at = strchr(s, '@');
+	if (n < 3 || n > 254 || at == NULL || at == s || strchr(at + 1, '@') ||
+	    !valid_text(s, 0) || strpbrk(s, " \t\"(),:;<>[\\]") != NULL)
+		return 0;
+	const char *dot = strrchr(at + 1, '.');
+	return dot && dot > at + 1 && dot[1] != '\0' && at[1] != '.';
+}
+
+int
+valid_check_slug(const cJSON *v, const char *name, struct verrs *ve)
+{
+	if (valid_slug(v->valuestring))
+		return 0;
+	verr_addf(ve, name, v, "%s must contain only lower-case letters, digits "
+	    "and dashes", name);
+	return -1;
+}
+
+int
+valid_check_email(const cJSON *v, const char *name, struct verrs *ve)
+{
+	if (valid_email(v->valuestring))
+		return 0;
+	verr_addf(ve, name, v, "%s must be a valid email", name);
+	return -1;
+}
+
 static void
 enum_message(const struct field *f, char *out, size_t sz)
 {
@@ -242,6 +274,14 @@ valid_field(const struct field *f, const cJSON *v, struct verrs *ve)
 		return -1;
 	case FT_JSON:
 		return f->check ? f->check(v, f->name, ve) : 0;
+	case FT_REF:
+		if ((cJSON_IsNumber(v) && v->valuedouble >= 1 &&
+		    v->valuedouble <= 9007199254740991.0 &&
+		    v->valuedouble == floor(v->valuedouble)) ||
+		    (cJSON_IsString(v) && id_is_document(v->valuestring)))
+			return 0;
+		verr_addf(ve, f->name, v, "%s must be an id or a documentId", f->name);
+		return -1;
 	case FT_ID:
 	case FT_DOCID:
 		break;

@@ -43,5 +43,11 @@ int	 valid_datetime(const char *s);
 int	 valid_int(const char *s, int64_t min, int64_t max, int64_t *out);
 /* A slug: 1-64 of [a-z0-9-], not starting or ending with '-'. */
 int	 valid_slug(const char *s);
+/* Returns 1 for a plausible e-mail address (one @, a dotted domain, no
+ * spaces or controls, at most 254 characters). */
+int	 valid_email(const char *s);
+/* Field checks (struct field's check) shared by content types. */
+int	 valid_check_slug(const cJSON *v, const char *name, struct verrs *ve);
+int	 valid_check_email(const cJSON *v, const char *name, struct verrs *ve);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <signal.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -44,6 +45,8 @@ static struct stack S;
 
 /* CURLOPT_SSLVERSION for the next request_full() (0: libcurl's default). */
 static long harness_sslversion;
+/* An "Authorization: ..." line sent with every request when set. */
+static char harness_auth[2200];
 
 #define HARNESS_UNUSED __attribute__((unused))
 
@@ -70,8 +73,11 @@ static int
 stack_cmd(const char *what, const char *extra_env)
 {
 	char cmd[2048];
+	/* Tests sign in often from one address: a high nginx sign-in rate
+	 * unless the caller sets its own (the rate-limit test does). */
 	snprintf(cmd, sizeof(cmd), "PLATFORM_VAR=%s HTTPS_PORT=%d HTTP_PORT=%d "
-	    "PLATFORM_WORKERS=%s %s sh deploy/stack.sh %s >>%s/stack.out 2>&1",
+	    "PLATFORM_WORKERS=%s PLATFORM_LOGIN_RATE=600 %s sh deploy/stack.sh %s "
+	    ">>%s/stack.out 2>&1",
 	    S.var, S.https_port, S.http_port,
 	    getenv("TEST_WORKERS") ? getenv("TEST_WORKERS") : "3",
 	    extra_env ? extra_env : "", what, S.var);
@@ -208,8 +214,14 @@ request_full(const char *method, const char *url, const char *body,
 		h = curl_slist_append(h, "Content-Type: application/json");
 		h = curl_slist_append(h, "Expect:");
 	}
-	for (const char *const *p = headers; p && *p; p++)
+	int has_auth = 0;
+	for (const char *const *p = headers; p && *p; p++) {
 		h = curl_slist_append(h, *p);
+		has_auth |= strncasecmp(*p, "Authorization:", 14) == 0 ||
+		    strncasecmp(*p, "Cookie:", 7) == 0;
+	}
+	if (harness_auth[0] && !has_auth)
+		h = curl_slist_append(h, harness_auth);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	CURLcode rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
@@ -236,6 +248,41 @@ reply_free(struct reply *r)
 {
 	free(r->body);
 	free(r->headers);
+}
+
+/* Signs in through POST /api/auth/local; writes the JWT into jwt (2048
+ * bytes). Returns the HTTP status. */
+static HARNESS_UNUSED long
+stack_login(const char *email, const char *password, char *jwt)
+{
+	char body[512];
+	char saved[sizeof(harness_auth)];
+	snprintf(body, sizeof(body), "{\"identifier\":\"%s\",\"password\":\"%s\"}",
+	    email, password);
+	memcpy(saved, harness_auth, sizeof(saved));
+	harness_auth[0] = '\0';
+	struct reply r = request_full("POST", "/api/auth/local", body, strlen(body), NULL);
+	memcpy(harness_auth, saved, sizeof(saved));
+	jwt[0] = '\0';
+	cJSON *o = cJSON_Parse(r.body);
+	const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(o, "jwt"));
+	if (t)
+		snprintf(jwt, 2048, "%s", t);
+	cJSON_Delete(o);
+	long st = r.status;
+	reply_free(&r);
+	return st;
+}
+
+/* Sends every following request as the demo admin. */
+static HARNESS_UNUSED int
+stack_as_admin(void)
+{
+	char jwt[2048];
+	if (stack_login("admin@example.com", "demo-password", jwt) != 200)
+		return -1;
+	snprintf(harness_auth, sizeof(harness_auth), "Authorization: Bearer %s", jwt);
+	return 0;
 }
 
 /* Asserts status and exact body. */

@@ -15,7 +15,9 @@ setup(void **state)
 		fprintf(stderr, "page test: /usr/bin/chromium is missing (make deps)\n");
 		return -1;
 	}
-	return stack_start(NULL);
+	if (stack_start(NULL) != 0)
+		return -1;
+	return stack_as_admin();
 }
 
 static int

@@ -11,7 +11,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	return stack_start(NULL);
+	if (stack_start(NULL) != 0)
+		return -1;
+	return stack_as_admin();
 }
 
 static int
@@ -26,7 +28,7 @@ health_should_report_the_database(void **state)
 {
 	(void)state;
 	struct reply r = request("GET", "/health", NULL);
-	assert_reply(r, 200, "{\"status\":\"ok\",\"database\":\"ok\",\"schemaVersion\":1}");
+	assert_reply(r, 200, "{\"status\":\"ok\",\"database\":\"ok\",\"schemaVersion\":2}");
 	reply_free(&r);
 }
 

@@ -4,6 +4,8 @@
 #include "plans.h"
 
 static char dbpath[256];
+/* Authorization of the calls below: the demo admin unless a test says. */
+static char auth[JWT_MAX_LEN + 16];
 
 struct answer {
 	int	 status;
@@ -17,6 +19,7 @@ setup(void **state)
 	struct app *app = NULL;
 	if (unit_app_open(dbpath, sizeof(dbpath), 4096, &app) != 0)
 		return -1;
+	unit_bearer(app, "admin@example.com", auth, sizeof(auth));
 	*state = app;
 	return 0;
 }
@@ -44,6 +47,8 @@ call(struct app *app, enum http_method m, const char *path, const char *query,
 	}
 	if (idem_key)
 		http_add_header(&req, "idempotency-key", idem_key);
+	if (auth[0])
+		http_add_header(&req, "authorization", auth);
 	resp_init(&resp);
 	app_handle(app, &req, &resp);
 	a.status = resp.status;

@@ -16,6 +16,9 @@
 #include "http.h"
 #include "app.h"
 #include "plans.h"
+#include "clock.h"
+#include "demo.h"
+#include "jwt.h"
 
 /* Builds a GET request for path?query in a fresh arena. */
 static inline void
@@ -61,9 +64,28 @@ unit_app_open(char *dbpath, size_t n, size_t max_body, struct app **out)
 	cfg.db_path = dbpath;
 	cfg.template_dir = "templates";
 	cfg.max_body = max_body;
-	if (app_open(&cfg, out) != ERR_OK || db_plans_seed(app_db(*out)) != ERR_OK)
+	memcpy(cfg.jwt_key, "unit-test-key-unit-test-key-unit", 32);
+	cfg.jwt_keylen = 32;
+	cfg.jwt_ttl = 3600;
+	if (app_open(&cfg, out) != ERR_OK || demo_seed(app_db(*out)) != ERR_OK)
 		return -1;
 	return 0;
+}
+
+/* Writes "Bearer <jwt>" for the demo user with this e-mail into out. */
+static inline void
+unit_bearer(struct app *app, const char *email, char *out, size_t n)
+{
+	char jwt[JWT_MAX_LEN];
+	const struct config *cfg = app_config(app);
+	sqlite3_stmt *st = db_prepare(app_db(app), "SELECT id FROM users WHERE email = ?");
+	int64_t id = 0;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	jwt_sign(cfg->jwt_key, cfg->jwt_keylen, id, clock_now_ms() / 1000, 3600, jwt);
+	snprintf(out, n, "Bearer %s", jwt);
 }
 
 #endif

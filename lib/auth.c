@@ -1,0 +1,469 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "auth.h"
+#include "clock.h"
+#include "crud.h"
+#include "crypto.h"
+#include "id.h"
+#include "json.h"
+#include "jwt.h"
+#include "password.h"
+#include "users.h"
+
+enum stmt_auth {
+	STMT_AUTH_USER,
+	STMT_AUTH_TOKEN,
+	STMT_AUTH_TOKEN_USED,
+	STMT_AUTH_SESSION,
+	STMT_AUTH_SESSION_PUT,
+	STMT_AUTH_SESSION_DEL,
+	STMT_AUTH_SESSION_EXPIRE,
+	STMT_AUTH_LOGIN_FIND,
+	STMT_AUTH_LOGIN_FAIL,
+	STMT_AUTH_LOGIN_OK,
+	STMT_AUTH__MAX
+};
+
+static const char *const stmts[STMT_AUTH__MAX] = {
+	[STMT_AUTH_USER] = "SELECT email, role, merchant_id, blocked FROM users "
+	    "WHERE id = ?",
+	[STMT_AUTH_TOKEN] = "SELECT id, name, kind, expires_at, last_used_at "
+	    "FROM api_tokens WHERE token_hash = ?",
+	[STMT_AUTH_TOKEN_USED] = "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
+	[STMT_AUTH_SESSION] = "SELECT s.user_id, s.csrf, s.expires_ms, u.email, "
+	    "u.role, u.merchant_id, u.blocked FROM sessions s JOIN users u "
+	    "ON u.id = s.user_id WHERE s.id_hash = ?",
+	[STMT_AUTH_SESSION_PUT] = "INSERT INTO sessions (id_hash, user_id, csrf, "
+	    "created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)",
+	[STMT_AUTH_SESSION_DEL] = "DELETE FROM sessions WHERE id_hash = ?",
+	[STMT_AUTH_SESSION_EXPIRE] = "DELETE FROM sessions WHERE expires_ms <= ?",
+	[STMT_AUTH_LOGIN_FIND] = "SELECT id, password_hash, blocked, failed_logins, "
+	    "locked_until_ms FROM users WHERE email = ?1 OR username = ?1",
+	[STMT_AUTH_LOGIN_FAIL] = "UPDATE users SET failed_logins = ?, "
+	    "locked_until_ms = ? WHERE id = ?",
+	[STMT_AUTH_LOGIN_OK] = "UPDATE users SET failed_logins = 0, "
+	    "locked_until_ms = 0, last_login_at = ? WHERE id = ?",
+};
+
+static const struct { const char *name; unsigned bit; } roles_by_name[] = {
+	{ "admin", ROLE_ADMIN }, { "agent", ROLE_AGENT }, { "merchant", ROLE_MERCHANT },
+};
+
+unsigned
+auth_role_bit(const char *name)
+{
+	for (size_t i = 0; i < sizeof(roles_by_name) / sizeof(roles_by_name[0]); i++)
+		if (name && strcmp(name, roles_by_name[i].name) == 0)
+			return roles_by_name[i].bit;
+	return 0;
+}
+
+const char *
+auth_role_name(unsigned bit)
+{
+	for (size_t i = 0; i < sizeof(roles_by_name) / sizeof(roles_by_name[0]); i++)
+		if (roles_by_name[i].bit == bit)
+			return roles_by_name[i].name;
+	return "anonymous";
+}
+
+void
+auth_random_token(char out[48])
+{
+	unsigned char r[32];
+	if (id_random(r, sizeof(r)) != 0)
+		abort();	/* no entropy: nothing safe can be done */
+	crypto_b64url_encode(r, sizeof(r), out);
+	crypto_wipe(r, sizeof(r));
+}
+
+const char *
+auth_cookie(struct ctx *c, const char *name)
+{
+	const char *h = http_header(c->req, "cookie");
+	size_t n = strlen(name);
+	while (h && *h) {
+		while (*h == ' ' || *h == ';')
+			h++;
+		const char *end = strchr(h, ';');
+		size_t len = end ? (size_t)(end - h) : strlen(h);
+		if (len > n && strncmp(h, name, n) == 0 && h[n] == '=')
+			return arena_strndup(&c->req->arena, h + n + 1, len - n - 1);
+		h = end;
+	}
+	return NULL;
+}
+
+/* Fills the caller from a user row; returns ERR_UNAUTHORIZED for a
+ * blocked user. Columns: email, role, merchant_id, blocked from col. */
+static enum err
+caller_from_user(struct caller *cl, sqlite3_stmt *st, int col, int64_t uid)
+{
+	if (sqlite3_column_int(st, col + 3))
+		return ERR_UNAUTHORIZED;
+	cl->user_id = uid;
+	cl->role = auth_role_bit(db_col_text(st, col + 1));
+	cl->merchant_id = sqlite3_column_int64(st, col + 2);
+	snprintf(cl->name, sizeof(cl->name), "%s", db_col_text(st, col));
+	return cl->role ? ERR_OK : ERR_UNAUTHORIZED;
+}
+
+static enum err
+resolve_jwt(struct ctx *c, const char *token)
+{
+	const struct config *cfg = app_config(c->app);
+	int64_t uid = 0;
+	if (cfg->jwt_keylen == 0 || jwt_verify(cfg->jwt_key, cfg->jwt_keylen, token,
+	    clock_now_ms() / 1000, &uid) != 0)
+		return ERR_UNAUTHORIZED;
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_USER]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, uid);
+	enum db_rc r = db_step(c->db, st);
+	enum err rc = r == DB_ROW ? caller_from_user(&c->caller, st, 0, uid) :
+	    r == DB_DONE ? ERR_UNAUTHORIZED : ERR_DB;	/* deleted user */
+	sqlite3_reset(st);
+	if (rc == ERR_OK)
+		c->caller.via = AUTH_JWT;
+	return rc;
+}
+
+static enum err
+resolve_token(struct ctx *c, const char *token)
+{
+	char hash[65], now[25];
+	if (strlen(token) > 200)
+		return ERR_UNAUTHORIZED;
+	crypto_sha256_hex(token, strlen(token), hash);
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_TOKEN]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_text(st, 1, hash);
+	enum db_rc r = db_step(c->db, st);
+	if (r != DB_ROW) {
+		sqlite3_reset(st);
+		return r == DB_DONE ? ERR_UNAUTHORIZED : ERR_DB;
+	}
+	int64_t now_ms = clock_now_ms();
+	clock_format_ms(now_ms, now);
+	int64_t id = sqlite3_column_int64(st, 0);
+	int expired = sqlite3_column_type(st, 3) != SQLITE_NULL &&
+	    strcmp(db_col_text(st, 3), now) <= 0;
+	/* last_used_at is refreshed at most once an hour: no write per read. */
+	char stale[25];
+	clock_format_ms(now_ms - 3600 * 1000, stale);
+	int touch = sqlite3_column_type(st, 4) == SQLITE_NULL ||
+	    strcmp(db_col_text(st, 4), stale) < 0;
+	struct caller *cl = &c->caller;
+	cl->role = ROLE_ADMIN;
+	cl->via = AUTH_TOKEN;
+	cl->token_id = id;
+	cl->read_only = strcmp(db_col_text(st, 2), "read-only") == 0;
+	snprintf(cl->name, sizeof(cl->name), "token:%s", db_col_text(st, 1));
+	sqlite3_reset(st);
+	if (expired) {
+		memset(cl, 0, sizeof(*cl));
+		cl->role = ROLE_ANON;
+		return ERR_UNAUTHORIZED;
+	}
+	if (touch && (st = db_stmt(c->db, stmts[STMT_AUTH_TOKEN_USED])) != NULL) {
+		db_bind_text(st, 1, now);
+		db_bind_int(st, 2, id);
+		db_step(c->db, st);
+		sqlite3_reset(st);
+	}
+	return ERR_OK;
+}
+
+static enum err
+resolve_session(struct ctx *c, const char *sid)
+{
+	char hash[65];
+	if (strlen(sid) > 100)
+		return ERR_OK;
+	crypto_sha256_hex(sid, strlen(sid), hash);
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_SESSION]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_text(st, 1, hash);
+	enum db_rc r = db_step(c->db, st);
+	if (r == DB_ROW && sqlite3_column_int64(st, 2) > clock_now_ms()) {
+		struct caller cl = { .role = ROLE_ANON };
+		if (caller_from_user(&cl, st, 3, sqlite3_column_int64(st, 0)) == ERR_OK) {
+			cl.via = AUTH_SESSION;
+			snprintf(cl.csrf, sizeof(cl.csrf), "%s", db_col_text(st, 1));
+			c->caller = cl;
+		}
+	}
+	sqlite3_reset(st);
+	/* A stale or unknown cookie is no credential: the caller stays
+	 * anonymous (public pages keep working). */
+	return r == DB_ERROR ? ERR_DB : ERR_OK;
+}
+
+enum err
+auth_resolve(struct ctx *c)
+{
+	memset(&c->caller, 0, sizeof(c->caller));
+	c->caller.role = ROLE_ANON;
+	const char *h = http_header(c->req, "authorization");
+	if (h) {
+		if (strncasecmp(h, "Bearer ", 7) != 0)
+			return ERR_UNAUTHORIZED;
+		const char *t = h + 7;
+		while (*t == ' ')
+			t++;
+		if (*t == '\0')
+			return ERR_UNAUTHORIZED;
+		const char *d1 = strchr(t, '.');
+		enum err rc = d1 && strchr(d1 + 1, '.') ? resolve_jwt(c, t) :
+		    resolve_token(c, t);
+		if (rc != ERR_OK) {
+			memset(&c->caller, 0, sizeof(c->caller));
+			c->caller.role = ROLE_ANON;
+		}
+		return rc;
+	}
+	const char *sid = auth_cookie(c, AUTH_SESSION_COOKIE);
+	return sid ? resolve_session(c, sid) : ERR_OK;
+}
+
+enum err
+auth_check_csrf(struct ctx *c, const char *form_token)
+{
+	const char *want = NULL;
+	const char *got = http_header(c->req, "x-csrf-token");
+	if (got == NULL)
+		got = form_token;
+	if (c->caller.via == AUTH_SESSION)
+		want = c->caller.csrf;
+	else if (c->caller.via == AUTH_NONE)
+		want = auth_cookie(c, AUTH_CSRF_COOKIE);	/* double submit */
+	else
+		return ERR_OK;	/* Bearer credentials are not sent by browsers */
+	if (want == NULL || got == NULL || strlen(want) < 32 ||
+	    strlen(got) != strlen(want) ||
+	    crypto_ct_compare(want, got, strlen(want)) != 0) {
+		c->err_msg = "Invalid or missing CSRF token";
+		return ERR_FORBIDDEN;
+	}
+	return ERR_OK;
+}
+
+enum err
+auth_sign_in(struct ctx *c, const char *identifier, const char *password,
+    int64_t *user_id)
+{
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_FIND]);
+	char hash[PASSWORD_HASH_MAX] = "";
+	int64_t uid = 0, fails = 0, locked = 0, now = clock_now_ms();
+	int blocked = 0;
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_text(st, 1, identifier);
+	enum db_rc r = db_step(c->db, st);
+	if (r == DB_ROW) {
+		uid = sqlite3_column_int64(st, 0);
+		snprintf(hash, sizeof(hash), "%s", db_col_text(st, 1));
+		blocked = sqlite3_column_int(st, 2);
+		fails = sqlite3_column_int64(st, 3);
+		locked = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	if (r == DB_ERROR || r == DB_CONSTRAINT)
+		return ERR_DB;
+	if (uid && locked > now) {
+		ctx_error(c, "Too many failed sign-ins for this account: try again "
+		    "in %lld s", (long long)((locked - now + 999) / 1000));
+		return ERR_RATE_LIMIT;
+	}
+	/* Verified outside any transaction: argon2id takes tens of ms. */
+	int ok = password_verify(password, uid ? hash : NULL);
+	crypto_wipe(hash, sizeof(hash));
+	if (uid == 0) {
+		c->err_msg = "Invalid identifier or password";
+		return ERR_VALIDATION;
+	}
+	if (db_begin(c->db) != ERR_OK)
+		return ERR_DB;
+	if (!ok) {
+		fails++;
+		int64_t until = 0;
+		if (fails >= AUTH_LOCK_AFTER) {
+			int64_t exp = fails - AUTH_LOCK_AFTER;
+			int64_t delay = exp >= 10 ? AUTH_LOCK_MAX_S : (int64_t)1 << exp;
+			until = now + (delay > AUTH_LOCK_MAX_S ? AUTH_LOCK_MAX_S : delay) * 1000;
+		}
+		st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_FAIL]);
+		if (st == NULL)
+			goto fail;
+		db_bind_int(st, 1, fails);
+		db_bind_int(st, 2, until);
+		db_bind_int(st, 3, uid);
+		r = db_step(c->db, st);
+		sqlite3_reset(st);
+		if (r != DB_DONE || db_commit(c->db) != ERR_OK)
+			goto fail;
+		c->err_msg = "Invalid identifier or password";
+		return ERR_VALIDATION;
+	}
+	if (blocked) {
+		db_rollback(c->db);
+		c->err_msg = "Your account has been blocked by an administrator";
+		return ERR_VALIDATION;
+	}
+	char ts[25];
+	clock_format_ms(now, ts);
+	st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_OK]);
+	if (st == NULL)
+		goto fail;
+	db_bind_text(st, 1, ts);
+	db_bind_int(st, 2, uid);
+	r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE || db_commit(c->db) != ERR_OK)
+		goto fail;
+	*user_id = uid;
+	return ERR_OK;
+fail:
+	db_rollback(c->db);
+	return ERR_DB;
+}
+
+int
+auth_jwt_issue(struct ctx *c, int64_t user_id, char *out)
+{
+	const struct config *cfg = app_config(c->app);
+	if (cfg->jwt_keylen == 0)
+		return -1;
+	return jwt_sign(cfg->jwt_key, cfg->jwt_keylen, user_id,
+	    clock_now_ms() / 1000, cfg->jwt_ttl, out);
+}
+
+enum err
+auth_session_open(struct ctx *c, int64_t user_id)
+{
+	char sid[48], csrf[48], hash[65], cookie[200];
+	int64_t now = clock_now_ms();
+	auth_random_token(sid);
+	auth_random_token(csrf);
+	crypto_sha256_hex(sid, strlen(sid), hash);
+	if (db_begin(c->db) != ERR_OK)
+		return ERR_DB;
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_SESSION_EXPIRE]);
+	if (st == NULL)
+		goto fail;
+	db_bind_int(st, 1, now);
+	enum db_rc r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE || (st = db_stmt(c->db, stmts[STMT_AUTH_SESSION_PUT])) == NULL)
+		goto fail;
+	db_bind_text(st, 1, hash);
+	db_bind_int(st, 2, user_id);
+	db_bind_text(st, 3, csrf);
+	db_bind_int(st, 4, now);
+	db_bind_int(st, 5, now + AUTH_SESSION_TTL_MS);
+	r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE || db_commit(c->db) != ERR_OK)
+		goto fail;
+	snprintf(cookie, sizeof(cookie), AUTH_SESSION_COOKIE "=%s; Path=/; "
+	    "Max-Age=%lld; HttpOnly; Secure; SameSite=Lax", sid,
+	    (long long)(AUTH_SESSION_TTL_MS / 1000));
+	resp_header(c->resp, "Set-Cookie", cookie);
+	crypto_wipe(sid, sizeof(sid));
+	return ERR_OK;
+fail:
+	db_rollback(c->db);
+	return ERR_DB;
+}
+
+enum err
+auth_session_close(struct ctx *c)
+{
+	const char *sid = auth_cookie(c, AUTH_SESSION_COOKIE);
+	resp_header(c->resp, "Set-Cookie", AUTH_SESSION_COOKIE "=; Path=/; "
+	    "Max-Age=0; HttpOnly; Secure; SameSite=Lax");
+	if (sid == NULL)
+		return ERR_OK;
+	char hash[65];
+	crypto_sha256_hex(sid, strlen(sid), hash);
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_SESSION_DEL]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_text(st, 1, hash);
+	enum db_rc r = db_step(c->db, st);
+	sqlite3_reset(st);
+	return r == DB_DONE ? ERR_OK : ERR_DB;
+}
+
+enum err
+h_auth_local(struct ctx *c)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(c->body, "identifier");
+	const cJSON *pw = cJSON_GetObjectItemCaseSensitive(c->body, "password");
+	char jwt[JWT_MAX_LEN];
+	int64_t uid = 0;
+	enum err rc;
+
+	if (!cJSON_IsObject(c->body)) {
+		c->err_msg = "The body must be {\"identifier\", \"password\"}";
+		return ERR_VALIDATION;
+	}
+	if (!cJSON_IsString(id) || id->valuestring[0] == '\0' ||
+	    strlen(id->valuestring) > 254)
+		verr_add(&c->ve, "identifier", "identifier is a required field", NULL);
+	if (!cJSON_IsString(pw) || pw->valuestring[0] == '\0' ||
+	    strlen(pw->valuestring) > PASSWORD_MAX_LEN)
+		verr_add(&c->ve, "password", "password is a required field", NULL);
+	if (c->ve.n)
+		return ERR_VALIDATION;
+	if ((rc = auth_sign_in(c, id->valuestring, pw->valuestring, &uid)) != ERR_OK)
+		return rc;
+	if (auth_jwt_issue(c, uid, jwt) != 0)
+		return ERR_INTERNAL;
+	cJSON *user = users_read(c, uid);
+	if (user == NULL)
+		return ERR_DB;
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "jwt", jwt);
+	cJSON_AddItemToObject(root, "user", user);
+	c->resp->status = 200;
+	json_write(c->resp, root);
+	cJSON_Delete(root);
+	crypto_wipe(jwt, sizeof(jwt));
+	return ERR_OK;
+}
+
+enum err
+h_users_me(struct ctx *c)
+{
+	if (c->caller.user_id == 0) {
+		c->err_msg = "An API token has no user";
+		return ERR_FORBIDDEN;
+	}
+	cJSON *user = users_read(c, c->caller.user_id);
+	if (user == NULL)
+		return ERR_NOT_FOUND;
+	/* Strapi answers /users/me with the bare user object. */
+	c->resp->status = 200;
+	json_write(c->resp, user);
+	cJSON_Delete(user);
+	return ERR_OK;
+}
+
+enum err
+h_auth_logout(struct ctx *c)
+{
+	enum err rc = auth_session_close(c);
+	if (rc != ERR_OK)
+		return rc;
+	c->resp->status = 204;
+	c->resp->content_type = NULL;
+	return ERR_OK;
+}

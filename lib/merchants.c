@@ -1,0 +1,198 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crud.h"
+#include "id.h"
+#include "merchants.h"
+#include "users.h"
+#include "valid.h"
+
+/* ISO 3166-1 alpha-2, officially assigned codes. */
+static const char countries[] =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI "
+    "BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN "
+    "CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK "
+    "FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM "
+    "HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK "
+    "ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP "
+    "NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW "
+    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF "
+    "TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
+    "VN VU WF WS YE YT ZA ZM ZW ";
+
+int
+valid_country(const char *s)
+{
+	if (strlen(s) != 2 || !isupper((unsigned char)s[0]) ||
+	    !isupper((unsigned char)s[1]))
+		return 0;
+	char code[4] = { s[0], s[1], ' ', '\0' };
+	return strstr(countries, code) != NULL &&
+	    (strstr(countries, code) - countries) % 3 == 0;
+}
+
+int
+valid_vat(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 4 || n > 15 || !isupper((unsigned char)s[0]) ||
+	    !isupper((unsigned char)s[1]))
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+			return 0;
+	/* Greece uses EL; otherwise the prefix is a country. */
+	if (strncmp(s, "EL", 2) != 0 && strncmp(s, "XI", 2) != 0) {
+		char cc[3] = { s[0], s[1], '\0' };
+		if (!valid_country(cc))
+			return 0;
+	}
+	if (strncmp(s, "FR", 2) == 0) {
+		/* FR + 2-character key + 9-digit SIREN; a numeric key is
+		 * (12 + 3 * (SIREN mod 97)) mod 97. */
+		if (n != 13 || strspn(s + 4, "0123456789") != 9)
+			return 0;
+		if (isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3])) {
+			long siren = strtol(s + 4, NULL, 10);
+			int key = (s[2] - '0') * 10 + (s[3] - '0');
+			return key == (12 + 3 * (siren % 97)) % 97;
+		}
+	}
+	return 1;
+}
+
+static int
+check_country(const cJSON *v, const char *name, struct verrs *ve)
+{
+	if (valid_country(v->valuestring))
+		return 0;
+	verr_addf(ve, name, v, "%s must be an ISO 3166-1 alpha-2 code (FR, DE, ...)",
+	    name);
+	return -1;
+}
+
+static int
+check_vat(const cJSON *v, const char *name, struct verrs *ve)
+{
+	if (valid_vat(v->valuestring))
+		return 0;
+	verr_addf(ve, name, v, "%s must be a VAT number such as FR40303265045",
+	    name);
+	return -1;
+}
+
+
+static int
+check_phone(const cJSON *v, const char *name, struct verrs *ve)
+{
+	const char *s = v->valuestring;
+	size_t digits = 0;
+	for (const char *p = s; *p; p++)
+		digits += isdigit((unsigned char)*p) != 0;
+	if (strspn(s, "+0123456789 ().-") == strlen(s) && digits >= 4 && digits <= 15)
+		return 0;
+	verr_addf(ve, name, v, "%s must be a phone number such as +33 1 23 45 67 89",
+	    name);
+	return -1;
+}
+
+
+static const char *const statuses[] = { "active", "suspended", "closed", NULL };
+
+static const struct field merchant_fields[] = {
+	ENTITY_STD_FIELDS,
+	{ "name", "name", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT,
+	    1, 200, NULL, NULL, NULL },
+	{ "slug", "slug", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT |
+	    F_UNIQUE, 1, 64, NULL, valid_check_slug, NULL },
+	{ "email", "email", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT |
+	    F_UNIQUE, 3, 254, NULL, valid_check_email, NULL },
+	{ "phone", "phone", FT_STRING, F_WRITABLE | F_NULLABLE | F_FILTER,
+	    0, 32, NULL, check_phone, NULL },
+	{ "company", "company", FT_STRING, F_WRITABLE | F_NULLABLE | F_FILTER |
+	    F_SORT, 0, 200, NULL, NULL, NULL },
+	{ "vatNumber", "vat_number", FT_STRING, F_WRITABLE | F_NULLABLE | F_FILTER,
+	    0, 15, NULL, check_vat, NULL },
+	{ "country", "country", FT_STRING, F_WRITABLE | F_FILTER | F_SORT,
+	    2, 2, NULL, check_country, NULL },
+	{ "address", "address", FT_TEXT, F_WRITABLE | F_NULLABLE, 0, 500,
+	    NULL, NULL, NULL },
+	{ "status", "status", FT_ENUM, F_WRITABLE | F_ADMIN | F_FILTER | F_SORT,
+	    0, 0, statuses, NULL, NULL },
+	{ "signupDate", "signup_date", FT_DATETIME, F_WRITABLE | F_ADMIN |
+	    F_NULLABLE | F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
+	{ "stripeCustomerId", "stripe_customer_id", FT_STRING, F_WRITABLE |
+	    F_ADMIN | F_NULLABLE | F_FILTER, 0, 255, NULL, NULL, NULL },
+};
+
+const struct entity merchants_entity = {
+	.name = "merchants",
+	.table = "merchants",
+	.fields = merchant_fields,
+	.nfields = sizeof(merchant_fields) / sizeof(merchant_fields[0]),
+	.scope_col = "id",
+};
+
+enum stmt_merchants {
+	STMT_MERCHANTS_BY_SLUG,
+	STMT_MERCHANTS_INSERT,
+	STMT_MERCHANTS__MAX
+};
+
+static const char *const stmts[STMT_MERCHANTS__MAX] = {
+	[STMT_MERCHANTS_BY_SLUG] = "SELECT id FROM merchants WHERE slug = ?",
+	[STMT_MERCHANTS_INSERT] = "INSERT INTO merchants (document_id, name, slug, "
+	    "email, company, vat_number, country, address, signup_date, "
+	    "created_at, updated_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?)",
+};
+
+enum err
+db_merchants_ensure(struct db *db, const char *name, const char *slug,
+    const char *email, const char *company, const char *vat, const char *country,
+    const char *address, int64_t *id)
+{
+	char docid[DOCUMENT_ID_LEN + 1], now[25];
+	if (db_begin(db) != ERR_OK)
+		return ERR_DB;
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_MERCHANTS_BY_SLUG]);
+	if (st == NULL)
+		goto fail;
+	db_bind_text(st, 1, slug);
+	enum db_rc r = db_step(db, st);
+	if (r == DB_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (r == DB_ROW)
+		return db_commit(db);
+	if (r != DB_DONE || id_document_new(docid) != 0 ||
+	    (st = db_stmt(db, stmts[STMT_MERCHANTS_INSERT])) == NULL)
+		goto fail;
+	clock_format_ms(clock_now_ms(), now);
+	int n = 1;
+	db_bind_text(st, n++, docid);
+	db_bind_text(st, n++, name);
+	db_bind_text(st, n++, slug);
+	db_bind_text(st, n++, email);
+	db_bind_text(st, n++, company);
+	db_bind_text(st, n++, vat);
+	db_bind_text(st, n++, country);
+	db_bind_text(st, n++, address);
+	db_bind_text(st, n++, now);
+	db_bind_text(st, n++, now);
+	db_bind_text(st, n++, now);
+	db_bind_text(st, n++, now);
+	r = db_step(db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE)
+		goto fail;
+	*id = sqlite3_last_insert_rowid(db_handle(db));
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return ERR_DB;
+}

@@ -1,0 +1,165 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crud.h"
+#include "id.h"
+#include "password.h"
+#include "users.h"
+#include "valid.h"
+
+static const char *const roles[] = { "admin", "agent", "merchant", NULL };
+
+
+
+static int
+check_password(const cJSON *v, const char *name, struct verrs *ve)
+{
+	const char *why = password_weak(v->valuestring);
+	if (why == NULL)
+		return 0;
+	verr_add(ve, name, why, NULL);
+	return -1;
+}
+
+/* The role and the merchant go together: a merchant user has a merchant,
+ * staff do not. */
+static int
+check_user(const cJSON *before, const cJSON *data, struct verrs *ve)
+{
+	const cJSON *role = cJSON_GetObjectItemCaseSensitive(data, "role");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(data, "merchant");
+	if (role == NULL && before)
+		role = cJSON_GetObjectItemCaseSensitive(before, "role");
+	if (m == NULL && before)
+		m = cJSON_GetObjectItemCaseSensitive(before, "merchant");
+	int merchant_role = cJSON_IsString(role) &&
+	    strcmp(role->valuestring, "merchant") == 0;
+	int has_merchant = m && !cJSON_IsNull(m);
+	if (merchant_role && !has_merchant) {
+		verr_add(ve, "merchant", "merchant must be defined for the merchant role",
+		    NULL);
+		return -1;
+	}
+	if (!merchant_role && has_merchant) {
+		verr_add(ve, "merchant", "only merchant users belong to a merchant", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+decorate_user(cJSON *o)
+{
+	/* Strapi's users-permissions fields. */
+	cJSON_AddStringToObject(o, "provider", "local");
+	cJSON_AddBoolToObject(o, "confirmed", 1);
+}
+
+static const struct field user_fields[] = {
+	ENTITY_STD_FIELDS,
+	{ "username", "username", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER |
+	    F_SORT | F_UNIQUE, 3, 254, NULL, NULL, NULL },
+	{ "email", "email", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT |
+	    F_UNIQUE, 3, 254, NULL, valid_check_email, NULL },
+	{ "name", "name", FT_STRING, F_WRITABLE | F_NULLABLE | F_FILTER | F_SORT,
+	    0, 200, NULL, NULL, NULL },
+	{ "password", "password_hash", FT_STRING, F_REQUIRED | F_WRITABLE |
+	    F_PRIVATE | F_PASSWORD, 1, 256, NULL, check_password, NULL },
+	{ "role", "role", FT_ENUM, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT,
+	    0, 0, roles, NULL, NULL },
+	{ "merchant", "merchant_id", FT_REF, F_WRITABLE | F_NULLABLE | F_FILTER,
+	    0, 0, NULL, NULL, "merchants" },
+	{ "blocked", "blocked", FT_BOOL, F_WRITABLE | F_FILTER | F_SORT,
+	    0, 0, NULL, NULL, NULL },
+	{ "lastLoginAt", "last_login_at", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE,
+	    0, 0, NULL, NULL, NULL },
+};
+
+const struct entity users_entity = {
+	.name = "users",
+	.table = "users",
+	.fields = user_fields,
+	.nfields = sizeof(user_fields) / sizeof(user_fields[0]),
+	.scope_col = NULL,
+	.check_record = check_user,
+	.decorate = decorate_user,
+};
+
+cJSON *
+users_read(struct ctx *c, int64_t id)
+{
+	return crud_read(c, &users_entity, id);
+}
+
+enum stmt_users {
+	STMT_USERS_INSERT,
+	STMT_USERS_EXISTS,
+	STMT_USERS__MAX
+};
+
+static const char *const stmts[STMT_USERS__MAX] = {
+	[STMT_USERS_INSERT] = "INSERT INTO users (document_id, email, username, "
+	    "name, password_hash, role, merchant_id, created_at, updated_at, "
+	    "published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_USERS_EXISTS] = "SELECT id FROM users WHERE email = ?1 OR username = ?1",
+};
+
+enum err
+db_users_create(struct db *db, const char *email, const char *name,
+    const char *password, const char *role, int64_t merchant_id, int64_t *id,
+    const char **why)
+{
+	char hash[PASSWORD_HASH_MAX], docid[DOCUMENT_ID_LEN + 1], now[25];
+	*why = NULL;
+	if (!valid_email(email)) {
+		*why = "not a valid e-mail address";
+		return ERR_VALIDATION;
+	}
+	if ((*why = password_weak(password)) != NULL)
+		return ERR_VALIDATION;
+	if (auth_role_bit(role) == 0 || (strcmp(role, "merchant") == 0) !=
+	    (merchant_id != 0)) {
+		*why = "a role is admin, agent, or merchant with a merchant";
+		return ERR_VALIDATION;
+	}
+	if (password_hash(password, hash) != 0 || id_document_new(docid) != 0)
+		return ERR_INTERNAL;
+	clock_format_ms(clock_now_ms(), now);
+	if (db_begin(db) != ERR_OK)
+		return ERR_DB;
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_USERS_EXISTS]);
+	if (st == NULL)
+		goto fail;
+	db_bind_text(st, 1, email);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	if (r == DB_ROW) {
+		db_rollback(db);
+		*why = "a user with this e-mail exists";
+		return ERR_CONFLICT;
+	}
+	if (r != DB_DONE || (st = db_stmt(db, stmts[STMT_USERS_INSERT])) == NULL)
+		goto fail;
+	db_bind_text(st, 1, docid);
+	db_bind_text(st, 2, email);
+	db_bind_text(st, 3, email);
+	db_bind_text(st, 4, name);
+	db_bind_text(st, 5, hash);
+	db_bind_text(st, 6, role);
+	if (merchant_id)
+		db_bind_int(st, 7, merchant_id);
+	db_bind_text(st, 8, now);
+	db_bind_text(st, 9, now);
+	db_bind_text(st, 10, now);
+	r = db_step(db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE)
+		goto fail;
+	if (id)
+		*id = sqlite3_last_insert_rowid(db_handle(db));
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return ERR_DB;
+}
