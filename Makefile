@@ -57,8 +57,9 @@ $(BUILD)/bin/bare-fcgi: $(BUILD)/fcgi/bare.o $(BUILD)/fcgi/loop.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
 $(BUILD)/test/%: test/unit/%.c test/unit/unit.h $(BUILD)/libplatform.a | $(BUILD)/test
 	$(CXX) -x c $(CFLAGS) -o $@ $< -x none $(BUILD)/libplatform.a $(LDFLAGS) $(LDLIBS) -lcmocka
+# Integration tests link the core too: the matrix test reads the route table.
 $(BUILD)/test/%: test/integration/%.c test/integration/harness.h $(BUILD)/libplatform.a | $(BUILD)/test
-	$(CC) $(CFLAGS) -Itest/integration -o $@ $< $(LDFLAGS) -lcurl -lcjson -lcmocka -lpthread
+	$(CXX) -x c $(CFLAGS) -Itest/integration -o $@ $< -x none $(BUILD)/libplatform.a $(LDFLAGS) $(LDLIBS) -lcurl -lcmocka
 
 $(BUILD)/lib $(BUILD)/fcgi $(BUILD)/bin $(BUILD)/test:
 	mkdir -p $@

@@ -274,7 +274,9 @@ read_form(struct ctx *c)
 	const char *ct = http_header(c->req, "content-type");
 	if (c->req->body_len > c->app->cfg.max_body)
 		return ERR_TOO_LARGE;
-	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+	/* An empty body (a bare button) needs no content type. */
+	if ((ct == NULL && c->req->body_len > 0) ||
+	    (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)) {
 		c->err_msg = "Content-Type must be application/x-www-form-urlencoded";
 		return ERR_UNSUPPORTED_MEDIA;
 	}

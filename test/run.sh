@@ -39,7 +39,9 @@ for b in build/rel build/asan; do
 		t=$(basename "$src" .c)
 		run "$b/test/$t" "$b/test/$t"
 	done
-	run "$b/test/test_stack" env BUILD="$b" "$b/test/test_stack"
+	for t in test_stack test_accounts test_ratelimit; do
+		run "$b/test/$t" env BUILD="$b" "$b/test/$t"
+	done
 done
 run "build/rel/test/test_page" env BUILD=build/rel build/rel/test/test_page
 rm -f "$log"

@@ -208,10 +208,14 @@ request_full(const char *method, const char *url, const char *body,
 		curl_easy_setopt(c, CURLOPT_SSLVERSION, harness_sslversion);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	int has_type = 0;
+	for (const char *const *p = headers; p && *p; p++)
+		has_type |= strncasecmp(*p, "Content-Type:", 13) == 0;
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-		h = curl_slist_append(h, "Content-Type: application/json");
+		if (!has_type)
+			h = curl_slist_append(h, "Content-Type: application/json");
 		h = curl_slist_append(h, "Expect:");
 	}
 	int has_auth = 0;

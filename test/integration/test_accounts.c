@@ -1,0 +1,797 @@
+/*
+ * Accounts and roles over HTTPS against the real stack: the route matrix
+ * (every route of the route table, as anonymous, admin, agent, merchant A
+ * and merchant B, against SPEC §4), JWT attacks, API tokens, CSRF and
+ * cookies, merchant scoping and validation, the audit log, sign-in delays.
+ */
+#include "harness.h"
+
+#include "app.h"
+#include "crypto.h"
+#include "jwt.h"
+
+enum who { ANON, ADMIN, AGENT, MA, MB, WHO__MAX };
+static const char *const who_names[WHO__MAX] = { "anonymous", "admin", "agent",
+    "merchant A", "merchant B" };
+static char auth[WHO__MAX][2200];	/* "Authorization: Bearer ..." */
+static int64_t merchant_a, merchant_b, user_clara, user_bob;
+
+/* The expected answer of a route for each caller, from SPEC §4:
+ * A allowed (neither 401 nor 403, and not 404 for its own records),
+ * U 401, F 403, N 404 (another merchant's record), R 303 to sign-in. */
+static const struct rule {
+	const char	*method, *pattern;
+	const char	*expect;	/* anon admin agent mA mB */
+} rules[] = {
+	{ "GET", "/health", "AAAAA" },
+	{ "POST", "/api/auth/local", "AAAAA" },
+	{ "POST", "/api/auth/logout", "UAAAA" },
+	{ "GET", "/api/users/me", "UAAAA" },
+	{ "GET", "/api/users", "UAFFF" },
+	{ "GET", "/api/users/:id", "UAFFF" },
+	{ "POST", "/api/users", "UAFFF" },
+	{ "PUT", "/api/users/:id", "UAFFF" },
+	{ "DELETE", "/api/users/:id", "UAFFF" },
+	{ "GET", "/api/subscription-plans/active", "AAAAA" },
+	{ "GET", "/api/subscription-plans", "AAAAA" },
+	{ "GET", "/api/subscription-plans/:id", "AAAAA" },
+	{ "POST", "/api/subscription-plans", "UAFFF" },
+	{ "PUT", "/api/subscription-plans/:id", "UAFFF" },
+	{ "DELETE", "/api/subscription-plans/:id", "UAFFF" },
+	{ "GET", "/api/merchants", "UAAAA" },
+	{ "GET", "/api/merchants/:id", "UAAAN" },
+	{ "POST", "/api/merchants", "UAFFF" },
+	{ "PUT", "/api/merchants/:id", "UAFAN" },
+	{ "DELETE", "/api/merchants/:id", "UAFFF" },
+	{ "GET", "/api/api-tokens", "UAFFF" },
+	{ "GET", "/api/api-tokens/:id", "UAFFF" },
+	{ "POST", "/api/api-tokens", "UAFFF" },
+	{ "DELETE", "/api/api-tokens/:id", "UAFFF" },
+	{ "GET", "/api/audit-logs", "UAFFF" },
+	{ "GET", "/api/audit-logs/:id", "UAFFF" },
+	{ "GET", "/marketplace/plans.html", "AAAAA" },
+	{ "GET", "/marketplace/login.html", "AAAAA" },
+	{ "POST", "/marketplace/login", "AAAAA" },
+	{ "GET", "/marketplace/account.html", "RAAAA" },
+	{ "POST", "/marketplace/logout", "RAAAA" },
+};
+
+static const char *
+method_name(enum http_method m)
+{
+	return http_method_name(m);
+}
+
+static void
+as(enum who w)
+{
+	snprintf(harness_auth, sizeof(harness_auth), "%s", auth[w]);
+}
+
+/* Creates a record as admin and returns its id (fails the setup if not). */
+static int64_t
+create(const char *path, const char *body)
+{
+	as(ADMIN);
+	struct reply r = request("POST", path, body);
+	int64_t id = -1;
+	if (r.status == 201) {
+		cJSON *o = cJSON_Parse(r.body);
+		id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(o, "data"), "id"));
+		cJSON_Delete(o);
+	} else
+		fprintf(stderr, "create %s: %ld %s\n", path, r.status, r.body);
+	reply_free(&r);
+	return id;
+}
+
+static int64_t
+lookup(const char *path, const char *field, const char *value)
+{
+	char url[256];
+	snprintf(url, sizeof(url), "%s?filters%%5B%s%%5D=%s", path, field, value);
+	as(ADMIN);
+	struct reply r = request("GET", url, NULL);
+	cJSON *o = cJSON_Parse(r.body);
+	int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0), "id"));
+	cJSON_Delete(o);
+	reply_free(&r);
+	return id;
+}
+
+static int
+setup(void **state)
+{
+	static const char *const emails[WHO__MAX] = { NULL, "admin@example.com",
+	    "agent@example.com", "clara@example.com", "bob@example.com" };
+	(void)state;
+	if (stack_start(NULL) != 0)
+		return -1;
+	for (int w = ADMIN; w < WHO__MAX; w++) {
+		char jwt[2048];
+		if (stack_login(emails[w], "demo-password", jwt) != 200)
+			return -1;
+		snprintf(auth[w], sizeof(auth[w]), "Authorization: Bearer %s", jwt);
+	}
+	merchant_a = lookup("/api/merchants", "slug", "boutique-clara");
+	merchant_b = lookup("/api/merchants", "slug", "bobs-bikes");
+	user_clara = lookup("/api/users", "email", "clara@example.com");
+	user_bob = lookup("/api/users", "email", "bob@example.com");
+	return merchant_a > 0 && merchant_b > 0 && user_clara > 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return stack_stop();
+}
+
+/* The record a route's :id names for the matrix: merchant A's own where
+ * the content type is scoped; a throwaway one for DELETE. */
+static int64_t
+fixture(const struct route *rt)
+{
+	int del = rt->method == METHOD_DELETE;
+	static int n;
+	char body[512];
+	n++;
+	if (strncmp(rt->pattern, "/api/merchants/", 15) == 0) {
+		if (!del)
+			return merchant_a;
+		snprintf(body, sizeof(body), "{\"data\":{\"name\":\"Victim %d\","
+		    "\"slug\":\"victim-%d\",\"email\":\"victim%d@example.com\"}}", n, n, n);
+		return create("/api/merchants", body);
+	}
+	if (strncmp(rt->pattern, "/api/users/", 11) == 0) {
+		if (!del)
+			return user_clara;
+		snprintf(body, sizeof(body), "{\"data\":{\"username\":\"victim%d\","
+		    "\"email\":\"victim%d@example.com\",\"password\":\"long-enough-pw\","
+		    "\"role\":\"agent\"}}", n, n);
+		return create("/api/users", body);
+	}
+	if (strncmp(rt->pattern, "/api/subscription-plans/", 24) == 0) {
+		if (!del)
+			return 1;
+		snprintf(body, sizeof(body), "{\"data\":{\"name\":\"Victim\","
+		    "\"slug\":\"victim-plan-%d\",\"priceCents\":1}}", n);
+		return create("/api/subscription-plans", body);
+	}
+	if (strncmp(rt->pattern, "/api/api-tokens/", 16) == 0) {
+		snprintf(body, sizeof(body), "{\"data\":{\"name\":\"matrix %d\","
+		    "\"kind\":\"read-only\"}}", n);
+		return create("/api/api-tokens", body);
+	}
+	if (strncmp(rt->pattern, "/api/audit-logs/", 16) == 0)
+		return lookup("/api/audit-logs", "action", "create");
+	return -1;
+}
+
+static void
+matrix_should_follow_spec_for_every_route(void **state)
+{
+	(void)state;
+	char csrf[48];
+	auth_random_token(csrf);
+	for (size_t i = 0; i < nroutes; i++) {
+		const struct route *rt = &routes[i];
+		const char *m = method_name(rt->method);
+		const struct rule *rule = NULL;
+		for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]); k++)
+			if (strcmp(rules[k].method, m) == 0 &&
+			    strcmp(rules[k].pattern, rt->pattern) == 0)
+				rule = &rules[k];
+		if (rule == NULL)
+			fail_msg("route %s %s has no rule in the matrix: add one "
+			    "from SPEC §4", m, rt->pattern);
+		char url[256];
+		snprintf(url, sizeof(url), "%s", rt->pattern);
+		char *colon = strstr(url, ":id");
+		if (colon) {
+			int64_t id = fixture(rt);
+			assert_true(id > 0);
+			snprintf(colon, sizeof(url) - (size_t)(colon - url), "%lld",
+			    (long long)id);
+		}
+		const char *body = NULL;
+		char form[160];
+		const char *headers[3] = { NULL, NULL, NULL };
+		char cookie[160];
+		if (rt->flags & ROUTE_BODY)
+			body = strcmp(rt->pattern, "/api/auth/local") == 0 ? "{}" :
+			    "{\"data\":{}}";
+		if (rt->flags & ROUTE_FORM) {
+			snprintf(form, sizeof(form), "_csrf=%s", csrf);
+			snprintf(cookie, sizeof(cookie), "Cookie: mp_csrf=%s", csrf);
+			body = form;
+			headers[0] = "Content-Type: application/x-www-form-urlencoded";
+		}
+		/* Admin last: its DELETE removes the fixture. */
+		static const enum who order[] = { ANON, AGENT, MB, MA, ADMIN };
+		for (size_t o = 0; o < WHO__MAX; o++) {
+			enum who w = order[o];
+			as(w);
+			headers[1] = (rt->flags & ROUTE_FORM) && w == ANON ? cookie : NULL;
+			struct reply r = request_full(m, url, body, body ? strlen(body) : 0,
+			    headers);
+			char want = rule->expect[w];
+			int ok;
+			switch (want) {
+			case 'U': ok = r.status == 401 && strstr(r.body,
+			    "\"name\":\"UnauthorizedError\"") != NULL; break;
+			case 'F': ok = r.status == 403 && strstr(r.body,
+			    "\"name\":\"ForbiddenError\"") != NULL; break;
+			case 'N': ok = r.status == 404 && strstr(r.body,
+			    "\"name\":\"NotFoundError\"") != NULL; break;
+			case 'R': ok = r.status == 303 && strcasestr(r.headers,
+			    "location: /marketplace/login.html") != NULL; break;
+			default: ok = r.status != 401 && r.status != 403 &&
+			    r.status != 404 && r.status > 0 && r.status < 500; break;
+			}
+			if (!ok)
+				fail_msg("%s %s as %s: got %ld %s, want %c", m, url,
+				    who_names[w], r.status, r.body, want);
+			reply_free(&r);
+		}
+		/* Signing out with a Bearer token ends nothing; sign in again
+		 * anyway for the next routes' sake is not needed. */
+	}
+}
+
+static void
+merchants_should_only_see_themselves(void **state)
+{
+	(void)state;
+	as(MA);
+	struct reply r = request("GET", "/api/merchants", NULL);
+	assert_reply_has(r, 200, "\"total\":1}");
+	assert_reply_has(r, 200, "\"slug\":\"boutique-clara\"");
+	assert_null(strstr(r.body, "bobs-bikes"));
+	reply_free(&r);
+	/* Filters cannot reach around the scope. */
+	r = request("GET", "/api/merchants?filters%5Bslug%5D=bobs-bikes", NULL);
+	assert_reply_has(r, 200, "\"total\":0}");
+	reply_free(&r);
+	char url[96];
+	snprintf(url, sizeof(url), "/api/merchants/%lld", (long long)merchant_b);
+	r = request("PUT", url, "{\"data\":{\"name\":\"Hijacked\"}}");
+	assert_reply(r, 404, "{\"data\":null,\"error\":{\"status\":404,\"name\":"
+	    "\"NotFoundError\",\"message\":\"Not Found\",\"details\":{}}}");
+	reply_free(&r);
+	/* Its own record: yes, but not its status or Stripe id. */
+	snprintf(url, sizeof(url), "/api/merchants/%lld", (long long)merchant_a);
+	r = request("PUT", url, "{\"data\":{\"phone\":\"+33 4 72 00 00 00\"}}");
+	assert_reply_has(r, 200, "\"phone\":\"+33 4 72 00 00 00\"");
+	reply_free(&r);
+	r = request("PUT", url, "{\"data\":{\"status\":\"closed\"}}");
+	assert_reply(r, 403, "{\"data\":null,\"error\":{\"status\":403,\"name\":"
+	    "\"ForbiddenError\",\"message\":\"Only an admin may change status\","
+	    "\"details\":{}}}");
+	reply_free(&r);
+	r = request("PUT", url, "{\"data\":{\"stripeCustomerId\":\"cus_x\"}}");
+	assert_int_equal(r.status, 403);
+	reply_free(&r);
+	as(ADMIN);
+	r = request("GET", "/api/merchants", NULL);
+	assert_reply_has(r, 200, "\"total\":");
+	assert_non_null(strstr(r.body, "bobs-bikes"));
+	reply_free(&r);
+}
+
+static void
+merchants_should_be_validated(void **state)
+{
+	(void)state;
+	as(ADMIN);
+	struct reply r = request("POST", "/api/merchants", "{\"data\":{\"name\":\"X\","
+	    "\"slug\":\"boutique-clara\",\"email\":\"not-an-email\",\"country\":\"XX\","
+	    "\"vatNumber\":\"FR00303265045\",\"phone\":\"call me\"}}");
+	assert_int_equal(r.status, 400);
+	static const char *const bad[] = { "[\"email\"]", "[\"country\"]",
+	    "[\"vatNumber\"]", "[\"phone\"]" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strstr(r.body, bad[i]) == NULL)
+			fail_msg("no error on %s: %s", bad[i], r.body);
+	reply_free(&r);
+	/* Unique slug and e-mail (case-insensitively) name their field. */
+	r = request("POST", "/api/merchants", "{\"data\":{\"name\":\"X\","
+	    "\"slug\":\"boutique-clara\",\"email\":\"x@example.com\"}}");
+	assert_reply(r, 400, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"This attribute must be unique\","
+	    "\"details\":{\"errors\":[{\"path\":[\"slug\"],\"message\":\"This "
+	    "attribute must be unique\",\"name\":\"ValidationError\",\"value\":"
+	    "\"boutique-clara\"}]}}}");
+	reply_free(&r);
+	r = request("POST", "/api/merchants", "{\"data\":{\"name\":\"X\","
+	    "\"slug\":\"x-shop\",\"email\":\"CONTACT@boutique-clara.fr\"}}");
+	assert_reply_has(r, 400, "\"path\":[\"email\"],\"message\":\"This attribute must be unique\"");
+	reply_free(&r);
+	r = request("POST", "/api/merchants", "{\"data\":{\"name\":\"Épicerie Zoé\","
+	    "\"slug\":\"epicerie-zoe\",\"email\":\"zoe@example.fr\",\"country\":\"FR\","
+	    "\"vatNumber\":\"FR40303265045\"}}");
+	assert_reply_has(r, 201, "\"name\":\"Épicerie Zoé\"");
+	assert_reply_has(r, 201, "\"country\":\"FR\",\"address\":null,\"status\":\"active\"");
+	reply_free(&r);
+}
+
+static void
+users_should_never_show_passwords(void **state)
+{
+	(void)state;
+	as(ADMIN);
+	struct reply r = request("GET", "/api/users?pagination%5BpageSize%5D=100", NULL);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, "password"));
+	assert_null(strstr(r.body, "argon2"));
+	assert_non_null(strstr(r.body, "\"provider\":\"local\""));
+	reply_free(&r);
+	r = request("GET", "/api/users?filters%5Bpassword%5D%5B%24startsWith%5D=%24", NULL);
+	assert_int_equal(r.status, 400);
+	reply_free(&r);
+	as(MA);
+	r = request("GET", "/api/users/me", NULL);
+	assert_reply_has(r, 200, "\"email\":\"clara@example.com\"");
+	assert_reply_has(r, 200, "\"role\":\"merchant\"");
+	assert_null(strstr(r.body, "password"));
+	reply_free(&r);
+	/* A merchant user needs a merchant; staff have none. */
+	as(ADMIN);
+	r = request("POST", "/api/users", "{\"data\":{\"username\":\"merchant2\",\"email\":"
+	    "\"m2@example.com\",\"password\":\"long-enough-pw\",\"role\":\"merchant\"}}");
+	assert_reply_has(r, 400, "merchant must be defined for the merchant role");
+	reply_free(&r);
+	r = request("POST", "/api/users", "{\"data\":{\"username\":\"merchant3\",\"email\":"
+	    "\"m3@example.com\",\"password\":\"short\",\"role\":\"agent\"}}");
+	assert_reply_has(r, 400, "password must be at least 10 characters");
+	reply_free(&r);
+}
+
+/* Reads the stack's JWT key. */
+static size_t
+stack_key(unsigned char *key)
+{
+	char path[400], hex[200];
+	snprintf(path, sizeof(path), "%s/secrets/jwt.key", S.var);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(hex, 1, sizeof(hex) - 1, f);
+	fclose(f);
+	while (n && (hex[n - 1] == '\n'))
+		n--;
+	hex[n] = '\0';
+	assert_int_equal(crypto_unhex(hex, key, n / 2), 0);
+	return n / 2;
+}
+
+static long
+me_with(const char *token)
+{
+	char h[2200];
+	snprintf(h, sizeof(h), "Authorization: Bearer %s", token);
+	const char *const hs[] = { h, NULL };
+	struct reply r = request_full("GET", "/api/users/me", NULL, 0, hs);
+	long st = r.status;
+	if (st == 401 && strcmp(r.body, "{\"data\":null,\"error\":{\"status\":401,"
+	    "\"name\":\"UnauthorizedError\",\"message\":\"Missing or invalid "
+	    "credentials\",\"details\":{}}}") != 0)
+		fail_msg("401 with another body: %s", r.body);
+	reply_free(&r);
+	return st;
+}
+
+static void
+jwts_should_be_refused_unless_genuine(void **state)
+{
+	(void)state;
+	unsigned char key[64];
+	size_t kl = stack_key(key);
+	char t[JWT_MAX_LEN], bad[JWT_MAX_LEN], p64[256], h64[128];
+	int64_t now = (int64_t)time(NULL);
+
+	/* A genuine token signed with the stack's key works. */
+	assert_int_equal(jwt_sign(key, kl, user_clara, now, 600, t), 0);
+	assert_int_equal(me_with(t), 200);
+
+	/* Tampered payload: clara's signature on bob's id. */
+	char *d1 = strchr(t, '.'), *d2 = strchr(d1 + 1, '.');
+	char payload[128];
+	snprintf(payload, sizeof(payload), "{\"id\":%lld,\"iat\":%lld,\"exp\":%lld}",
+	    (long long)user_bob, (long long)now, (long long)now + 600);
+	crypto_b64url_encode((unsigned char *)payload, strlen(payload), p64);
+	snprintf(bad, sizeof(bad), "%.*s.%s%s", (int)(d1 - t), t, p64, d2);
+	assert_int_equal(me_with(bad), 401);
+
+	/* Tampered signature. */
+	snprintf(bad, sizeof(bad), "%s", t);
+	bad[strlen(bad) - 3] = bad[strlen(bad) - 3] == 'x' ? 'y' : 'x';
+	assert_int_equal(me_with(bad), 401);
+
+	/* alg none, without and with a signature part. */
+	snprintf(payload, sizeof(payload), "{\"id\":%lld,\"iat\":%lld,\"exp\":%lld}",
+	    (long long)user_clara, (long long)now, (long long)now + 600);
+	crypto_b64url_encode((unsigned char *)payload, strlen(payload), p64);
+	const char *none = "{\"alg\":\"none\",\"typ\":\"JWT\"}";
+	crypto_b64url_encode((const unsigned char *)none, strlen(none), h64);
+	snprintf(bad, sizeof(bad), "%s.%s.", h64, p64);
+	assert_int_equal(me_with(bad), 401);
+
+	/* alg HS512 carrying a valid HS256 MAC under the real key. */
+	const char *hs512 = "{\"alg\":\"HS512\",\"typ\":\"JWT\"}";
+	unsigned char mac[32];
+	crypto_b64url_encode((const unsigned char *)hs512, strlen(hs512), h64);
+	int n = snprintf(bad, sizeof(bad), "%s.%s", h64, p64);
+	crypto_hmac_sha256(key, kl, bad, (size_t)n, mac);
+	bad[n] = '.';
+	crypto_b64url_encode(mac, 32, bad + n + 1);
+	assert_int_equal(me_with(bad), 401);
+
+	/* Expired. */
+	assert_int_equal(jwt_sign(key, kl, user_clara, now - 7200, 3600, t), 0);
+	assert_int_equal(me_with(t), 401);
+
+	/* Another key. */
+	static const unsigned char other[32] = "another-key-another-key-another-";
+	assert_int_equal(jwt_sign(other, 32, user_clara, now, 600, t), 0);
+	assert_int_equal(me_with(t), 401);
+
+	/* Not Bearer, or empty. */
+	const char *const basic[] = { "Authorization: Basic YWRtaW46eA==", NULL };
+	struct reply r = request_full("GET", "/api/users/me", NULL, 0, basic);
+	assert_int_equal(r.status, 401);
+	reply_free(&r);
+}
+
+static void
+jwt_of_a_blocked_or_deleted_user_should_stop_working(void **state)
+{
+	(void)state;
+	char jwt[2048], url[96];
+	/* A user who signs in, then is blocked. */
+	as(ADMIN);
+	int64_t id = create("/api/users", "{\"data\":{\"username\":\"temp\","
+	    "\"email\":\"temp@example.com\",\"password\":\"temp-password\","
+	    "\"role\":\"agent\"}}");
+	assert_true(id > 0);
+	assert_int_equal(stack_login("temp@example.com", "temp-password", jwt), 200);
+	assert_int_equal(me_with(jwt), 200);
+	snprintf(url, sizeof(url), "/api/users/%lld", (long long)id);
+	as(ADMIN);
+	struct reply r = request("PUT", url, "{\"data\":{\"blocked\":true}}");
+	assert_reply_has(r, 200, "\"blocked\":true");
+	reply_free(&r);
+	assert_int_equal(me_with(jwt), 401);
+	/* Nor can it sign in again. */
+	char body[128];
+	snprintf(body, sizeof(body), "{\"identifier\":\"temp@example.com\","
+	    "\"password\":\"temp-password\"}");
+	harness_auth[0] = '\0';
+	r = request("POST", "/api/auth/local", body);
+	assert_reply(r, 400, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"Your account has been blocked by an "
+	    "administrator\",\"details\":{}}}");
+	reply_free(&r);
+	/* Deleted: the token dies with the user. */
+	as(ADMIN);
+	r = request("PUT", url, "{\"data\":{\"blocked\":false}}");
+	reply_free(&r);
+	assert_int_equal(stack_login("temp@example.com", "temp-password", jwt), 200);
+	r = request("DELETE", url, NULL);
+	assert_int_equal(r.status, 204);
+	reply_free(&r);
+	assert_int_equal(me_with(jwt), 401);
+}
+
+static void
+sign_in_should_answer_strapi_shapes(void **state)
+{
+	(void)state;
+	harness_auth[0] = '\0';
+	struct reply r = request("POST", "/api/auth/local",
+	    "{\"identifier\":\"admin@example.com\",\"password\":\"demo-password\"}");
+	assert_int_equal(r.status, 200);
+	cJSON *o = cJSON_Parse(r.body);
+	const char *jwt = cJSON_GetStringValue(cJSON_GetObjectItem(o, "jwt"));
+	assert_non_null(jwt);
+	assert_int_equal(strncmp(jwt, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.", 37), 0);
+	const cJSON *u = cJSON_GetObjectItem(o, "user");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(u, "email")),
+	    "admin@example.com");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(u, "confirmed")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(u, "blocked")));
+	assert_null(cJSON_GetObjectItem(u, "password"));
+	cJSON_Delete(o);
+	reply_free(&r);
+	r = request("POST", "/api/auth/local",
+	    "{\"identifier\":\"admin@example.com\",\"password\":\"wrong-password\"}");
+	assert_reply(r, 400, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"Invalid identifier or password\","
+	    "\"details\":{}}}");
+	reply_free(&r);
+	/* An unknown account answers exactly the same. */
+	r = request("POST", "/api/auth/local",
+	    "{\"identifier\":\"nobody@example.com\",\"password\":\"wrong-password\"}");
+	assert_reply(r, 400, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"Invalid identifier or password\","
+	    "\"details\":{}}}");
+	reply_free(&r);
+	/* The password is never logged. */
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "! grep -r -e demo-password -e wrong-password "
+	    "%s/log", S.var);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+failed_sign_ins_should_slow_the_account_down(void **state)
+{
+	(void)state;
+	char jwt[2048];
+	harness_auth[0] = '\0';
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(stack_login("agent@example.com", "not-the-password",
+		    jwt), 400);
+	/* Locked for 1 s now, even with the right password. */
+	struct reply r = request("POST", "/api/auth/local",
+	    "{\"identifier\":\"agent@example.com\",\"password\":\"demo-password\"}");
+	assert_reply_has(r, 429, "\"name\":\"RateLimitError\",\"message\":\"Too many "
+	    "failed sign-ins for this account: try again in 1 s\"");
+	reply_free(&r);
+	/* Another account is not slowed. */
+	assert_int_equal(stack_login("bob@example.com", "demo-password", jwt), 200);
+	usleep(1100000);
+	assert_int_equal(stack_login("agent@example.com", "demo-password", jwt), 200);
+	/* A success resets the count: one more failure does not lock. */
+	assert_int_equal(stack_login("agent@example.com", "nope-nope-nope", jwt), 400);
+	assert_int_equal(stack_login("agent@example.com", "demo-password", jwt), 200);
+}
+
+static void
+api_tokens_should_work_as_bearer_by_kind(void **state)
+{
+	(void)state;
+	as(ADMIN);
+	struct reply r = request("POST", "/api/api-tokens", "{\"data\":{\"name\":"
+	    "\"ops read\",\"kind\":\"read-only\"}}");
+	assert_int_equal(r.status, 201);
+	cJSON *o = cJSON_Parse(r.body);
+	char ro[128], full[128];
+	snprintf(ro, sizeof(ro), "Authorization: Bearer %s", cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), "accessKey")));
+	int64_t ro_id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "id"));
+	cJSON_Delete(o);
+	reply_free(&r);
+	assert_int_equal(strncmp(ro, "Authorization: Bearer mpt_", 26), 0);
+	r = request("POST", "/api/api-tokens", "{\"data\":{\"name\":\"ops full\","
+	    "\"kind\":\"full-access\",\"expiresAt\":\"2099-01-01T00:00:00.000Z\"}}");
+	o = cJSON_Parse(r.body);
+	snprintf(full, sizeof(full), "Authorization: Bearer %s", cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), "accessKey")));
+	cJSON_Delete(o);
+	reply_free(&r);
+
+	/* The secret is never shown again, nor stored. */
+	r = request("GET", "/api/api-tokens", NULL);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, "accessKey"));
+	assert_null(strstr(r.body, "mpt_"));
+	assert_null(strstr(r.body, "tokenHash"));
+	reply_free(&r);
+
+	snprintf(harness_auth, sizeof(harness_auth), "%s", ro);
+	r = request("GET", "/api/merchants", NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	r = request("POST", "/api/subscription-plans", "{\"data\":{\"name\":\"T\","
+	    "\"slug\":\"t\",\"priceCents\":1}}");
+	assert_reply_has(r, 403, "This API token is read-only");
+	reply_free(&r);
+	snprintf(harness_auth, sizeof(harness_auth), "%s", full);
+	r = request("POST", "/api/subscription-plans", "{\"data\":{\"name\":\"By token\","
+	    "\"slug\":\"by-token\",\"priceCents\":1}}");
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	/* Tokens never manage tokens or users. */
+	r = request("GET", "/api/api-tokens", NULL);
+	assert_int_equal(r.status, 403);
+	reply_free(&r);
+	r = request("GET", "/api/users/me", NULL);
+	assert_int_equal(r.status, 403);
+	reply_free(&r);
+	/* Revoked: refused. Unknown: refused. */
+	as(ADMIN);
+	char url[96];
+	snprintf(url, sizeof(url), "/api/api-tokens/%lld", (long long)ro_id);
+	r = request("DELETE", url, NULL);
+	assert_int_equal(r.status, 204);
+	reply_free(&r);
+	snprintf(harness_auth, sizeof(harness_auth), "%s", ro);
+	r = request("GET", "/api/merchants", NULL);
+	assert_int_equal(r.status, 401);
+	reply_free(&r);
+	snprintf(harness_auth, sizeof(harness_auth),
+	    "Authorization: Bearer mpt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	r = request("GET", "/api/merchants", NULL);
+	assert_int_equal(r.status, 401);
+	reply_free(&r);
+	/* An expiry in the past is refused at creation. */
+	as(ADMIN);
+	r = request("POST", "/api/api-tokens", "{\"data\":{\"name\":\"old\","
+	    "\"kind\":\"read-only\",\"expiresAt\":\"2001-01-01T00:00:00.000Z\"}}");
+	assert_reply_has(r, 400, "expiresAt must be in the future");
+	reply_free(&r);
+}
+
+static void
+audit_log_should_record_staff_changes(void **state)
+{
+	(void)state;
+	as(ADMIN);
+	struct reply r = request("POST", "/api/subscription-plans", "{\"data\":{"
+	    "\"name\":\"Audited\",\"slug\":\"audited\",\"priceCents\":500}}");
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	r = request("GET", "/api/audit-logs?filters%5BcontentType%5D=subscription-plans"
+	    "&sort=id:desc&pagination%5BpageSize%5D=1", NULL);
+	assert_int_equal(r.status, 200);
+	cJSON *o = cJSON_Parse(r.body);
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "actor")),
+	    "admin@example.com");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "actorRole")),
+	    "admin");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "action")),
+	    "create");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(e, "before")));
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(e, "after"), "slug")), "audited");
+	assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(e,
+	    "requestId"))), 32);
+	cJSON_Delete(o);
+	reply_free(&r);
+	/* A merchant's own edits are not staff actions; passwords never
+	 * reach the log. */
+	r = request("GET", "/api/audit-logs?pagination%5BpageSize%5D=100", NULL);
+	assert_null(strstr(r.body, "argon2"));
+	assert_null(strstr(r.body, "\"password\""));
+	reply_free(&r);
+}
+
+/* Extracts a Set-Cookie value's name=value part into out. */
+static int
+set_cookie(const char *headers, const char *name, char *out, size_t n,
+    char *line, size_t ln)
+{
+	const char *p = headers;
+	while ((p = strcasestr(p, "set-cookie: ")) != NULL) {
+		p += 12;
+		if (strncmp(p, name, strlen(name)) == 0 && p[strlen(name)] == '=') {
+			size_t len = strcspn(p, ";\r\n");
+			snprintf(out, n, "%.*s", (int)len, p);
+			snprintf(line, ln, "%.*s", (int)strcspn(p, "\r\n"), p);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+browser_sign_in_should_need_csrf_and_set_safe_cookies(void **state)
+{
+	(void)state;
+	char csrf_cookie[128], csrf_line[256], session[128], session_line[256];
+	harness_auth[0] = '\0';
+	struct reply r = request("GET", "/marketplace/login.html", NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(set_cookie(r.headers, "mp_csrf", csrf_cookie,
+	    sizeof(csrf_cookie), csrf_line, sizeof(csrf_line)), 0);
+	assert_non_null(strstr(csrf_line, "HttpOnly"));
+	assert_non_null(strstr(csrf_line, "Secure"));
+	assert_non_null(strstr(csrf_line, "SameSite=Strict"));
+	const char *field = strstr(r.body, "name=\"_csrf\" value=\"");
+	assert_non_null(field);
+	char token[64];
+	snprintf(token, sizeof(token), "%.43s", field + 20);
+	assert_string_equal(token, csrf_cookie + 8);
+	reply_free(&r);
+
+	char cookie_h[200], form[300];
+	snprintf(cookie_h, sizeof(cookie_h), "Cookie: %s", csrf_cookie);
+	const char *hs[] = { "Content-Type: application/x-www-form-urlencoded",
+	    cookie_h, NULL };
+	/* Without the token, with a wrong one: refused. */
+	snprintf(form, sizeof(form), "identifier=clara%%40example.com&password=demo-password");
+	r = request_full("POST", "/marketplace/login", form, strlen(form), hs);
+	assert_reply_has(r, 403, "Invalid or missing CSRF token");
+	reply_free(&r);
+	snprintf(form, sizeof(form), "identifier=clara%%40example.com&password="
+	    "demo-password&_csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	r = request_full("POST", "/marketplace/login", form, strlen(form), hs);
+	assert_int_equal(r.status, 403);
+	reply_free(&r);
+	/* A wrong password shows the form again with the message. */
+	snprintf(form, sizeof(form), "identifier=clara%%40example.com&password="
+	    "wrong-one-here&_csrf=%s", token);
+	r = request_full("POST", "/marketplace/login", form, strlen(form), hs);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "Invalid identifier or password"));
+	assert_non_null(strstr(r.body, "value=\"clara@example.com\""));
+	reply_free(&r);
+	/* The right token: a session, in a safe cookie. */
+	snprintf(form, sizeof(form), "identifier=clara%%40example.com&password="
+	    "demo-password&_csrf=%s", token);
+	r = request_full("POST", "/marketplace/login", form, strlen(form), hs);
+	assert_int_equal(r.status, 303);
+	assert_non_null(strcasestr(r.headers, "location: /marketplace/account.html"));
+	assert_int_equal(set_cookie(r.headers, "mp_session", session, sizeof(session),
+	    session_line, sizeof(session_line)), 0);
+	assert_non_null(strstr(session_line, "HttpOnly"));
+	assert_non_null(strstr(session_line, "Secure"));
+	assert_non_null(strstr(session_line, "SameSite=Lax"));
+	assert_non_null(strstr(session_line, "Path=/"));
+	reply_free(&r);
+
+	/* The account page knows her, and its sign-out form carries a token. */
+	snprintf(cookie_h, sizeof(cookie_h), "Cookie: %s", session);
+	const char *sh[] = { cookie_h, NULL };
+	r = request_full("GET", "/marketplace/account.html", NULL, 0, sh);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "clara@example.com"));
+	field = strstr(r.body, "name=\"_csrf\" value=\"");
+	assert_non_null(field);
+	char stoken[64];
+	snprintf(stoken, sizeof(stoken), "%.43s", field + 20);
+	reply_free(&r);
+
+	/* API writes with the cookie need the token in X-CSRF-Token. */
+	char url[96], xh[120];
+	snprintf(url, sizeof(url), "/api/merchants/%lld", (long long)merchant_a);
+	const char *body = "{\"data\":{\"company\":\"Boutique Clara SAS\"}}";
+	r = request_full("PUT", url, body, strlen(body), sh);
+	assert_reply_has(r, 403, "Invalid or missing CSRF token");
+	reply_free(&r);
+	snprintf(xh, sizeof(xh), "X-CSRF-Token: %s", stoken);
+	const char *shx[] = { cookie_h, xh, NULL };
+	r = request_full("PUT", url, body, strlen(body), shx);
+	assert_reply_has(r, 200, "\"company\":\"Boutique Clara SAS\"");
+	reply_free(&r);
+
+	/* Sign-out: refused without the token, done with it. */
+	const char *fh[] = { "Content-Type: application/x-www-form-urlencoded",
+	    cookie_h, NULL };
+	r = request_full("POST", "/marketplace/logout", "", 0, fh);
+	assert_int_equal(r.status, 403);
+	reply_free(&r);
+	snprintf(form, sizeof(form), "_csrf=%s", stoken);
+	r = request_full("POST", "/marketplace/logout", form, strlen(form), fh);
+	assert_int_equal(r.status, 303);
+	assert_non_null(strcasestr(r.headers, "set-cookie: mp_session=; Path=/; Max-Age=0"));
+	reply_free(&r);
+	/* The old cookie is worth nothing now. */
+	r = request_full("GET", "/marketplace/account.html", NULL, 0, sh);
+	assert_int_equal(r.status, 303);
+	assert_non_null(strcasestr(r.headers, "location: /marketplace/login.html"));
+	reply_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(matrix_should_follow_spec_for_every_route),
+		cmocka_unit_test(merchants_should_only_see_themselves),
+		cmocka_unit_test(merchants_should_be_validated),
+		cmocka_unit_test(users_should_never_show_passwords),
+		cmocka_unit_test(jwts_should_be_refused_unless_genuine),
+		cmocka_unit_test(jwt_of_a_blocked_or_deleted_user_should_stop_working),
+		cmocka_unit_test(sign_in_should_answer_strapi_shapes),
+		cmocka_unit_test(failed_sign_ins_should_slow_the_account_down),
+		cmocka_unit_test(api_tokens_should_work_as_bearer_by_kind),
+		cmocka_unit_test(audit_log_should_record_staff_changes),
+		cmocka_unit_test(browser_sign_in_should_need_csrf_and_set_safe_cookies),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
