@@ -777,6 +777,33 @@ browser_sign_in_should_need_csrf_and_set_safe_cookies(void **state)
 	reply_free(&r);
 }
 
+static void
+create_admin_should_make_an_admin_who_can_sign_in(void **state)
+{
+	(void)state;
+	char cmd[1024], jwt[2048];
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build/rel";
+	/* Password from standard input (not a terminal). */
+	snprintf(cmd, sizeof(cmd), "printf 'ops-password-1\\n' | PLATFORM_DB=%s/platform.db "
+	    "PLATFORM_JWT_SECRET_FILE=%s/secrets/jwt.key %s/bin/platformctl "
+	    "create-admin ops@example.com >/dev/null", S.var, S.var, build);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(stack_login("ops@example.com", "ops-password-1", jwt), 200);
+	char h[2200];
+	snprintf(h, sizeof(h), "Authorization: Bearer %s", jwt);
+	const char *const hs[] = { h, NULL };
+	struct reply r = request_full("GET", "/api/users/me", NULL, 0, hs);
+	assert_reply_has(r, 200, "\"role\":\"admin\"");
+	reply_free(&r);
+	/* A second time, or a weak password: refused, nothing changes. */
+	assert_int_not_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "printf 'short\\n' | PLATFORM_DB=%s/platform.db "
+	    "PLATFORM_JWT_SECRET_FILE=%s/secrets/jwt.key %s/bin/platformctl "
+	    "create-admin weak@example.com 2>/dev/null", S.var, S.var, build);
+	assert_int_not_equal(system(cmd), 0);
+	assert_int_equal(stack_login("weak@example.com", "short", jwt), 400);
+}
+
 int
 main(void)
 {
@@ -792,6 +819,7 @@ main(void)
 		cmocka_unit_test(api_tokens_should_work_as_bearer_by_kind),
 		cmocka_unit_test(audit_log_should_record_staff_changes),
 		cmocka_unit_test(browser_sign_in_should_need_csrf_and_set_safe_cookies),
+		cmocka_unit_test(create_admin_should_make_an_admin_who_can_sign_in),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
