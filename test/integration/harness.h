@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -50,22 +51,29 @@ static char harness_auth[2200];
 
 #define HARNESS_UNUSED __attribute__((unused))
 
+/* A loopback port nothing uses, below the kernel's ephemeral range (32768
+ * and up) so that no outgoing connection takes it before nginx binds it. */
 static int
 free_port(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa;
-	socklen_t n = sizeof(sa);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &n) != 0) {
+	static unsigned seed;
+	if (seed == 0)
+		seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+	for (int tries = 0; tries < 200; tries++) {
+		seed = seed * 1103515245u + 12345u;
+		int port = 20000 + (int)((seed >> 8) % 12000);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa.sin_port = htons((uint16_t)port);
+		int ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 		close(fd);
-		return -1;
+		if (ok)
+			return port;
 	}
-	close(fd);
-	return ntohs(sa.sin_port);
+	return -1;
 }
 
 /* Runs deploy/stack.sh with the stack's environment; returns its status. */
@@ -93,7 +101,9 @@ stack_start(const char *extra_env)
 		return -1;
 	chmod(S.var, 0755);
 	S.https_port = free_port();
-	S.http_port = free_port();
+	do
+		S.http_port = free_port();
+	while (S.http_port == S.https_port);
 	snprintf(S.base, sizeof(S.base), "https://localhost:%d", S.https_port);
 	snprintf(S.cafile, sizeof(S.cafile), "%s/tls/cert.pem", S.var);
 	if (stack_cmd("start", extra_env) != 0) {
