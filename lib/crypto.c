@@ -39,8 +39,8 @@ crypto_hex(const unsigned char *bytes, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
+int
+crypto_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -55,7 +55,8 @@ int
 crypto_unhex(const char *hex, unsigned char *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+		int hi = crypto_hexval(hex[2 * i]);
+		int lo = hi < 0 ? -1 : crypto_hexval(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi * 16 + lo);

@@ -16,6 +16,8 @@ void	 crypto_hmac_sha256(const void *key, size_t keylen, const void *data,
 	    size_t len, unsigned char out[32]);
 /* Writes bytes as lower-case hex (2n digits and a NUL) into out. */
 void	 crypto_hex(const unsigned char *bytes, size_t n, char *out);
+/* Returns the value of a hex digit, or -1. */
+int	 crypto_hexval(char c);
 /* Parses 2n hex digits into n bytes; returns 0 or -1. */
 int	 crypto_unhex(const char *hex, unsigned char *out, size_t n);
 /* base64url without padding: out holds 4 * ceil(n / 3) + 1 bytes. */

@@ -1,6 +1,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "crypto.h"
 #include "http.h"
 
 static const char *const method_names[METHOD__MAX] = {
@@ -25,25 +26,14 @@ http_method_name(enum http_method m)
 	return (unsigned)m < METHOD__MAX ? method_names[m] : "OTHER";
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 http_url_decode(char *s, int plus)
 {
 	char *w = s;
 	for (const char *r = s; *r; r++) {
 		if (*r == '%') {
-			int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+			int hi = crypto_hexval(r[1]);
+			int lo = hi < 0 ? -1 : crypto_hexval(r[2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			*w++ = (char)(hi * 16 + lo);
