@@ -128,3 +128,123 @@ CREATE TABLE audit_logs (
 	published_at	TEXT
 );
 CREATE INDEX audit_logs_record ON audit_logs (content_type, record_id);
+
+-- migration: 3 subscriptions, invoices with gapless numbers, jobs, e-mail outbox
+-- The built-in billing engine collects from the merchant's payment method:
+-- 'card' succeeds; 'failing-card' is refused (demo and test data).
+ALTER TABLE merchants ADD COLUMN payment_method TEXT NOT NULL DEFAULT 'card'
+    CHECK (payment_method IN ('card', 'failing-card'));
+ALTER TABLE merchants ADD COLUMN language TEXT NOT NULL DEFAULT 'fr'
+    CHECK (language IN ('fr', 'en'));
+
+CREATE TABLE subscriptions (
+	id		INTEGER PRIMARY KEY,
+	document_id	TEXT NOT NULL UNIQUE CHECK (length(document_id) = 24),
+	merchant_id	INTEGER NOT NULL REFERENCES merchants (id) ON DELETE RESTRICT,
+	plan_id		INTEGER NOT NULL REFERENCES subscription_plans (id) ON DELETE RESTRICT,
+	status		TEXT NOT NULL CHECK (status IN ('pending', 'trialing', 'active',
+			    'past_due', 'cancelled')),
+	current_period_start TEXT,
+	current_period_end TEXT,
+	trial_end	TEXT,
+	auto_renew	INTEGER NOT NULL DEFAULT 1 CHECK (auto_renew IN (0, 1)),
+	cancel_at_period_end INTEGER NOT NULL DEFAULT 0
+			    CHECK (cancel_at_period_end IN (0, 1)),
+	cancelled_at	TEXT,
+	cancellation_reason TEXT,
+	stripe_subscription_id TEXT,
+	failed_payments	INTEGER NOT NULL DEFAULT 0,
+	first_failed_at	TEXT,
+	next_retry_at	TEXT,
+	created_at	TEXT NOT NULL,
+	updated_at	TEXT NOT NULL,
+	published_at	TEXT
+);
+-- One live subscription per merchant.
+CREATE UNIQUE INDEX subscriptions_live ON subscriptions (merchant_id)
+    WHERE status != 'cancelled';
+CREATE INDEX subscriptions_due ON subscriptions (status, current_period_end);
+
+-- Invoices and credit notes. number is allocated from invoice_counters in
+-- the transaction that issues the document; an issued document is never
+-- edited (status, payment and Stripe fields aside).
+CREATE TABLE invoices (
+	id		INTEGER PRIMARY KEY,
+	document_id	TEXT NOT NULL UNIQUE CHECK (length(document_id) = 24),
+	number		TEXT NOT NULL UNIQUE,
+	kind		TEXT NOT NULL DEFAULT 'invoice' CHECK (kind IN ('invoice',
+			    'credit_note')),
+	merchant_id	INTEGER NOT NULL REFERENCES merchants (id) ON DELETE RESTRICT,
+	subscription_id	INTEGER REFERENCES subscriptions (id) ON DELETE RESTRICT,
+	status		TEXT NOT NULL CHECK (status IN ('draft', 'open', 'paid', 'void',
+			    'uncollectible')),
+	lines		TEXT NOT NULL,
+	subtotal_cents	INTEGER NOT NULL,
+	tax_rate_bps	INTEGER NOT NULL,
+	tax_cents	INTEGER NOT NULL,
+	total_cents	INTEGER NOT NULL,
+	currency	TEXT NOT NULL,
+	tax_note	TEXT,
+	seller		TEXT NOT NULL,
+	buyer		TEXT NOT NULL,
+	period_start	TEXT,
+	period_end	TEXT,
+	issued_at	TEXT NOT NULL,
+	due_at		TEXT NOT NULL,
+	paid_at		TEXT,
+	payment_attempts INTEGER NOT NULL DEFAULT 0,
+	stripe_invoice_id TEXT,
+	created_at	TEXT NOT NULL,
+	updated_at	TEXT NOT NULL,
+	published_at	TEXT
+);
+CREATE INDEX invoices_merchant ON invoices (merchant_id, issued_at);
+CREATE INDEX invoices_subscription ON invoices (subscription_id, status);
+
+CREATE TABLE invoice_counters (
+	series		TEXT NOT NULL,
+	year		INTEGER NOT NULL,
+	last		INTEGER NOT NULL,
+	PRIMARY KEY (series, year)
+);
+
+-- Durable background jobs: a claimed job that is not finished before its
+-- lease ends is claimed again; finishing it and applying its effect share
+-- one transaction.
+CREATE TABLE jobs (
+	id		INTEGER PRIMARY KEY,
+	kind		TEXT NOT NULL,
+	unique_key	TEXT UNIQUE,
+	payload		TEXT NOT NULL DEFAULT '{}',
+	state		TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued',
+			    'running', 'done', 'failed')),
+	run_at_ms	INTEGER NOT NULL,
+	attempts	INTEGER NOT NULL DEFAULT 0,
+	max_attempts	INTEGER NOT NULL DEFAULT 5,
+	locked_by	TEXT,
+	locked_until_ms	INTEGER NOT NULL DEFAULT 0,
+	last_error	TEXT,
+	created_ms	INTEGER NOT NULL,
+	updated_ms	INTEGER NOT NULL
+);
+CREATE INDEX jobs_due ON jobs (state, run_at_ms);
+
+-- E-mails to send (the support issue sends them through SMTP).
+CREATE TABLE email_outbox (
+	id		INTEGER PRIMARY KEY,
+	document_id	TEXT NOT NULL UNIQUE CHECK (length(document_id) = 24),
+	kind		TEXT NOT NULL,
+	recipient	TEXT NOT NULL,
+	subject		TEXT NOT NULL,
+	body		TEXT NOT NULL,
+	merchant_id	INTEGER REFERENCES merchants (id) ON DELETE SET NULL,
+	related		TEXT,
+	status		TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued',
+			    'sent', 'failed')),
+	attempts	INTEGER NOT NULL DEFAULT 0,
+	sent_at		TEXT,
+	created_at	TEXT NOT NULL,
+	updated_at	TEXT NOT NULL,
+	published_at	TEXT
+);
+CREATE INDEX email_outbox_status ON email_outbox (status, id);

@@ -446,7 +446,8 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 			goto done;
 		}
 	}
-	if ((c.route->flags & ROUTE_BODY) && (rc = read_body(&c)) != ERR_OK)
+	if (((c.route->flags & ROUTE_BODY) || ((c.route->flags & ROUTE_BODY_OPT) &&
+	    req->body_len > 0)) && (rc = read_body(&c)) != ERR_OK)
 		goto out;
 	if ((c.route->flags & ROUTE_FORM) && (rc = read_form(&c)) != ERR_OK)
 		goto out;

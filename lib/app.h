@@ -35,6 +35,7 @@
 #define ROUTE_FORM	0x08u	/* takes an HTML form (urlencoded); its CSRF
 				 * token is checked before the handler runs */
 #define ROUTE_USERS_ONLY 0x20u	/* people only: API tokens are refused */
+#define ROUTE_BODY_OPT	0x40u	/* takes a JSON body, which may be absent */
 #define ROUTE_NO_IDEM	0x10u	/* answers carry secrets (tokens, JWTs): an
 				 * Idempotency-Key is ignored, never stored */
 

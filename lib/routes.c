@@ -15,7 +15,9 @@
 #include "crud.h"
 #include "merchants.h"
 #include "pages.h"
+#include "invoices.h"
 #include "plans.h"
+#include "subscriptions.h"
 #include "tokens.h"
 #include "users.h"
 
@@ -45,6 +47,15 @@ enum route_id {
 	R_MERCHANTS_CREATE,
 	R_MERCHANTS_UPDATE,
 	R_MERCHANTS_DELETE,
+	R_SUBS_FIND,
+	R_SUBS_FIND_ONE,
+	R_SUBS_CREATE,
+	R_SUBS_UPDATE,
+	R_SUBS_DELETE,
+	R_SUBS_CANCEL,
+	R_SUBS_REACTIVATE,
+	R_INVOICES_FIND,
+	R_INVOICES_FIND_ONE,
 	R_TOKENS_FIND,
 	R_TOKENS_FIND_ONE,
 	R_TOKENS_CREATE,
@@ -109,6 +120,29 @@ const struct route routes[R__MAX] = {
 	[R_MERCHANTS_DELETE] = { METHOD_DELETE, "/api/merchants/:id", ADMIN, 0,
 	    h_crud_delete, &merchants_entity, "Delete a merchant" },
 
+	[R_SUBS_FIND] = { METHOD_GET, "/api/subscriptions", OWNERS, 0, h_crud_find,
+	    &subscriptions_entity, "List subscriptions (a merchant: its own)" },
+	[R_SUBS_FIND_ONE] = { METHOD_GET, "/api/subscriptions/:id", OWNERS, 0,
+	    h_crud_find_one, &subscriptions_entity, "One subscription" },
+	[R_SUBS_CREATE] = { METHOD_POST, "/api/subscriptions", OWNERS, ROUTE_BODY,
+	    h_subscriptions_create, &subscriptions_entity,
+	    "Subscribe a merchant to a plan (trial when the plan has one)" },
+	[R_SUBS_UPDATE] = { METHOD_PUT, "/api/subscriptions/:id", OWNERS,
+	    ROUTE_BODY, h_subscriptions_update, &subscriptions_entity,
+	    "Change the plan, prorated to the day" },
+	[R_SUBS_DELETE] = { METHOD_DELETE, "/api/subscriptions/:id", ADMIN, 0,
+	    h_crud_delete, &subscriptions_entity,
+	    "Delete a subscription that has no invoices" },
+	[R_SUBS_CANCEL] = { METHOD_PUT, "/api/subscriptions/:id/cancel", OWNERS,
+	    ROUTE_BODY_OPT, h_subscriptions_cancel, &subscriptions_entity,
+	    "Cancel at period end, or {\"data\":{\"immediately\":true}}, with a reason" },
+	[R_SUBS_REACTIVATE] = { METHOD_PUT, "/api/subscriptions/:id/reactivate",
+	    OWNERS, 0, h_subscriptions_reactivate, &subscriptions_entity,
+	    "Undo a cancellation at period end" },
+	[R_INVOICES_FIND] = { METHOD_GET, "/api/invoices", OWNERS, 0, h_crud_find,
+	    &invoices_entity, "List invoices (a merchant: its own)" },
+	[R_INVOICES_FIND_ONE] = { METHOD_GET, "/api/invoices/:id", OWNERS, 0,
+	    h_crud_find_one, &invoices_entity, "One invoice" },
 	[R_TOKENS_FIND] = { METHOD_GET, "/api/api-tokens", ADMIN, ROUTE_USERS_ONLY,
 	    h_crud_find, &tokens_entity, "List API tokens (never their secret)" },
 	[R_TOKENS_FIND_ONE] = { METHOD_GET, "/api/api-tokens/:id", ADMIN,

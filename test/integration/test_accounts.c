@@ -15,6 +15,7 @@ static const char *const who_names[WHO__MAX] = { "anonymous", "admin", "agent",
     "merchant A", "merchant B" };
 static char auth[WHO__MAX][2200];	/* "Authorization: Bearer ..." */
 static int64_t merchant_a, merchant_b, user_clara, user_bob;
+static int64_t sub_a, invoice_a;	/* merchant A's, on a plan without trial */
 
 /* The expected answer of a route for each caller, from SPEC §4:
  * A allowed (neither 401 nor 403, and not 404 for its own records),
@@ -43,6 +44,15 @@ static const struct rule {
 	{ "POST", "/api/merchants", "UAFFF" },
 	{ "PUT", "/api/merchants/:id", "UAFAN" },
 	{ "DELETE", "/api/merchants/:id", "UAFFF" },
+	{ "GET", "/api/subscriptions", "UAFAA" },
+	{ "GET", "/api/subscriptions/:id", "UAFAN" },
+	{ "POST", "/api/subscriptions", "UAFAA" },
+	{ "PUT", "/api/subscriptions/:id", "UAFAN" },
+	{ "DELETE", "/api/subscriptions/:id", "UAFFF" },
+	{ "PUT", "/api/subscriptions/:id/cancel", "UAFAN" },
+	{ "PUT", "/api/subscriptions/:id/reactivate", "UAFAN" },
+	{ "GET", "/api/invoices", "UAFAA" },
+	{ "GET", "/api/invoices/:id", "UAFAN" },
 	{ "GET", "/api/api-tokens", "UAFFF" },
 	{ "GET", "/api/api-tokens/:id", "UAFFF" },
 	{ "POST", "/api/api-tokens", "UAFFF" },
@@ -119,7 +129,18 @@ setup(void **state)
 	merchant_b = lookup("/api/merchants", "slug", "bobs-bikes");
 	user_clara = lookup("/api/users", "email", "clara@example.com");
 	user_bob = lookup("/api/users", "email", "bob@example.com");
-	return merchant_a > 0 && merchant_b > 0 && user_clara > 0 ? 0 : -1;
+	/* Merchant A pays a plan without trial: a subscription and an invoice. */
+	int64_t plan = create("/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Matrix\",\"slug\":\"matrix\",\"priceCents\":1000}}");
+	char body[160];
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"plan\":%lld}}",
+	    (long long)merchant_a, (long long)plan);
+	sub_a = create("/api/subscriptions", body);
+	invoice_a = lookup("/api/invoices", "merchant", "1");
+	if (invoice_a <= 0)
+		invoice_a = lookup("/api/invoices", "kind", "invoice");
+	return merchant_a > 0 && merchant_b > 0 && user_clara > 0 && sub_a > 0 &&
+	    invoice_a > 0 ? 0 : -1;
 }
 
 static int
@@ -165,6 +186,19 @@ fixture(const struct route *rt)
 		    "\"kind\":\"read-only\"}}", n);
 		return create("/api/api-tokens", body);
 	}
+	if (strncmp(rt->pattern, "/api/subscriptions/", 19) == 0) {
+		if (!del)
+			return sub_a;
+		/* A merchant of its own with a trial subscription: no invoice. */
+		snprintf(body, sizeof(body), "{\"data\":{\"name\":\"Sub victim %d\","
+		    "\"slug\":\"sub-victim-%d\",\"email\":\"sv%d@example.com\"}}", n, n, n);
+		int64_t m = create("/api/merchants", body);
+		snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"plan\":1}}",
+		    (long long)m);
+		return create("/api/subscriptions", body);
+	}
+	if (strncmp(rt->pattern, "/api/invoices/", 14) == 0)
+		return invoice_a;
 	if (strncmp(rt->pattern, "/api/audit-logs/", 16) == 0)
 		return lookup("/api/audit-logs", "action", "create");
 	return -1;
@@ -193,14 +227,15 @@ matrix_should_follow_spec_for_every_route(void **state)
 		if (colon) {
 			int64_t id = fixture(rt);
 			assert_true(id > 0);
-			snprintf(colon, sizeof(url) - (size_t)(colon - url), "%lld",
-			    (long long)id);
+			/* Keep what follows :id ("/cancel"). */
+			snprintf(url, sizeof(url), "%.*s%lld%s", (int)(colon - url),
+			    rt->pattern, (long long)id, rt->pattern + (colon - url) + 3);
 		}
 		const char *body = NULL;
 		char form[160];
 		const char *headers[3] = { NULL, NULL, NULL };
 		char cookie[160];
-		if (rt->flags & ROUTE_BODY)
+		if (rt->flags & (ROUTE_BODY | ROUTE_BODY_OPT))
 			body = strcmp(rt->pattern, "/api/auth/local") == 0 ? "{}" :
 			    "{\"data\":{}}";
 		if (rt->flags & ROUTE_FORM) {

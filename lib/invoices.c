@@ -1,0 +1,350 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "id.h"
+#include "invoices.h"
+#include "outbox.h"
+#include "valid.h"
+
+static const char *const statuses[] = { "draft", "open", "paid", "void",
+    "uncollectible", NULL };
+static const char *const kinds[] = { "invoice", "credit_note", NULL };
+
+static const struct field invoice_fields[] = {
+	ENTITY_STD_FIELDS,
+	{ "number", "number", FT_STRING, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
+	{ "kind", "kind", FT_ENUM, F_FILTER | F_SORT, 0, 0, kinds, NULL, NULL },
+	{ "merchant", "merchant_id", FT_REF, F_FILTER, 0, 0, NULL, NULL, "merchants" },
+	{ "subscription", "subscription_id", FT_REF, F_FILTER | F_NULLABLE, 0, 0,
+	    NULL, NULL, "subscriptions" },
+	{ "status", "status", FT_ENUM, F_FILTER | F_SORT, 0, 0, statuses, NULL, NULL },
+	{ "lines", "lines", FT_JSON, 0, 0, 0, NULL, NULL, NULL },
+	{ "subtotalCents", "subtotal_cents", FT_INT, F_FILTER | F_SORT, 0, 0,
+	    NULL, NULL, NULL },
+	{ "taxRate", "tax_rate_bps", FT_INT, F_FILTER, 0, 0, NULL, NULL, NULL },
+	{ "taxCents", "tax_cents", FT_INT, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
+	{ "totalCents", "total_cents", FT_INT, F_FILTER | F_SORT, 0, 0, NULL, NULL,
+	    NULL },
+	{ "currency", "currency", FT_STRING, F_FILTER, 0, 0, NULL, NULL, NULL },
+	{ "taxNote", "tax_note", FT_STRING, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "seller", "seller", FT_JSON, 0, 0, 0, NULL, NULL, NULL },
+	{ "buyer", "buyer", FT_JSON, 0, 0, 0, NULL, NULL, NULL },
+	{ "periodStart", "period_start", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE,
+	    0, 0, NULL, NULL, NULL },
+	{ "periodEnd", "period_end", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE,
+	    0, 0, NULL, NULL, NULL },
+	{ "issuedAt", "issued_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL,
+	    NULL, NULL },
+	{ "dueAt", "due_at", FT_DATETIME, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
+	{ "paidAt", "paid_at", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE, 0, 0,
+	    NULL, NULL, NULL },
+	{ "paymentAttempts", "payment_attempts", FT_INT, F_FILTER | F_SORT, 0, 0,
+	    NULL, NULL, NULL },
+	{ "stripeInvoiceId", "stripe_invoice_id", FT_STRING, F_FILTER | F_NULLABLE,
+	    0, 0, NULL, NULL, NULL },
+};
+
+const struct entity invoices_entity = {
+	.name = "invoices",
+	.table = "invoices",
+	.fields = invoice_fields,
+	.nfields = sizeof(invoice_fields) / sizeof(invoice_fields[0]),
+	.scope_col = "merchant_id",
+};
+
+void
+seller_from_env(struct seller *s)
+{
+	const char *v;
+	int64_t n;
+	s->name = (v = getenv("PLATFORM_SELLER_NAME")) && *v ? v : "Marketplace SAS";
+	s->address = (v = getenv("PLATFORM_SELLER_ADDRESS")) && *v ? v :
+	    "8 rue de la Paix, 75002 Paris, France";
+	s->siren = (v = getenv("PLATFORM_SELLER_SIREN")) && *v ? v : "303265045";
+	s->vat = (v = getenv("PLATFORM_SELLER_VAT")) && *v ? v : "FR40303265045";
+	s->vat_rate_bps = 2000;
+	if ((v = getenv("PLATFORM_VAT_RATE_BPS")) && valid_int(v, 0, 10000, &n) == 0)
+		s->vat_rate_bps = (int)n;
+}
+
+int64_t
+money_mul_div(int64_t a, int64_t b, int64_t c)
+{
+	__int128 p = (__int128)a * b;
+	int neg = (p < 0) != (c < 0);
+	if (p < 0)
+		p = -p;
+	if (c < 0)
+		c = -c;
+	__int128 q = (p * 2 + c) / (2 * c);
+	return (int64_t)(neg ? -q : q);
+}
+
+enum stmt_inv {
+	STMT_INV_MERCHANT,
+	STMT_INV_NUMBER,
+	STMT_INV_INSERT,
+	STMT_INV_GET,
+	STMT_INV_PAID,
+	STMT_INV_FAILED,
+	STMT_INV__MAX
+};
+
+static const char *const stmts[STMT_INV__MAX] = {
+	[STMT_INV_MERCHANT] = "SELECT name, company, address, country, vat_number, "
+	    "email, language FROM merchants WHERE id = ?",
+	[STMT_INV_NUMBER] = "INSERT INTO invoice_counters (series, year, last) "
+	    "VALUES (?, ?, 1) ON CONFLICT (series, year) DO UPDATE SET "
+	    "last = last + 1 RETURNING last",
+	[STMT_INV_INSERT] = "INSERT INTO invoices (document_id, number, kind, "
+	    "merchant_id, subscription_id, status, lines, subtotal_cents, "
+	    "tax_rate_bps, tax_cents, total_cents, currency, tax_note, seller, "
+	    "buyer, period_start, period_end, issued_at, due_at, paid_at, "
+	    "created_at, updated_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_INV_GET] = "SELECT i.status, i.number, i.total_cents, i.currency, "
+	    "m.payment_method, m.email, m.id, m.language FROM invoices i JOIN "
+	    "merchants m ON m.id = i.merchant_id WHERE i.id = ?",
+	[STMT_INV_PAID] = "UPDATE invoices SET status = 'paid', paid_at = ?, "
+	    "payment_attempts = payment_attempts + 1, updated_at = ? WHERE id = ?",
+	[STMT_INV_FAILED] = "UPDATE invoices SET payment_attempts = "
+	    "payment_attempts + 1, updated_at = ? WHERE id = ?",
+};
+
+static const char eu[] = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU "
+    "LV MT NL PL PT RO SE SI SK ";
+
+static int
+in_eu(const char *country)
+{
+	char code[4] = { country[0], country[1] ? country[1] : ' ', ' ', '\0' };
+	const char *p = strstr(eu, code);
+	return strlen(country) == 2 && p && (p - eu) % 3 == 0;
+}
+
+/* Formats cents as "29,00 EUR" for e-mails. */
+static void
+amount_text(int64_t cents, const char *cur, char *out, size_t n)
+{
+	snprintf(out, n, "%s%lld,%02lld %s", cents < 0 ? "-" : "",
+	    (long long)llabs(cents) / 100, (long long)llabs(cents) % 100, cur);
+}
+
+enum err
+invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
+    int64_t subscription_id, const char *kind, const struct invoice_line *lines,
+    size_t nlines, const char *currency, int64_t period_start, int64_t period_end,
+    int64_t now, int64_t *id, char number[32])
+{
+	char docid[DOCUMENT_ID_LEN + 1], issued[25], ps[25], pe[25];
+	char email[256] = "", lang[4] = "fr";
+	cJSON *buyer = cJSON_CreateObject(), *seller = cJSON_CreateObject();
+	cJSON *jl = cJSON_CreateArray();
+	char *buyer_s = NULL, *seller_s = NULL, *lines_s = NULL;
+	enum err rc = ERR_DB;
+	const char *tax_note = NULL;
+	int rate = sel->vat_rate_bps;
+
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_INV_MERCHANT]);
+	if (st == NULL)
+		goto out;
+	db_bind_int(st, 1, merchant_id);
+	if (db_step(db, st) != DB_ROW) {
+		sqlite3_reset(st);
+		rc = ERR_NOT_FOUND;
+		goto out;
+	}
+	static const char *const bk[] = { "name", "company", "address", "country",
+	    "vatNumber", "email" };
+	for (int i = 0; i < 6; i++) {
+		if (sqlite3_column_type(st, i) == SQLITE_NULL)
+			cJSON_AddNullToObject(buyer, bk[i]);
+		else
+			cJSON_AddStringToObject(buyer, bk[i], db_col_text(st, i));
+	}
+	const char *country = db_col_text(st, 3);
+	int has_vat = sqlite3_column_type(st, 4) != SQLITE_NULL && db_col_text(st, 4)[0];
+	snprintf(email, sizeof(email), "%s", db_col_text(st, 5));
+	snprintf(lang, sizeof(lang), "%s", db_col_text(st, 6));
+	/* VAT: France, and EU buyers without a VAT number, pay French VAT;
+	 * EU businesses elsewhere self-assess; outside the EU, none. */
+	if (strcmp(country, "FR") != 0 && in_eu(country) && has_vat) {
+		rate = 0;
+		tax_note = "Autoliquidation - article 283-2 du CGI / reverse charge";
+	} else if (!in_eu(country)) {
+		rate = 0;
+		tax_note = "TVA non applicable - article 259-1 du CGI";
+	}
+	sqlite3_reset(st);
+	cJSON_AddStringToObject(seller, "name", sel->name);
+	cJSON_AddStringToObject(seller, "address", sel->address);
+	cJSON_AddStringToObject(seller, "siren", sel->siren);
+	cJSON_AddStringToObject(seller, "vatNumber", sel->vat);
+
+	int64_t subtotal = 0;
+	for (size_t i = 0; i < nlines; i++) {
+		cJSON *l = cJSON_CreateObject();
+		int64_t amount = lines[i].quantity * lines[i].unit_cents;
+		cJSON_AddStringToObject(l, "description", lines[i].description);
+		cJSON_AddNumberToObject(l, "quantity", (double)lines[i].quantity);
+		cJSON_AddNumberToObject(l, "unitPriceCents", (double)lines[i].unit_cents);
+		cJSON_AddNumberToObject(l, "amountCents", (double)amount);
+		cJSON_AddItemToArray(jl, l);
+		subtotal += amount;
+	}
+	int64_t tax = money_mul_div(subtotal, rate, 10000);
+
+	/* The number: the next of this series and year, in this transaction. */
+	int year = clock_year(now);
+	const char *series = strcmp(kind, "credit_note") == 0 ? "A" : "F";
+	if ((st = db_stmt(db, stmts[STMT_INV_NUMBER])) == NULL)
+		goto out;
+	db_bind_text(st, 1, series);
+	db_bind_int(st, 2, year);
+	if (db_step(db, st) != DB_ROW) {
+		sqlite3_reset(st);
+		goto out;
+	}
+	snprintf(number, 32, "%s-%04d-%06lld", series, year,
+	    (long long)sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+
+	if (id_document_new(docid) != 0) {
+		rc = ERR_INTERNAL;
+		goto out;
+	}
+	clock_format_ms(now, issued);
+	clock_format_ms(period_start, ps);
+	clock_format_ms(period_end, pe);
+	buyer_s = cJSON_PrintUnformatted(buyer);
+	seller_s = cJSON_PrintUnformatted(seller);
+	lines_s = cJSON_PrintUnformatted(jl);
+	if ((st = db_stmt(db, stmts[STMT_INV_INSERT])) == NULL)
+		goto out;
+	int n = 1;
+	db_bind_text(st, n++, docid);
+	db_bind_text(st, n++, number);
+	db_bind_text(st, n++, kind);
+	db_bind_int(st, n++, merchant_id);
+	if (subscription_id)
+		db_bind_int(st, n++, subscription_id);
+	else
+		sqlite3_bind_null(st, n++);
+	/* A credit note is settled when issued: it owes nothing. */
+	db_bind_text(st, n++, strcmp(kind, "credit_note") == 0 ? "paid" : "open");
+	db_bind_text(st, n++, lines_s);
+	db_bind_int(st, n++, subtotal);
+	db_bind_int(st, n++, rate);
+	db_bind_int(st, n++, tax);
+	db_bind_int(st, n++, subtotal + tax);
+	db_bind_text(st, n++, currency);
+	db_bind_text(st, n++, tax_note);
+	db_bind_text(st, n++, seller_s);
+	db_bind_text(st, n++, buyer_s);
+	db_bind_text(st, n++, period_start ? ps : NULL);
+	db_bind_text(st, n++, period_end ? pe : NULL);
+	db_bind_text(st, n++, issued);
+	db_bind_text(st, n++, issued);	/* due on receipt */
+	db_bind_text(st, n++, strcmp(kind, "credit_note") == 0 ? issued : NULL);
+	db_bind_text(st, n++, issued);
+	db_bind_text(st, n++, issued);
+	db_bind_text(st, n++, issued);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE)
+		goto out;
+	*id = sqlite3_last_insert_rowid(db_handle(db));
+
+	char subject[200], body[1000], total[48], related[48];
+	amount_text(subtotal + tax, currency, total, sizeof(total));
+	int fr = strcmp(lang, "fr") == 0;
+	int credit = strcmp(kind, "credit_note") == 0;
+	snprintf(subject, sizeof(subject), fr ? "%s %s : %s" : "%s %s: %s",
+	    credit ? (fr ? "Avoir" : "Credit note") : (fr ? "Facture" : "Invoice"),
+	    number, total);
+	snprintf(body, sizeof(body), fr ?
+	    "Bonjour,\n\nVotre %s %s d'un montant de %s TTC est disponible dans "
+	    "votre espace.\n\n%s\n" :
+	    "Hello,\n\nYour %s %s for %s (tax included) is available in your "
+	    "dashboard.\n\n%s\n",
+	    credit ? (fr ? "avoir" : "credit note") : (fr ? "facture" : "invoice"),
+	    number, total, sel->name);
+	snprintf(related, sizeof(related), "invoice:%lld", (long long)*id);
+	rc = outbox_queue(db, "invoice_issued", email, subject, body, merchant_id,
+	    related, now);
+out:
+	cJSON_Delete(buyer);
+	cJSON_Delete(seller);
+	cJSON_Delete(jl);
+	free(buyer_s);
+	free(seller_s);
+	free(lines_s);
+	return rc;
+}
+
+enum err
+invoice_collect(struct db *db, int64_t invoice_id, int64_t now, int *paid)
+{
+	char ts[25], number[32], cur[8], email[256], lang[4];
+	*paid = 0;
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_INV_GET]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, invoice_id);
+	if (db_step(db, st) != DB_ROW) {
+		sqlite3_reset(st);
+		return ERR_NOT_FOUND;
+	}
+	int open = strcmp(db_col_text(st, 0), "open") == 0;
+	int ok = strcmp(db_col_text(st, 4), "card") == 0;
+	int64_t total = sqlite3_column_int64(st, 2);
+	int64_t merchant = sqlite3_column_int64(st, 6);
+	snprintf(number, sizeof(number), "%s", db_col_text(st, 1));
+	snprintf(cur, sizeof(cur), "%s", db_col_text(st, 3));
+	snprintf(email, sizeof(email), "%s", db_col_text(st, 5));
+	snprintf(lang, sizeof(lang), "%s", db_col_text(st, 7));
+	sqlite3_reset(st);
+	if (!open) {
+		*paid = 1;	/* nothing left to collect */
+		return ERR_OK;
+	}
+	clock_format_ms(now, ts);
+	st = db_stmt(db, stmts[ok ? STMT_INV_PAID : STMT_INV_FAILED]);
+	if (st == NULL)
+		return ERR_DB;
+	if (ok) {
+		db_bind_text(st, 1, ts);
+		db_bind_text(st, 2, ts);
+		db_bind_int(st, 3, invoice_id);
+	} else {
+		db_bind_text(st, 1, ts);
+		db_bind_int(st, 2, invoice_id);
+	}
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE)
+		return ERR_DB;
+	if (ok) {
+		*paid = 1;
+		return ERR_OK;
+	}
+	char subject[200], body[800], amount[48], related[48];
+	int fr = strcmp(lang, "fr") == 0;
+	amount_text(total, cur, amount, sizeof(amount));
+	snprintf(subject, sizeof(subject), fr ? "Échec du paiement de la facture %s" :
+	    "Payment failed for invoice %s", number);
+	snprintf(body, sizeof(body), fr ?
+	    "Bonjour,\n\nLe paiement de la facture %s (%s) a été refusé. Nous "
+	    "réessaierons automatiquement ; vous pouvez mettre à jour votre moyen "
+	    "de paiement dans votre espace.\n" :
+	    "Hello,\n\nThe payment of invoice %s (%s) was declined. We will retry "
+	    "automatically; you can update your payment method in your dashboard.\n",
+	    number, amount);
+	snprintf(related, sizeof(related), "invoice:%lld", (long long)invoice_id);
+	return outbox_queue(db, "payment_failed", email, subject, body, merchant,
+	    related, now);
+}

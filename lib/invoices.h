@@ -1,0 +1,54 @@
+/*
+ * Invoices and credit notes, as French law asks: numbers gapless per year
+ * and series (F-2026-000001 for invoices, A-2026-000001 for credit notes)
+ * allocated in the transaction that issues the document, seller and buyer
+ * identity, lines before tax, VAT rate and amount, totals, dates. An issued
+ * document is never edited; corrections are credit notes.
+ */
+#ifndef INVOICES_H
+#define INVOICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "entity.h"
+#include "err.h"
+
+extern const struct entity invoices_entity;
+
+/* The seller's identity and VAT rate (PLATFORM_SELLER_*, PLATFORM_VAT_RATE_BPS). */
+struct seller {
+	const char	*name, *address, *siren, *vat;
+	int		 vat_rate_bps;	/* 2000 = 20 % */
+};
+
+struct invoice_line {
+	const char	*description;
+	int64_t		 quantity;
+	int64_t		 unit_cents;	/* before tax */
+};
+
+/* Reads the seller from the environment, with the demo seller's values. */
+void		 seller_from_env(struct seller *s);
+/* Rounds a * b / c half away from zero, in integers. */
+int64_t		 money_mul_div(int64_t a, int64_t b, int64_t c);
+
+/* Issues a document inside the caller's transaction: kind "invoice" or
+ * "credit_note"; period bounds may be 0. Allocates the next number of its
+ * series and year, snapshots seller and buyer, computes VAT (20 % in
+ * France and for buyers without an EU VAT number; reverse charge for EU
+ * businesses outside France; none outside the EU), queues the "invoice
+ * issued" e-mail. Sets *id and number (32 bytes). */
+enum err	 invoice_issue(struct db *db, const struct seller *seller,
+		    int64_t merchant_id, int64_t subscription_id, const char *kind,
+		    const struct invoice_line *lines, size_t nlines,
+		    const char *currency, int64_t period_start, int64_t period_end,
+		    int64_t now, int64_t *id, char number[32]);
+/* Tries to collect an open invoice with the merchant's payment method
+ * (the built-in provider), inside the caller's transaction. Sets *paid.
+ * A refusal queues the "payment failed" e-mail. */
+enum err	 invoice_collect(struct db *db, int64_t invoice_id, int64_t now,
+		    int *paid);
+
+#endif

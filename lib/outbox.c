@@ -1,0 +1,38 @@
+#include "clock.h"
+#include "id.h"
+#include "outbox.h"
+
+static const char put_sql[] = "INSERT INTO email_outbox (document_id, kind, "
+    "recipient, subject, body, merchant_id, related, created_at, updated_at, "
+    "published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+enum err
+outbox_queue(struct db *db, const char *kind, const char *to,
+    const char *subject, const char *body, int64_t merchant_id,
+    const char *related, int64_t now_ms)
+{
+	char docid[DOCUMENT_ID_LEN + 1], now[25];
+	if (id_document_new(docid) != 0)
+		return ERR_INTERNAL;
+	clock_format_ms(now_ms, now);
+	sqlite3_stmt *st = db_stmt(db, put_sql);
+	if (st == NULL)
+		return ERR_DB;
+	int n = 1;
+	db_bind_text(st, n++, docid);
+	db_bind_text(st, n++, kind);
+	db_bind_text(st, n++, to);
+	db_bind_text(st, n++, subject);
+	db_bind_text(st, n++, body);
+	if (merchant_id)
+		db_bind_int(st, n++, merchant_id);
+	else
+		sqlite3_bind_null(st, n++);
+	db_bind_text(st, n++, related);
+	db_bind_text(st, n++, now);
+	db_bind_text(st, n++, now);
+	db_bind_text(st, n++, now);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	return r == DB_DONE ? ERR_OK : ERR_DB;
+}

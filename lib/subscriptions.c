@@ -1,0 +1,754 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "crud.h"
+#include "id.h"
+#include "json.h"
+#include "subscriptions.h"
+#include "valid.h"
+
+static const char *const statuses[] = { "pending", "trialing", "active",
+    "past_due", "cancelled", NULL };
+
+static const struct field sub_fields[] = {
+	ENTITY_STD_FIELDS,
+	{ "merchant", "merchant_id", FT_REF, F_FILTER, 0, 0, NULL, NULL, "merchants" },
+	{ "plan", "plan_id", FT_REF, F_FILTER, 0, 0, NULL, NULL,
+	    "subscription_plans" },
+	{ "status", "status", FT_ENUM, F_FILTER | F_SORT, 0, 0, statuses, NULL, NULL },
+	{ "currentPeriodStart", "current_period_start", FT_DATETIME, F_FILTER |
+	    F_SORT | F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "currentPeriodEnd", "current_period_end", FT_DATETIME, F_FILTER | F_SORT |
+	    F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "trialEnd", "trial_end", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE,
+	    0, 0, NULL, NULL, NULL },
+	{ "autoRenew", "auto_renew", FT_BOOL, F_FILTER, 0, 0, NULL, NULL, NULL },
+	{ "cancelAtPeriodEnd", "cancel_at_period_end", FT_BOOL, F_FILTER, 0, 0,
+	    NULL, NULL, NULL },
+	{ "cancelledAt", "cancelled_at", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE,
+	    0, 0, NULL, NULL, NULL },
+	{ "cancellationReason", "cancellation_reason", FT_STRING, F_NULLABLE, 0, 0,
+	    NULL, NULL, NULL },
+	{ "stripeSubscriptionId", "stripe_subscription_id", FT_STRING, F_FILTER |
+	    F_NULLABLE, 0, 0, NULL, NULL, NULL },
+};
+
+const struct entity subscriptions_entity = {
+	.name = "subscriptions",
+	.table = "subscriptions",
+	.fields = sub_fields,
+	.nfields = sizeof(sub_fields) / sizeof(sub_fields[0]),
+	.scope_col = "merchant_id",
+};
+
+enum stmt_subs {
+	STMT_SUB_PLAN,
+	STMT_SUB_LIVE,
+	STMT_SUB_INSERT,
+	STMT_SUB_GET,
+	STMT_SUB_DUE,
+	STMT_SUB_SET_PERIOD,
+	STMT_SUB_SET_DUNNING,
+	STMT_SUB_CANCEL,
+	STMT_SUB_OPEN_INVOICES,
+	STMT_SUB_UNCOLLECTIBLE,
+	STMT_SUB_CANCEL_AT_END,
+	STMT_SUB_SET_PLAN,
+	STMT_SUB__MAX
+};
+
+#define SUB_COLS "merchant_id, plan_id, status, current_period_start, " \
+	"current_period_end, trial_end, auto_renew, cancel_at_period_end, " \
+	"failed_payments, first_failed_at, next_retry_at, document_id"
+
+static const char *const stmts[STMT_SUB__MAX] = {
+	[STMT_SUB_PLAN] = "SELECT name, price_cents, currency, interval, trial_days, "
+	    "active FROM subscription_plans WHERE id = ?",
+	[STMT_SUB_LIVE] = "SELECT id FROM subscriptions WHERE merchant_id = ? AND "
+	    "status != 'cancelled'",
+	[STMT_SUB_INSERT] = "INSERT INTO subscriptions (document_id, merchant_id, "
+	    "plan_id, status, current_period_start, current_period_end, trial_end, "
+	    "created_at, updated_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?)",
+	[STMT_SUB_GET] = "SELECT " SUB_COLS " FROM subscriptions WHERE id = ?",
+	[STMT_SUB_DUE] = "SELECT id FROM subscriptions WHERE (status = 'trialing' "
+	    "AND trial_end <= ?1) OR (status = 'active' AND current_period_end <= ?1) "
+	    "OR (status IN ('past_due', 'pending') AND next_retry_at <= ?1) "
+	    "ORDER BY id LIMIT 200",
+	[STMT_SUB_SET_PERIOD] = "UPDATE subscriptions SET status = ?, "
+	    "current_period_start = ?, current_period_end = ?, failed_payments = 0, "
+	    "first_failed_at = NULL, next_retry_at = NULL, updated_at = ? WHERE id = ?",
+	[STMT_SUB_SET_DUNNING] = "UPDATE subscriptions SET status = ?, "
+	    "failed_payments = ?, first_failed_at = ?, next_retry_at = ?, "
+	    "updated_at = ? WHERE id = ?",
+	[STMT_SUB_CANCEL] = "UPDATE subscriptions SET status = 'cancelled', "
+	    "cancelled_at = ?, cancellation_reason = coalesce(?, cancellation_reason), "
+	    "next_retry_at = NULL, updated_at = ? WHERE id = ?",
+	[STMT_SUB_OPEN_INVOICES] = "SELECT id FROM invoices WHERE subscription_id = ? "
+	    "AND status = 'open' AND kind = 'invoice' ORDER BY id",
+	[STMT_SUB_UNCOLLECTIBLE] = "UPDATE invoices SET status = 'uncollectible', "
+	    "updated_at = ? WHERE subscription_id = ? AND status = 'open'",
+	[STMT_SUB_CANCEL_AT_END] = "UPDATE subscriptions SET cancel_at_period_end = ?, "
+	    "cancellation_reason = ?, updated_at = ? WHERE id = ?",
+	[STMT_SUB_SET_PLAN] = "UPDATE subscriptions SET plan_id = ?, updated_at = ? "
+	    "WHERE id = ?",
+};
+
+struct plan {
+	char	 name[128], currency[8], interval[8];
+	int64_t	 price;
+	int	 trial_days, active;
+};
+
+struct sub {
+	int64_t	 id, merchant, plan;
+	char	 status[16], docid[32];
+	int64_t	 period_start, period_end, trial_end;	/* 0: none */
+	int	 auto_renew, cancel_at_end, failed;
+	int64_t	 first_failed, next_retry;
+};
+
+static int64_t
+col_time(sqlite3_stmt *st, int i)
+{
+	int64_t ms = 0;
+	if (sqlite3_column_type(st, i) != SQLITE_NULL)
+		clock_parse_ms(db_col_text(st, i), &ms);
+	return ms;
+}
+
+static enum err
+load_plan(struct db *db, int64_t id, struct plan *p)
+{
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_PLAN]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, id);
+	enum db_rc r = db_step(db, st);
+	if (r == DB_ROW) {
+		snprintf(p->name, sizeof(p->name), "%s", db_col_text(st, 0));
+		p->price = sqlite3_column_int64(st, 1);
+		snprintf(p->currency, sizeof(p->currency), "%s", db_col_text(st, 2));
+		snprintf(p->interval, sizeof(p->interval), "%s", db_col_text(st, 3));
+		p->trial_days = sqlite3_column_int(st, 4);
+		p->active = sqlite3_column_int(st, 5);
+	}
+	sqlite3_reset(st);
+	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
+static enum err
+load_sub(struct db *db, int64_t id, struct sub *s)
+{
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_GET]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, id);
+	enum db_rc r = db_step(db, st);
+	if (r == DB_ROW) {
+		s->id = id;
+		s->merchant = sqlite3_column_int64(st, 0);
+		s->plan = sqlite3_column_int64(st, 1);
+		snprintf(s->status, sizeof(s->status), "%s", db_col_text(st, 2));
+		s->period_start = col_time(st, 3);
+		s->period_end = col_time(st, 4);
+		s->trial_end = col_time(st, 5);
+		s->auto_renew = sqlite3_column_int(st, 6);
+		s->cancel_at_end = sqlite3_column_int(st, 7);
+		s->failed = sqlite3_column_int(st, 8);
+		s->first_failed = col_time(st, 9);
+		s->next_retry = col_time(st, 10);
+		snprintf(s->docid, sizeof(s->docid), "%s", db_col_text(st, 11));
+	}
+	sqlite3_reset(st);
+	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
+static int64_t
+period_after(int64_t start, const char *interval)
+{
+	return clock_add_months(start, strcmp(interval, "year") == 0 ? 12 : 1);
+}
+
+/* "YYYY-MM-DD" of ms, for invoice lines. */
+static void
+day_text(int64_t ms, char out[11])
+{
+	char iso[25];
+	clock_format_ms(ms, iso);
+	memcpy(out, iso, 10);
+	out[10] = '\0';
+}
+
+static enum err
+exec_sub(struct db *db, enum stmt_subs which, const char *fmt, ...);
+
+/* Sets status and period, clearing any dunning. */
+static enum err
+set_period(struct db *db, int64_t id, const char *status, int64_t start,
+    int64_t end, int64_t now)
+{
+	char a[25], b[25], n[25];
+	clock_format_ms(start, a);
+	clock_format_ms(end, b);
+	clock_format_ms(now, n);
+	return exec_sub(db, STMT_SUB_SET_PERIOD, "ssssI", status, a, b, n, id);
+}
+
+/* Binds by a tiny format: s text, t text-or-NULL(empty), I int64. */
+static enum err
+exec_sub(struct db *db, enum stmt_subs which, const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st = db_stmt(db, stmts[which]);
+	if (st == NULL)
+		return ERR_DB;
+	/* The format must name every parameter: a mismatch is a bug. */
+	if ((int)strlen(fmt) != sqlite3_bind_parameter_count(st)) {
+		fprintf(stderr, "exec_sub: format %s for [%s]\n", fmt, stmts[which]);
+		return ERR_INTERNAL;
+	}
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i]; i++) {
+		if (fmt[i] == 'I')
+			db_bind_int(st, i + 1, va_arg(ap, int64_t));
+		else {
+			const char *v = va_arg(ap, const char *);
+			db_bind_text(st, i + 1, fmt[i] == 't' && v && !*v ? NULL : v);
+		}
+	}
+	va_end(ap);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	return r == DB_DONE ? ERR_OK : r == DB_CONSTRAINT ? ERR_CONFLICT : ERR_DB;
+}
+
+/* Starts dunning after a failed first attempt at now. */
+static enum err
+start_dunning(struct db *db, int64_t id, const char *status, int64_t now)
+{
+	char f[25], nx[25], n[25];
+	clock_format_ms(now, f);
+	clock_format_ms(now + 1 * CLOCK_DAY_MS, nx);
+	clock_format_ms(now, n);
+	return exec_sub(db, STMT_SUB_SET_DUNNING, "sIsssI", status, (int64_t)1, f,
+	    nx, n, id);
+}
+
+/* Bills a period [start, end) of plan p: issues the invoice and collects
+ * it. *paid tells whether it was paid. */
+static enum err
+bill_period(struct db *db, const struct seller *sel, const struct sub *s,
+    const struct plan *p, int64_t start, int64_t end, int64_t now, int *paid)
+{
+	char desc[300], a[11], b[11], number[32];
+	struct invoice_line line;
+	int64_t inv;
+	day_text(start, a);
+	day_text(end, b);
+	snprintf(desc, sizeof(desc), "Abonnement %s du %s au %s", p->name, a, b);
+	line.description = desc;
+	line.quantity = 1;
+	line.unit_cents = p->price;
+	enum err rc = invoice_issue(db, sel, s->merchant, s->id, "invoice", &line, 1,
+	    p->currency, start, end, now, &inv, number);
+	if (rc != ERR_OK)
+		return rc;
+	return invoice_collect(db, inv, now, paid);
+}
+
+/* One billing step of subscription id at now, in its own transaction.
+ * Sets *did when something happened. */
+static enum err
+step(struct db *db, const struct seller *sel, int64_t id, int64_t now, int *did)
+{
+	struct sub s;
+	struct plan p;
+	enum err rc;
+	int paid = 0;
+	static const int retry_days[] = BILLING_RETRY_DAYS;
+	char ts[25];
+
+	*did = 0;
+	if ((rc = db_begin(db)) != ERR_OK)
+		return rc;
+	if ((rc = load_sub(db, id, &s)) != ERR_OK ||
+	    (rc = load_plan(db, s.plan, &p)) != ERR_OK)
+		goto fail;
+	clock_format_ms(now, ts);
+	if (strcmp(s.status, "trialing") == 0 && s.trial_end && s.trial_end <= now) {
+		/* The trial ends: cancelled if asked, else the first payment. */
+		if (s.cancel_at_end) {
+			char te[25];
+			clock_format_ms(s.trial_end, te);
+			rc = exec_sub(db, STMT_SUB_CANCEL, "stsI", te, "", ts, id);
+		} else {
+			int64_t start = s.trial_end, end = period_after(start, p.interval);
+			if ((rc = bill_period(db, sel, &s, &p, start, end, now, &paid)) != ERR_OK)
+				goto fail;
+			rc = set_period(db, id, paid ? "active" : "past_due", start, end, now);
+			if (rc == ERR_OK && !paid)
+				rc = start_dunning(db, id, "past_due", now);
+		}
+		*did = 1;
+	} else if (strcmp(s.status, "active") == 0 && s.period_end && s.period_end <= now) {
+		if (s.cancel_at_end || !s.auto_renew) {
+			char pe[25];
+			clock_format_ms(s.period_end, pe);
+			rc = exec_sub(db, STMT_SUB_CANCEL, "stsI", pe, "", ts, id);
+		} else {
+			/* Renewal: the next period, invoiced and collected. */
+			int64_t start = s.period_end, end = period_after(start, p.interval);
+			if ((rc = bill_period(db, sel, &s, &p, start, end, now, &paid)) != ERR_OK)
+				goto fail;
+			rc = set_period(db, id, paid ? "active" : "past_due", start, end, now);
+			if (rc == ERR_OK && !paid)
+				rc = start_dunning(db, id, "past_due", now);
+		}
+		*did = 1;
+	} else if ((strcmp(s.status, "past_due") == 0 || strcmp(s.status, "pending") == 0) &&
+	    s.next_retry && s.next_retry <= now) {
+		/* A retry: every open invoice of the subscription. */
+		sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_OPEN_INVOICES]);
+		int64_t open[32];
+		int n = 0, all = 1;
+		if (st == NULL) {
+			rc = ERR_DB;
+			goto fail;
+		}
+		db_bind_int(st, 1, id);
+		while (n < 32 && db_step(db, st) == DB_ROW)
+			open[n++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		for (int i = 0; i < n; i++) {
+			if ((rc = invoice_collect(db, open[i], now, &paid)) != ERR_OK)
+				goto fail;
+			all &= paid;
+		}
+		if (all) {
+			rc = set_period(db, id, "active", s.period_start, s.period_end, now);
+		} else if (s.failed >= BILLING_RETRIES) {
+			/* The last retry failed: the subscription ends. */
+			rc = exec_sub(db, STMT_SUB_CANCEL, "stsI", ts, "payment_failed", ts, id);
+			if (rc == ERR_OK)
+				rc = exec_sub(db, STMT_SUB_UNCOLLECTIBLE, "sI", ts, id);
+		} else {
+			char nx[25];
+			clock_format_ms(s.first_failed + retry_days[s.failed] * CLOCK_DAY_MS, nx);
+			char ff[25];
+			clock_format_ms(s.first_failed, ff);
+			rc = exec_sub(db, STMT_SUB_SET_DUNNING, "sIsssI", s.status,
+			    (int64_t)(s.failed + 1), ff, nx, ts, id);
+		}
+		*did = 1;
+	}
+	if (rc != ERR_OK)
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return rc;
+}
+
+int
+billing_run(struct db *db, const struct seller *sel, int64_t now)
+{
+	char ts[25];
+	int steps = 0;
+	clock_format_ms(now, ts);
+	for (int pass = 0; pass < 10000; pass++) {
+		int64_t ids[200];
+		int n = 0, did_any = 0;
+		sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_DUE]);
+		if (st == NULL)
+			return -1;
+		db_bind_text(st, 1, ts);
+		while (n < 200 && db_step(db, st) == DB_ROW)
+			ids[n++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		for (int i = 0; i < n; i++) {
+			int did = 0;
+			if (step(db, sel, ids[i], now, &did) != ERR_OK)
+				return -1;
+			steps += did;
+			did_any |= did;
+		}
+		if (n == 0 || !did_any)
+			break;
+	}
+	return steps;
+}
+
+/* The handlers. */
+
+static const cJSON *
+data_or_empty(struct ctx *c)
+{
+	static const cJSON *empty;
+	if (c->body == NULL) {
+		if (empty == NULL)
+			empty = cJSON_CreateObject();	/* lives for the process */
+		return empty;
+	}
+	return crud_body_data(c);
+}
+
+/* Resolves a relation value (id or documentId) of table; 0 if missing. */
+static int64_t
+ref_id(struct ctx *c, const char *table, const cJSON *v)
+{
+	char sql[128];
+	int64_t id = 0;
+	if (v == NULL || (!cJSON_IsNumber(v) && !cJSON_IsString(v)))
+		return 0;
+	if (cJSON_IsString(v) && !id_is_document(v->valuestring))
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table,
+	    cJSON_IsString(v) ? "document_id" : "id");
+	sqlite3_stmt *st = db_prepare(c->db, sql);
+	if (st == NULL)
+		return 0;
+	if (cJSON_IsString(v))
+		db_bind_text(st, 1, v->valuestring);
+	else
+		sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
+	if (db_step(c->db, st) == DB_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Answers the stored subscription, auditing staff changes. */
+static enum err
+answer(struct ctx *c, int64_t id, int status, cJSON *before)
+{
+	cJSON *o = crud_read(c, &subscriptions_entity, id);
+	if (o == NULL) {
+		cJSON_Delete(before);
+		return ERR_DB;
+	}
+	json_send_data(c->resp, status, o, NULL);
+	cJSON_Delete(before);
+	return ERR_OK;
+}
+
+static enum err
+audit_sub(struct ctx *c, const char *action, int64_t id, const cJSON *before)
+{
+	if (!audit_wanted(c))
+		return ERR_OK;
+	cJSON *after = crud_read(c, &subscriptions_entity, id);
+	enum err rc = audit_record(c, action, &subscriptions_entity, id,
+	    cJSON_GetStringValue(cJSON_GetObjectItem(after, "documentId")), before,
+	    after);
+	cJSON_Delete(after);
+	return rc;
+}
+
+enum err
+h_subscriptions_create(struct ctx *c)
+{
+	const cJSON *data = crud_body_data(c);
+	struct seller sel;
+	struct plan p;
+	struct sub s;
+	char docid[DOCUMENT_ID_LEN + 1], ts[25], end[25], trial[25];
+	int64_t merchant = 0, plan = 0, now = clock_now_ms(), id = 0;
+	enum err rc;
+
+	if (data == NULL)
+		return ERR_VALIDATION;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, data)
+		if (strcmp(it->string, "merchant") != 0 && strcmp(it->string, "plan") != 0)
+			verr_addf(&c->ve, it->string, NULL, "Invalid key %s", it->string);
+	const cJSON *jm = cJSON_GetObjectItemCaseSensitive(data, "merchant");
+	const cJSON *jp = cJSON_GetObjectItemCaseSensitive(data, "plan");
+	if (c->caller.role == ROLE_MERCHANT) {
+		/* A merchant subscribes itself, and nobody else. */
+		merchant = c->caller.merchant_id;
+		if (jm && ref_id(c, "merchants", jm) != merchant)
+			verr_add(&c->ve, "merchant", "a merchant subscribes only itself", jm);
+	} else if (jm == NULL)
+		verr_add(&c->ve, "merchant", "merchant must be defined.", NULL);
+	else if ((merchant = ref_id(c, "merchants", jm)) == 0)
+		verr_add(&c->ve, "merchant", "merchant does not exist", jm);
+	if (jp == NULL)
+		verr_add(&c->ve, "plan", "plan must be defined.", NULL);
+	else if ((plan = ref_id(c, "subscription_plans", jp)) == 0)
+		verr_add(&c->ve, "plan", "plan does not exist", jp);
+	if (c->ve.n)
+		return ERR_VALIDATION;
+	if ((rc = load_plan(c->db, plan, &p)) != ERR_OK)
+		return rc;
+	if (!p.active) {
+		verr_add(&c->ve, "plan", "this plan is not offered any more", jp);
+		return ERR_VALIDATION;
+	}
+	seller_from_env(&sel);
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_SUB_LIVE]);
+	if (st == NULL)
+		goto dbfail;
+	db_bind_int(st, 1, merchant);
+	enum db_rc r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r == DB_ROW) {
+		c->err_msg = "This merchant already has a live subscription: change "
+		    "its plan, or cancel it first";
+		rc = ERR_CONFLICT;
+		goto fail;
+	}
+	if (id_document_new(docid) != 0)
+		goto dbfail;
+	clock_format_ms(now, ts);
+	int64_t period_end = p.trial_days > 0 ? now + p.trial_days * CLOCK_DAY_MS :
+	    period_after(now, p.interval);
+	clock_format_ms(period_end, end);
+	clock_format_ms(period_end, trial);
+	if ((st = db_stmt(c->db, stmts[STMT_SUB_INSERT])) == NULL)
+		goto dbfail;
+	int n = 1;
+	db_bind_text(st, n++, docid);
+	db_bind_int(st, n++, merchant);
+	db_bind_int(st, n++, plan);
+	db_bind_text(st, n++, p.trial_days > 0 ? "trialing" : "pending");
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, end);
+	db_bind_text(st, n++, p.trial_days > 0 ? trial : NULL);
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, ts);
+	r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE)
+		goto dbfail;
+	id = sqlite3_last_insert_rowid(db_handle(c->db));
+	if (p.trial_days == 0) {
+		/* No trial: pending until the first invoice is paid. */
+		int paid = 0;
+		if ((rc = load_sub(c->db, id, &s)) != ERR_OK ||
+		    (rc = bill_period(c->db, &sel, &s, &p, now, period_end, now,
+		    &paid)) != ERR_OK)
+			goto fail;
+		rc = paid ? set_period(c->db, id, "active", now, period_end, now) :
+		    start_dunning(c->db, id, "pending", now);
+		if (rc != ERR_OK)
+			goto fail;
+	}
+	if ((rc = audit_sub(c, "create", id, NULL)) != ERR_OK ||
+	    (rc = db_commit(c->db)) != ERR_OK)
+		goto fail;
+	return answer(c, id, 201, NULL);
+dbfail:
+	rc = ERR_DB;
+fail:
+	db_rollback(c->db);
+	return rc;
+}
+
+/* Loads the subscription the URL names, for the caller. */
+static enum err
+url_sub(struct ctx *c, struct sub *s, cJSON **before)
+{
+	int64_t id;
+	enum err rc = crud_resolve(c, &subscriptions_entity, c->id, &id);
+	if (rc != ERR_OK)
+		return rc;
+	if ((rc = load_sub(c->db, id, s)) != ERR_OK)
+		return rc;
+	*before = crud_read(c, &subscriptions_entity, id);
+	return ERR_OK;
+}
+
+enum err
+h_subscriptions_update(struct ctx *c)
+{
+	const cJSON *data = crud_body_data(c);
+	struct sub s;
+	struct plan from, to;
+	struct seller sel;
+	cJSON *before = NULL;
+	int64_t now = clock_now_ms(), plan = 0;
+	enum err rc;
+
+	if (data == NULL)
+		return ERR_VALIDATION;
+	/* Another merchant's subscription is not found, whatever the body. */
+	int64_t rowid;
+	if ((rc = crud_resolve(c, &subscriptions_entity, c->id, &rowid)) != ERR_OK)
+		return rc;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, data)
+		if (strcmp(it->string, "plan") != 0)
+			verr_addf(&c->ve, it->string, NULL, "Invalid key %s", it->string);
+	const cJSON *jp = cJSON_GetObjectItemCaseSensitive(data, "plan");
+	if (jp == NULL)
+		verr_add(&c->ve, "plan", "plan must be defined.", NULL);
+	else if ((plan = ref_id(c, "subscription_plans", jp)) == 0)
+		verr_add(&c->ve, "plan", "plan does not exist", jp);
+	if (c->ve.n)
+		return ERR_VALIDATION;
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if ((rc = url_sub(c, &s, &before)) != ERR_OK ||
+	    (rc = load_plan(c->db, s.plan, &from)) != ERR_OK ||
+	    (rc = load_plan(c->db, plan, &to)) != ERR_OK)
+		goto fail;
+	if (!to.active) {
+		verr_add(&c->ve, "plan", "this plan is not offered any more", jp);
+		rc = ERR_VALIDATION;
+		goto fail;
+	}
+	if (strcmp(s.status, "active") != 0 && strcmp(s.status, "trialing") != 0) {
+		ctx_error(c, "A %s subscription cannot change plan", s.status);
+		rc = ERR_CONFLICT;
+		goto fail;
+	}
+	if (strcmp(from.interval, to.interval) != 0 || strcmp(from.currency,
+	    to.currency) != 0) {
+		c->err_msg = "Changing between monthly and yearly plans, or currencies, "
+		    "is done by cancelling at period end and subscribing again";
+		rc = ERR_CONFLICT;
+		goto fail;
+	}
+	if (plan == s.plan) {
+		rc = db_commit(c->db);
+		return rc == ERR_OK ? answer(c, s.id, 200, before) : rc;
+	}
+	if (strcmp(s.status, "active") == 0 && s.period_end > now) {
+		/* Prorated to the day: the new price for the days left, less
+		 * the old price for the same days. */
+		int64_t total = (s.period_end - s.period_start + CLOCK_DAY_MS / 2) /
+		    CLOCK_DAY_MS;
+		int64_t left = (s.period_end - now) / CLOCK_DAY_MS;
+		int64_t diff = money_mul_div(to.price - from.price, left,
+		    total > 0 ? total : 1);
+		if (diff != 0 && left > 0) {
+			char desc[400], a[11], b[11], number[32];
+			struct invoice_line line;
+			int64_t inv;
+			int paid = 0;
+			day_text(now, a);
+			day_text(s.period_end, b);
+			snprintf(desc, sizeof(desc), "Changement de formule %s -> %s, "
+			    "prorata %lld/%lld jours (du %s au %s)", from.name, to.name,
+			    (long long)left, (long long)total, a, b);
+			line.description = desc;
+			line.quantity = 1;
+			line.unit_cents = diff > 0 ? diff : -diff;
+			seller_from_env(&sel);
+			rc = invoice_issue(c->db, &sel, s.merchant, s.id, diff > 0 ?
+			    "invoice" : "credit_note", &line, 1, to.currency, now,
+			    s.period_end, now, &inv, number);
+			if (rc == ERR_OK && diff > 0)
+				rc = invoice_collect(c->db, inv, now, &paid);
+			if (rc == ERR_OK && diff > 0 && !paid)
+				rc = start_dunning(c->db, s.id, "past_due", now);
+			if (rc != ERR_OK)
+				goto fail;
+		}
+	}
+	char ts[25];
+	clock_format_ms(now, ts);
+	if ((rc = exec_sub(c->db, STMT_SUB_SET_PLAN, "IsI", plan, ts, s.id)) != ERR_OK ||
+	    (rc = audit_sub(c, "update", s.id, before)) != ERR_OK ||
+	    (rc = db_commit(c->db)) != ERR_OK)
+		goto fail;
+	return answer(c, s.id, 200, before);
+fail:
+	cJSON_Delete(before);
+	db_rollback(c->db);
+	return rc;
+}
+
+enum err
+h_subscriptions_cancel(struct ctx *c)
+{
+	const cJSON *data = data_or_empty(c);
+	struct sub s;
+	cJSON *before = NULL;
+	char ts[25];
+	enum err rc;
+
+	if (data == NULL)
+		return ERR_VALIDATION;
+	int64_t rowid;
+	if ((rc = crud_resolve(c, &subscriptions_entity, c->id, &rowid)) != ERR_OK)
+		return rc;
+	const cJSON *imm = cJSON_GetObjectItemCaseSensitive(data, "immediately");
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(data, "reason");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, data)
+		if (strcmp(it->string, "immediately") != 0 && strcmp(it->string, "reason") != 0)
+			verr_addf(&c->ve, it->string, NULL, "Invalid key %s", it->string);
+	if (imm && !cJSON_IsBool(imm))
+		verr_add(&c->ve, "immediately", "immediately must be a `boolean` type", imm);
+	if (why && !cJSON_IsNull(why) && (!cJSON_IsString(why) ||
+	    strlen(why->valuestring) > 500 || !valid_text(why->valuestring, 1)))
+		verr_add(&c->ve, "reason", "reason must be a text of at most 500 "
+		    "characters", NULL);
+	if (c->ve.n)
+		return ERR_VALIDATION;
+	const char *reason = cJSON_IsString(why) ? why->valuestring : NULL;
+	clock_format_ms(clock_now_ms(), ts);
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if ((rc = url_sub(c, &s, &before)) != ERR_OK)
+		goto fail;
+	if (strcmp(s.status, "cancelled") == 0) {
+		c->err_msg = "This subscription is already cancelled";
+		rc = ERR_CONFLICT;
+		goto fail;
+	}
+	if (cJSON_IsTrue(imm) || strcmp(s.status, "pending") == 0)
+		rc = exec_sub(c->db, STMT_SUB_CANCEL, "stsI", ts, reason ? reason : "",
+		    ts, s.id);
+	else
+		rc = exec_sub(c->db, STMT_SUB_CANCEL_AT_END, "ItsI", (int64_t)1,
+		    reason ? reason : "", ts, s.id);
+	if (rc != ERR_OK || (rc = audit_sub(c, "update", s.id, before)) != ERR_OK ||
+	    (rc = db_commit(c->db)) != ERR_OK)
+		goto fail;
+	return answer(c, s.id, 200, before);
+fail:
+	cJSON_Delete(before);
+	db_rollback(c->db);
+	return rc;
+}
+
+enum err
+h_subscriptions_reactivate(struct ctx *c)
+{
+	struct sub s;
+	cJSON *before = NULL;
+	char ts[25];
+	int64_t now = clock_now_ms();
+	enum err rc;
+
+	clock_format_ms(now, ts);
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if ((rc = url_sub(c, &s, &before)) != ERR_OK)
+		goto fail;
+	if (!s.cancel_at_end || strcmp(s.status, "cancelled") == 0) {
+		c->err_msg = "Only a subscription cancelled at period end can be "
+		    "reactivated, before that end";
+		rc = ERR_CONFLICT;
+		goto fail;
+	}
+	if ((rc = exec_sub(c->db, STMT_SUB_CANCEL_AT_END, "ItsI", (int64_t)0, "",
+	    ts, s.id)) != ERR_OK || (rc = audit_sub(c, "update", s.id, before)) !=
+	    ERR_OK || (rc = db_commit(c->db)) != ERR_OK)
+		goto fail;
+	return answer(c, s.id, 200, before);
+fail:
+	cJSON_Delete(before);
+	db_rollback(c->db);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * Subscriptions and the built-in billing engine: trials, first payment,
+ * renewals at period end with an invoice, dunning (retries after 1, 3 and
+ * 5 days, then cancellation), cancellation at period end or at once,
+ * reactivation, plan changes prorated to the day. Time comes from
+ * clock_now_ms(), so tests run a year of renewals in seconds.
+ */
+#ifndef SUBSCRIPTIONS_H
+#define SUBSCRIPTIONS_H
+
+#include <stdint.h>
+
+#include "app.h"
+#include "entity.h"
+#include "invoices.h"
+
+extern const struct entity subscriptions_entity;
+
+/* POST /api/subscriptions: {merchant, plan}; a merchant for itself. */
+enum err	 h_subscriptions_create(struct ctx *c);
+/* PUT /api/subscriptions/:id: {plan} changes the plan, prorated. */
+enum err	 h_subscriptions_update(struct ctx *c);
+/* PUT /api/subscriptions/:id/cancel: {immediately?, reason?}. */
+enum err	 h_subscriptions_cancel(struct ctx *c);
+/* PUT /api/subscriptions/:id/reactivate: undoes a cancellation at period
+ * end before the period ends. */
+enum err	 h_subscriptions_reactivate(struct ctx *c);
+
+/* Takes every billing step due at now (trial ends, renewals, ends of
+ * cancelled periods, payment retries), each in its own transaction, until
+ * nothing is due. Returns the number of steps taken, or -1 on error. */
+int		 billing_run(struct db *db, const struct seller *seller, int64_t now);
+
+/* Dunning: retries this many days after the first failure, then cancel. */
+#define BILLING_RETRY_DAYS { 1, 3, 5 }
+#define BILLING_RETRIES 3
+
+#endif
