@@ -18,7 +18,7 @@ LDFLAGS  = $(SANFLAGS)
 
 LIB_C   = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_C:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/lib/render.o $(BUILD)/lib/schema_sql.o
-PROGS   = platform-pool platform-fcgi bare-fcgi platformctl
+PROGS   = platform-pool platform-fcgi bare-fcgi platformctl platform-worker
 UNIT_C  = $(wildcard test/unit/test_*.c)
 UNIT    = $(UNIT_C:test/unit/%.c=$(BUILD)/test/%)
 INTEG_C = $(wildcard test/integration/test_*.c)
@@ -52,6 +52,8 @@ $(BUILD)/bin/%: $(BUILD)/fcgi/%.o $(BUILD)/libplatform.a | $(BUILD)/bin
 $(BUILD)/bin/platform-pool: $(BUILD)/fcgi/pool.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^
 $(BUILD)/bin/platform-fcgi: $(BUILD)/fcgi/platform.o $(BUILD)/fcgi/loop.o $(BUILD)/libplatform.a | $(BUILD)/bin
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bin/platform-worker: $(BUILD)/fcgi/worker.o $(BUILD)/libplatform.a | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/bare-fcgi: $(BUILD)/fcgi/bare.o $(BUILD)/fcgi/loop.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi

@@ -87,14 +87,15 @@ start_pool() { # name program
 }
 
 start() {
-	if alive "$VAR/run/platform.pid" && alive "$VAR/run/nginx.pid"; then
+	if alive "$VAR/run/platform.pid" && alive "$VAR/run/nginx.pid" &&
+	    alive "$VAR/run/worker.pid"; then
 		echo "already running"
 		urls
 		return 0
 	fi
 	# A half-started stack (one side died) is stopped before starting anew.
 	stop >/dev/null 2>&1 || true
-	for b in platform-pool platform-fcgi platformctl; do
+	for b in platform-pool platform-fcgi platformctl platform-worker; do
 		[ -x "$BUILD/bin/$b" ] || die "$BUILD/bin/$b missing: run make"
 	done
 	umask 022
@@ -132,6 +133,14 @@ start() {
 	fi
 	: > "$VAR/nginx-extra.conf"
 	start_pool platform platform-fcgi
+	# The background worker: renewals, dunning, later e-mails and probes.
+	setsid "$BUILD/bin/platform-worker" --pidfile "$VAR/run/worker.pid" \
+	    </dev/null >>"$VAR/log/worker.log" 2>&1 &
+	n=100
+	until alive "$VAR/run/worker.pid"; do
+		[ "$n" -gt 0 ] || { stop; die "the worker did not start: see $VAR/log/worker.log"; }
+		sleep 0.1; n=$((n - 1))
+	done
 	if [ "$BARE" = 1 ]; then
 		[ -x "$BUILD/bin/bare-fcgi" ] || die "$BUILD/bin/bare-fcgi missing"
 		start_pool bare bare-fcgi
@@ -168,7 +177,7 @@ stop() {
 		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
 		rm -f "$VAR/run/nginx.pid"
 	fi
-	for p in platform bare; do
+	for p in worker platform bare; do
 		[ -f "$VAR/run/$p.pid" ] || continue
 		pid=$(cat "$VAR/run/$p.pid")
 		kill -TERM "$pid" 2>/dev/null || true
@@ -190,6 +199,7 @@ status() {
 	ok=0
 	alive "$VAR/run/nginx.pid" && echo "nginx: running ($(cat "$VAR/run/nginx.pid"))" || { echo "nginx: stopped"; ok=1; }
 	alive "$VAR/run/platform.pid" && echo "platform pool: running ($(cat "$VAR/run/platform.pid"))" || { echo "platform pool: stopped"; ok=1; }
+	alive "$VAR/run/worker.pid" && echo "worker: running ($(cat "$VAR/run/worker.pid"))" || { echo "worker: stopped"; ok=1; }
 	return $ok
 }
 

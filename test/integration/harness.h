@@ -124,9 +124,9 @@ stack_stop(void)
 	/* A sanitizer report from any worker fails the run. */
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), "! grep -E 'AddressSanitizer|LeakSanitizer|"
-	    "runtime error:' %s/log/platform.log >&2", S.var);
+	    "runtime error:' %s/log/platform.log %s/log/worker.log >&2", S.var, S.var);
 	if (system(cmd) != 0) {
-		fprintf(stderr, "sanitizer reports in %s/log/platform.log\n", S.var);
+		fprintf(stderr, "sanitizer reports in %s/log\n", S.var);
 		rc = -1;
 	}
 	if (getenv("KEEP_VAR") == NULL && rc == 0) {

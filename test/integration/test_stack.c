@@ -544,6 +544,32 @@ reload_should_replace_workers_without_refusing_a_request(void **state)
 }
 
 static void
+worker_should_run_the_billing_job(void **state)
+{
+	(void)state;
+	assert_true(stack_pid("worker") > 0);
+	assert_int_equal(kill(stack_pid("worker"), 0), 0);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/platform.db", S.var);
+	sqlite3 *h = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 2000);
+	int done = 0;
+	for (int tries = 0; tries < 100 && !done; tries++) {
+		sqlite3_stmt *st = NULL;
+		sqlite3_prepare_v2(h, "SELECT count(*) FROM jobs WHERE kind = "
+		    "'billing.run' AND state = 'done'", -1, &st, NULL);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			done = sqlite3_column_int(st, 0) > 0;
+		sqlite3_finalize(st);
+		if (!done)
+			usleep(50000);
+	}
+	sqlite3_close(h);
+	assert_true(done);
+}
+
+static void
 nginx_should_answer_503_json_when_the_pool_is_down(void **state)
 {
 	(void)state;
@@ -578,6 +604,7 @@ main(void)
 		cmocka_unit_test(requests_should_be_logged_with_nginx_request_id),
 		cmocka_unit_test(killed_worker_should_be_replaced),
 		cmocka_unit_test(reload_should_replace_workers_without_refusing_a_request),
+		cmocka_unit_test(worker_should_run_the_billing_job),
 		/* Last: it stops the pool. */
 		cmocka_unit_test(nginx_should_answer_503_json_when_the_pool_is_down),
 	};

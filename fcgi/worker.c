@@ -1,0 +1,82 @@
+/*
+ * platform-worker: the background worker. Every second it queues the
+ * recurring jobs that are due (billing every minute) and runs every due job
+ * of the durable job table (lib/jobs.c), then waits. SIGTERM lets the
+ * current job finish, then it exits.
+ *
+ *   platform-worker [--pidfile FILE]
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "background.h"
+#include "clock.h"
+#include "db.h"
+
+extern const char schema_sql[];
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	struct db *db = NULL;
+	const char *pidfile = NULL;
+	char who[64];
+
+	if (argc == 3 && strcmp(argv[1], "--pidfile") == 0)
+		pidfile = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "usage: platform-worker [--pidfile FILE]\n");
+		return 2;
+	}
+	if (config_from_env(&cfg) != 0 || db_open(cfg.db_path, &db) != ERR_OK ||
+	    db_migrate(db, schema_sql) != ERR_OK) {
+		fprintf(stderr, "platform-worker: cannot open %s\n", cfg.db_path);
+		return 1;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (pidfile) {
+		FILE *f = fopen(pidfile, "w");
+		if (f) {
+			fprintf(f, "%d\n", (int)getpid());
+			fclose(f);
+		}
+	}
+	snprintf(who, sizeof(who), "worker-%d", (int)getpid());
+	fprintf(stderr, "platform-worker[%d]: running\n", (int)getpid());
+	while (!stopping) {
+		int64_t now = clock_now_ms();
+		if (background_schedule(db, now) != ERR_OK)
+			fprintf(stderr, "platform-worker: cannot schedule jobs\n");
+		else if (jobs_drain(db, background_jobs, nbackground_jobs, who, now,
+		    1000) < 0)
+			fprintf(stderr, "platform-worker: job table error\n");
+		struct timespec ts = { 1, 0 };
+		while (!stopping && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	fprintf(stderr, "platform-worker[%d]: stopped\n", (int)getpid());
+	db_close(db);
+	if (pidfile)
+		unlink(pidfile);
+	return 0;
+}

@@ -1,0 +1,43 @@
+#include <stdio.h>
+
+#include "background.h"
+#include "clock.h"
+#include "invoices.h"
+#include "subscriptions.h"
+
+/* billing.run: every billing step due now. Each step is its own
+ * transaction and checks again what is due, so a run cut short and run
+ * again bills nothing twice. */
+static enum err
+job_billing_run(struct db *db, const struct job *job, int64_t now)
+{
+	struct seller sel;
+	(void)job;
+	seller_from_env(&sel);
+	return billing_run(db, &sel, now) < 0 ? ERR_DB : ERR_OK;
+}
+
+const struct job_kind background_jobs[] = {
+	{ "billing.run", 0, job_billing_run },
+};
+const size_t nbackground_jobs = sizeof(background_jobs) / sizeof(background_jobs[0]);
+
+static const char forget_sql[] = "DELETE FROM jobs WHERE state = 'done' AND "
+    "updated_ms < ?";
+
+enum err
+background_schedule(struct db *db, int64_t now)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "billing.run:%lld", (long long)(now / 60000));
+	enum err rc = jobs_enqueue(db, "billing.run", key, NULL, now);
+	if (rc != ERR_OK)
+		return rc;
+	sqlite3_stmt *st = db_stmt(db, forget_sql);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, now - 7 * CLOCK_DAY_MS);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	return r == DB_DONE ? ERR_OK : ERR_DB;
+}
