@@ -13,7 +13,7 @@ SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 endif
 CFLAGS   = $(CFLAGS_BASE) $(SANFLAGS) $(shell pkg-config --cflags libcjson 2>/dev/null)
 CXXFLAGS = $(CXXFLAGS_BASE) $(SANFLAGS)
-LDLIBS   = -lfcgi -lcjson -lsqlite3 -lmbedcrypto -largon2 -lctemplate -lpthread -lm
+LDLIBS   = -lfcgi -lcjson -lsqlite3 -lmbedcrypto -largon2 -lhpdf -lctemplate -lpthread -lm
 LDFLAGS  = $(SANFLAGS)
 
 LIB_C   = $(wildcard lib/*.c)

@@ -64,6 +64,8 @@ config_from_env(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->db_path = (v = getenv("PLATFORM_DB")) && *v ? v : "var/platform.db";
 	cfg->template_dir = (v = getenv("PLATFORM_TEMPLATES")) && *v ? v : "templates";
+	cfg->font_dir = (v = getenv("PLATFORM_FONT_DIR")) && *v ? v :
+	    "/usr/share/fonts/truetype/dejavu";
 	cfg->max_body = 1024 * 1024;
 	if ((v = getenv("PLATFORM_MAX_BODY")) && *v) {
 		if (valid_int(v, 1024, 64 * 1024 * 1024, &n) != 0) {

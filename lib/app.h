@@ -48,6 +48,7 @@ struct config {
 	unsigned char	 jwt_key[CONFIG_KEY_MAX]; /* PLATFORM_JWT_SECRET_FILE */
 	size_t		 jwt_keylen;	/* 0: no key, sign-in impossible */
 	int64_t		 jwt_ttl;	/* PLATFORM_JWT_TTL (seconds) */
+	const char	*font_dir;	/* PLATFORM_FONT_DIR (invoice PDFs) */
 };
 
 struct app;

@@ -15,6 +15,7 @@
 #include "crud.h"
 #include "merchants.h"
 #include "pages.h"
+#include "pdf.h"
 #include "invoices.h"
 #include "plans.h"
 #include "subscriptions.h"
@@ -56,6 +57,7 @@ enum route_id {
 	R_SUBS_REACTIVATE,
 	R_INVOICES_FIND,
 	R_INVOICES_FIND_ONE,
+	R_INVOICES_PDF,
 	R_TOKENS_FIND,
 	R_TOKENS_FIND_ONE,
 	R_TOKENS_CREATE,
@@ -143,6 +145,8 @@ const struct route routes[R__MAX] = {
 	    &invoices_entity, "List invoices (a merchant: its own)" },
 	[R_INVOICES_FIND_ONE] = { METHOD_GET, "/api/invoices/:id", OWNERS, 0,
 	    h_crud_find_one, &invoices_entity, "One invoice" },
+	[R_INVOICES_PDF] = { METHOD_GET, "/api/invoices/:id/pdf", OWNERS, 0,
+	    h_invoices_pdf, &invoices_entity, "The invoice as a PDF" },
 	[R_TOKENS_FIND] = { METHOD_GET, "/api/api-tokens", ADMIN, ROUTE_USERS_ONLY,
 	    h_crud_find, &tokens_entity, "List API tokens (never their secret)" },
 	[R_TOKENS_FIND_ONE] = { METHOD_GET, "/api/api-tokens/:id", ADMIN,

@@ -174,14 +174,13 @@ period_after(int64_t start, const char *interval)
 	return clock_add_months(start, strcmp(interval, "year") == 0 ? 12 : 1);
 }
 
-/* "YYYY-MM-DD" of ms, for invoice lines. */
+/* "DD/MM/YYYY" of ms, for invoice lines (in French, as the invoices). */
 static void
 day_text(int64_t ms, char out[11])
 {
 	char iso[25];
 	clock_format_ms(ms, iso);
-	memcpy(out, iso, 10);
-	out[10] = '\0';
+	snprintf(out, 11, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
 }
 
 static enum err

@@ -53,6 +53,7 @@ static const struct rule {
 	{ "PUT", "/api/subscriptions/:id/reactivate", "UAFAN" },
 	{ "GET", "/api/invoices", "UAFAA" },
 	{ "GET", "/api/invoices/:id", "UAFAN" },
+	{ "GET", "/api/invoices/:id/pdf", "UAFAN" },
 	{ "GET", "/api/api-tokens", "UAFFF" },
 	{ "GET", "/api/api-tokens/:id", "UAFFF" },
 	{ "POST", "/api/api-tokens", "UAFFF" },

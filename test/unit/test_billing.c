@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "invoices.h"
 #include "subscriptions.h"
+#include "pdf.h"
 
 static char dbpath[256];
 static char auth[JWT_MAX_LEN + 16];
@@ -424,6 +425,87 @@ invoice_numbers_should_stay_gapless_across_processes(void **state)
 	    before + PROCS * EACH);
 }
 
+static void
+invoice_pdf_should_carry_the_mentions_and_never_change(void **state)
+{
+	(void)state;
+	int st;
+	char path[96], file[128], cmd[300];
+	/* A merchant with accents in its name and address. */
+	cJSON *o = call(METHOD_POST, "/api/merchants", "", "{\"data\":{\"name\":"
+	    "\"Épicerie Zoé & Fils\",\"slug\":\"epicerie\",\"email\":"
+	    "\"zoe@example.fr\",\"country\":\"FR\",\"vatNumber\":\"FR40303265045\","
+	    "\"address\":\"3 place de l'Église, 13001 Marseille\"}}", &st);
+	assert_int_equal(st, 201);
+	int64_t m = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "id"));
+	cJSON_Delete(o);
+	char body[128];
+	int64_t plan = sql_int("SELECT id FROM subscription_plans WHERE slug = 'now'");
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"plan\":%lld}}",
+	    (long long)m, (long long)plan);
+	o = call(METHOD_POST, "/api/subscriptions", "", body, &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT id FROM invoices WHERE merchant_id = %lld",
+	    (long long)m);
+	int64_t inv = sql_int(sql);
+	snprintf(path, sizeof(path), "/api/invoices/%lld/pdf", (long long)inv);
+	struct request req;
+	struct response r1, r2;
+	for (int k = 0; k < 2; k++) {
+		struct response *r = k ? &r2 : &r1;
+		unit_request(&req, METHOD_GET, path, "");
+		unit_bearer(app, "admin@example.com", auth, sizeof(auth));
+		http_add_header(&req, "authorization", auth);
+		resp_init(r);
+		app_handle(app, &req, r);
+		arena_free(&req.arena);
+		assert_int_equal(r->status, 200);
+		assert_string_equal(r->content_type, "application/pdf");
+	}
+	/* The same bytes every time. */
+	assert_int_equal(r1.body.len, r2.body.len);
+	assert_memory_equal(r1.body.data, r2.body.data, r1.body.len);
+	assert_memory_equal(r1.body.data, "%PDF-", 5);
+	snprintf(file, sizeof(file), "/tmp/unit-invoice-%d.pdf", (int)getpid());
+	FILE *f = fopen(file, "wb");
+	fwrite(r1.body.data, 1, r1.body.len, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "pdftotext -q -layout %s %s.txt", file, file);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s.txt", file);
+	f = fopen(cmd, "r");
+	char text[20000];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(file);
+	unlink(cmd);
+	resp_free(&r1);
+	resp_free(&r2);
+	char number[40];
+	snprintf(sql, sizeof(sql), "SELECT number FROM invoices WHERE id = %lld",
+	    (long long)inv);
+	sqlite3_stmt *stt = db_prepare(app_db(app), sql);
+	assert_int_equal(sqlite3_step(stt), SQLITE_ROW);
+	snprintf(number, sizeof(number), "%s", sqlite3_column_text(stt, 0));
+	sqlite3_finalize(stt);
+	static const char *want[] = {
+		"FACTURE", NULL, "Épicerie Zoé & Fils", "3 place de l'Église",
+		"FR40303265045", "Marketplace SAS", "SIREN 303265045",
+		"Total HT", "10,00 €", "TVA 20,00 %", "2,00 €", "Total TTC", "12,00 €",
+		"Période de service", "Date d'émission", "Échéance",
+		"pénalités de retard", "trois fois le taux d'intérêt légal",
+		"indemnité", "40 €", "Payée le",
+	};
+	want[1] = number;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(text, want[i]) == NULL)
+			fail_msg("the PDF lacks \"%s\":\n%s", want[i], text);
+}
+
 int
 main(void)
 {
@@ -435,6 +517,7 @@ main(void)
 		cmocka_unit_test(one_live_subscription_per_merchant),
 		cmocka_unit_test(plan_change_should_be_prorated_to_the_day),
 		cmocka_unit_test(invoice_numbers_should_stay_gapless_across_processes),
+		cmocka_unit_test(invoice_pdf_should_carry_the_mentions_and_never_change),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -63,6 +63,7 @@ unit_app_open(char *dbpath, size_t n, size_t max_body, struct app **out)
 	unit_tmpdb(dbpath, n);
 	cfg.db_path = dbpath;
 	cfg.template_dir = "templates";
+	cfg.font_dir = "/usr/share/fonts/truetype/dejavu";
 	cfg.max_body = max_body;
 	memcpy(cfg.jwt_key, "unit-test-key-unit-test-key-unit", 32);
 	cfg.jwt_keylen = 32;
