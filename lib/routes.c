@@ -49,6 +49,7 @@ enum route_id {
 	R_MERCHANTS_UPDATE,
 	R_MERCHANTS_DELETE,
 	R_SUBS_FIND,
+	R_SUBS_STATS,
 	R_SUBS_FIND_ONE,
 	R_SUBS_CREATE,
 	R_SUBS_UPDATE,
@@ -124,6 +125,10 @@ const struct route routes[R__MAX] = {
 
 	[R_SUBS_FIND] = { METHOD_GET, "/api/subscriptions", OWNERS, 0, h_crud_find,
 	    &subscriptions_entity, "List subscriptions (a merchant: its own)" },
+	[R_SUBS_STATS] = { METHOD_GET, "/api/subscriptions/stats", ADMIN, 0,
+	    h_subscriptions_stats, NULL,
+	    "Counts by status and plan, MRR, ARR, ARPU, trial conversion, churn, "
+	    "revenue by month" },
 	[R_SUBS_FIND_ONE] = { METHOD_GET, "/api/subscriptions/:id", OWNERS, 0,
 	    h_crud_find_one, &subscriptions_entity, "One subscription" },
 	[R_SUBS_CREATE] = { METHOD_POST, "/api/subscriptions", OWNERS, ROUTE_BODY,

@@ -751,3 +751,153 @@ fail:
 	db_rollback(c->db);
 	return rc;
 }
+
+/* Statistics. Amounts are cents before tax; plans in other currencies than
+ * EUR are counted but not summed with euros (the platform bills in EUR). */
+
+static const char stats_status_sql[] =
+    "SELECT status, count(*) FROM subscriptions GROUP BY status";
+static const char stats_plan_sql[] =
+    "SELECT p.id, p.name, p.interval, p.price_cents, "
+    "sum(s.status != 'cancelled'), sum(s.status = 'active') "
+    "FROM subscription_plans p LEFT JOIN subscriptions s ON s.plan_id = p.id "
+    "GROUP BY p.id ORDER BY p.sort_order, p.id";
+/* Monthly recurring revenue of active subscriptions: a yearly plan counts
+ * a twelfth of its price. */
+static const char stats_mrr_sql[] =
+    "SELECT coalesce(sum(CASE p.interval WHEN 'year' THEN p.price_cents / 12.0 "
+    "ELSE p.price_cents END), 0), count(*) FROM subscriptions s JOIN "
+    "subscription_plans p ON p.id = s.plan_id WHERE s.status = 'active' AND "
+    "p.currency = 'EUR'";
+/* Trials ended by now, and those of them that paid an invoice since. */
+static const char stats_trials_sql[] =
+    "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM invoices i WHERE "
+    "i.subscription_id = s.id AND i.kind = 'invoice' AND i.status = 'paid')), 0) "
+    "FROM subscriptions s WHERE s.trial_end IS NOT NULL AND s.trial_end <= ?1";
+/* Churn over the 30 days before now: cancellations in the window over the
+ * subscriptions live when it began. */
+static const char stats_churn_sql[] =
+    "SELECT (SELECT count(*) FROM subscriptions WHERE cancelled_at >= ?1 AND "
+    "cancelled_at < ?2), (SELECT count(*) FROM subscriptions WHERE "
+    "created_at < ?1 AND (cancelled_at IS NULL OR cancelled_at >= ?1))";
+/* Revenue: invoices paid, less credit notes, by month of payment. */
+static const char stats_revenue_sql[] =
+    "SELECT substr(paid_at, 1, 7), sum(CASE kind WHEN 'credit_note' THEN "
+    "-subtotal_cents ELSE subtotal_cents END) FROM invoices WHERE status = 'paid' "
+    "AND paid_at >= ?1 AND currency = 'EUR' GROUP BY 1";
+
+cJSON *
+subscriptions_stats(struct db *db, int64_t now)
+{
+	char ts[25], from[25];
+	cJSON *o = cJSON_CreateObject();
+	sqlite3_stmt *st;
+	clock_format_ms(now, ts);
+
+	cJSON *by_status = cJSON_AddObjectToObject(o, "byStatus");
+	for (const char *const *s = statuses; *s; s++)
+		cJSON_AddNumberToObject(by_status, *s, 0);
+	if ((st = db_stmt(db, stats_status_sql)) == NULL)
+		goto fail;
+	while (db_step(db, st) == DB_ROW)
+		cJSON_ReplaceItemInObject(by_status, db_col_text(st, 0),
+		    cJSON_CreateNumber((double)sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+
+	cJSON *by_plan = cJSON_AddArrayToObject(o, "byPlan");
+	if ((st = db_stmt(db, stats_plan_sql)) == NULL)
+		goto fail;
+	while (db_step(db, st) == DB_ROW) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddNumberToObject(p, "plan", (double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(p, "name", db_col_text(st, 1));
+		cJSON_AddStringToObject(p, "interval", db_col_text(st, 2));
+		cJSON_AddNumberToObject(p, "live", (double)sqlite3_column_int64(st, 4));
+		cJSON_AddNumberToObject(p, "active", (double)sqlite3_column_int64(st, 5));
+		cJSON_AddItemToArray(by_plan, p);
+	}
+	sqlite3_reset(st);
+
+	if ((st = db_stmt(db, stats_mrr_sql)) == NULL || db_step(db, st) != DB_ROW)
+		goto fail;
+	int64_t mrr = (int64_t)(sqlite3_column_double(st, 0) + 0.5);
+	int64_t paying = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	cJSON_AddStringToObject(o, "currency", "EUR");
+	cJSON_AddNumberToObject(o, "mrrCents", (double)mrr);
+	cJSON_AddNumberToObject(o, "arrCents", (double)(mrr * 12));
+	cJSON_AddNumberToObject(o, "activeSubscriptions", (double)paying);
+	cJSON_AddNumberToObject(o, "arpuCents", paying ?
+	    (double)money_mul_div(mrr, 1, paying) : 0);
+
+	if ((st = db_stmt(db, stats_trials_sql)) == NULL)
+		goto fail;
+	db_bind_text(st, 1, ts);
+	if (db_step(db, st) != DB_ROW)
+		goto fail;
+	int64_t ended = sqlite3_column_int64(st, 0), converted = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	cJSON *trials = cJSON_AddObjectToObject(o, "trials");
+	cJSON_AddNumberToObject(trials, "ended", (double)ended);
+	cJSON_AddNumberToObject(trials, "converted", (double)converted);
+	cJSON_AddNumberToObject(o, "trialConversionRate", ended ?
+	    (double)converted / (double)ended : 0);
+
+	clock_format_ms(now - 30 * CLOCK_DAY_MS, from);
+	if ((st = db_stmt(db, stats_churn_sql)) == NULL)
+		goto fail;
+	db_bind_text(st, 1, from);
+	db_bind_text(st, 2, ts);
+	if (db_step(db, st) != DB_ROW)
+		goto fail;
+	int64_t lost = sqlite3_column_int64(st, 0), base = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	cJSON *churn = cJSON_AddObjectToObject(o, "churn");
+	cJSON_AddNumberToObject(churn, "cancelled", (double)lost);
+	cJSON_AddNumberToObject(churn, "liveAtStart", (double)base);
+	cJSON_AddNumberToObject(o, "monthlyChurnRate", base ? (double)lost /
+	    (double)base : 0);
+
+	/* The last 12 months, this one included, oldest first, zero-filled. */
+	cJSON *rev = cJSON_AddArrayToObject(o, "revenueByMonth");
+	int64_t first = clock_add_months(now, -11);
+	char month[25];
+	clock_format_ms(first, month);
+	snprintf(from, sizeof(from), "%.7s-01T00:00:00.000Z", month);
+	for (int i = 0; i < 12; i++) {
+		cJSON *m = cJSON_CreateObject();
+		clock_format_ms(clock_add_months(first, i), month);
+		month[7] = '\0';
+		cJSON_AddStringToObject(m, "month", month);
+		cJSON_AddNumberToObject(m, "revenueCents", 0);
+		cJSON_AddItemToArray(rev, m);
+	}
+	if ((st = db_stmt(db, stats_revenue_sql)) == NULL)
+		goto fail;
+	db_bind_text(st, 1, from);
+	while (db_step(db, st) == DB_ROW) {
+		cJSON *m;
+		cJSON_ArrayForEach(m, rev)
+			if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "month")),
+			    db_col_text(st, 0)) == 0)
+				cJSON_ReplaceItemInObject(m, "revenueCents", cJSON_CreateNumber(
+				    (double)sqlite3_column_int64(st, 1)));
+	}
+	sqlite3_reset(st);
+	return o;
+fail:
+	if (st)
+		sqlite3_reset(st);
+	cJSON_Delete(o);
+	return NULL;
+}
+
+enum err
+h_subscriptions_stats(struct ctx *c)
+{
+	cJSON *o = subscriptions_stats(c->db, clock_now_ms());
+	if (o == NULL)
+		return ERR_DB;
+	json_send_data(c->resp, 200, o, NULL);
+	return ERR_OK;
+}

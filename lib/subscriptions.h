@@ -26,6 +26,12 @@ enum err	 h_subscriptions_cancel(struct ctx *c);
  * end before the period ends. */
 enum err	 h_subscriptions_reactivate(struct ctx *c);
 
+/* GET /api/subscriptions/stats: counts by status and plan, MRR, ARR, ARPU,
+ * trial conversion, monthly churn, revenue by month (README defines each). */
+enum err	 h_subscriptions_stats(struct ctx *c);
+/* The same figures as a JSON object at time now (caller deletes), or NULL. */
+cJSON		*subscriptions_stats(struct db *db, int64_t now);
+
 /* Takes every billing step due at now (trial ends, renewals, ends of
  * cancelled periods, payment retries), each in its own transaction, until
  * nothing is due. Returns the number of steps taken, or -1 on error. */

@@ -45,6 +45,7 @@ static const struct rule {
 	{ "PUT", "/api/merchants/:id", "UAFAN" },
 	{ "DELETE", "/api/merchants/:id", "UAFFF" },
 	{ "GET", "/api/subscriptions", "UAFAA" },
+	{ "GET", "/api/subscriptions/stats", "UAFFF" },
 	{ "GET", "/api/subscriptions/:id", "UAFAN" },
 	{ "POST", "/api/subscriptions", "UAFAA" },
 	{ "PUT", "/api/subscriptions/:id", "UAFAN" },
