@@ -1,12 +1,151 @@
 #include <stdio.h>
 
+#include "clock.h"
 #include "demo.h"
+#include "invoices.h"
 #include "merchants.h"
 #include "plans.h"
+#include "subscriptions.h"
 #include "users.h"
+
+/* A year of billing made by the engine itself: merchants signing up over
+ * the past twelve months on each plan, renewals with paid invoices, one
+ * past due, one cancelled, one still in trial. Runs once, on a platform
+ * without any subscription. */
+static const struct demo_shop {
+	const char	*name, *slug, *email, *company, *vat, *country, *address;
+	const char	*plan;
+	int		 signup_days_ago;
+	int		 cancel_days_ago;	/* 0: never */
+	int		 fail_days_ago;		/* the card fails from then: 0 never */
+} shops[] = {
+	{ "Atelier Céramique", "atelier-ceramique", "bonjour@atelier-ceramique.fr",
+	  "Atelier Céramique EURL", "FR40303265045", "FR", "4 quai des Potiers, 33000 Bordeaux",
+	  "starter", 340, 0, 0 },
+	{ "Nordic Knits", "nordic-knits", "hej@nordic-knits.example", "Nordic Knits AB",
+	  "SE556677889901", "SE", "Vävargatan 2, 111 22 Stockholm", "business", 300, 0, 0 },
+	{ "Green Grocer", "green-grocer", "hello@green-grocer.example", "Green Grocer Ltd",
+	  NULL, "GB", "1 Market Street, Leeds LS1 6DT", "starter", 250, 0, 0 },
+	{ "Boutique Clara", "boutique-clara", NULL, NULL, NULL, NULL, NULL,
+	  "business", 200, 0, 0 },
+	{ "Maison Dupont", "maison-dupont", "contact@maison-dupont.fr", "Maison Dupont SA",
+	  "FR40303265045", "FR", "18 avenue Foch, 75116 Paris", "enterprise", 180, 0, 0 },
+	{ "Café Lumière", "cafe-lumiere", "cafe@lumiere.example", NULL, NULL, "FR",
+	  "2 rue Mercière, 69002 Lyon", "business", 150, 40, 0 },
+	/* Its card fails from the start: its trial ended two days ago, unpaid. */
+	{ "Papeterie du Sud", "papeterie-sud", "info@papeterie-sud.fr", NULL, NULL, "FR",
+	  "9 cours Mirabeau, 13100 Aix-en-Provence", "starter", 16, 0, 16 },
+	{ "Bob's Bikes", "bobs-bikes", NULL, NULL, NULL, NULL, NULL, "starter", 100, 0, 0 },
+	{ "Nouvelle Boutique", "nouvelle-boutique", "salut@nouvelle-boutique.fr", NULL,
+	  NULL, "FR", NULL, "starter", 5, 0, 0 },
+};
+
+static const char count_subs_sql[] = "SELECT count(*) FROM subscriptions";
+static const char plan_by_slug_sql[] = "SELECT id FROM subscription_plans WHERE slug = ?";
+static const char merchant_by_slug_sql[] = "SELECT id FROM merchants WHERE slug = ?";
+static const char set_signup_sql[] = "UPDATE merchants SET signup_date = ? WHERE id = ?";
+static const char set_failing_sql[] = "UPDATE merchants SET payment_method = "
+    "'failing-card' WHERE id = ?";
+static const char cancel_sql[] = "UPDATE subscriptions SET status = 'cancelled', "
+    "cancelled_at = ?, cancellation_reason = 'Closing the shop', updated_at = ? "
+    "WHERE merchant_id = ? AND status != 'cancelled'";
+
+static int64_t
+id_by_slug(struct db *db, const char *sql, const char *slug)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int64_t id = 0;
+	if (st == NULL)
+		return 0;
+	db_bind_text(st, 1, slug);
+	if (db_step(db, st) == DB_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+static enum err
+exec2(struct db *db, const char *sql, const char *t, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return ERR_DB;
+	int n = 1;
+	if (t)
+		db_bind_text(st, n++, t);
+	if (sql == cancel_sql)
+		db_bind_text(st, n++, t);
+	db_bind_int(st, n, id);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	return r == DB_DONE ? ERR_OK : ERR_DB;
+}
+
+static enum err
+demo_history(struct db *db)
+{
+	struct seller sel;
+	int64_t merchants[sizeof(shops) / sizeof(shops[0])];
+	sqlite3_stmt *st = db_stmt(db, count_subs_sql);
+	int64_t have = -1;
+	if (st && db_step(db, st) == DB_ROW)
+		have = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	if (have != 0)
+		return have < 0 ? ERR_DB : ERR_OK;
+	seller_from_env(&sel);
+	for (size_t i = 0; i < sizeof(shops) / sizeof(shops[0]); i++) {
+		const struct demo_shop *s = &shops[i];
+		merchants[i] = id_by_slug(db, merchant_by_slug_sql, s->slug);
+		if (merchants[i] == 0 && db_merchants_ensure(db, s->name, s->slug, s->email,
+		    s->company, s->vat, s->country, s->address, &merchants[i]) != ERR_OK)
+			return ERR_DB;
+	}
+	/* Day by day through the past year, as the worker would have. */
+	int64_t today = clock_now_ms();
+	for (int day = 365; day >= 0; day--) {
+		int64_t t = today - (int64_t)day * CLOCK_DAY_MS;
+		char ts[25];
+		clock_format_ms(t, ts);
+		for (size_t i = 0; i < sizeof(shops) / sizeof(shops[0]); i++) {
+			const struct demo_shop *s = &shops[i];
+			enum err rc = ERR_OK;
+			if (db_begin(db) != ERR_OK)
+				return ERR_DB;
+			if (s->signup_days_ago == day)
+				rc = exec2(db, set_signup_sql, ts, merchants[i]);
+			if (rc == ERR_OK && s->cancel_days_ago == day && day > 0)
+				rc = exec2(db, cancel_sql, ts, merchants[i]);
+			if (rc == ERR_OK && s->fail_days_ago == day && day > 0)
+				rc = exec2(db, set_failing_sql, NULL, merchants[i]);
+			if (rc == ERR_OK && s->signup_days_ago == day) {
+				int64_t sub;
+				rc = subscription_start(db, &sel, merchants[i],
+				    id_by_slug(db, plan_by_slug_sql, s->plan), t, &sub);
+			}
+			if (rc != ERR_OK) {
+				db_rollback(db);
+				return rc;
+			}
+			if (db_commit(db) != ERR_OK)
+				return ERR_DB;
+		}
+		if (billing_run(db, &sel, t) < 0)
+			return ERR_DB;
+	}
+	return ERR_OK;
+}
 
 enum err
 demo_seed(struct db *db)
+{
+	enum err rc = demo_seed_accounts(db);
+	return rc == ERR_OK ? demo_history(db) : rc;
+}
+
+enum err
+demo_seed_accounts(struct db *db)
 {
 	int64_t clara = 0, bob = 0;
 	const char *why = NULL;

@@ -382,6 +382,62 @@ billing_run(struct db *db, const struct seller *sel, int64_t now)
 	return steps;
 }
 
+enum err
+subscription_start(struct db *db, const struct seller *sel, int64_t merchant,
+    int64_t plan, int64_t now, int64_t *id)
+{
+	char docid[DOCUMENT_ID_LEN + 1], ts[25], end[25];
+	struct plan p;
+	struct sub s;
+	enum err rc;
+
+	if ((rc = load_plan(db, plan, &p)) != ERR_OK)
+		return rc;
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_LIVE]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, merchant);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	if (r == DB_ROW)
+		return ERR_CONFLICT;
+	if (r != DB_DONE || id_document_new(docid) != 0)
+		return ERR_DB;
+	clock_format_ms(now, ts);
+	int64_t period_end = p.trial_days > 0 ? now + p.trial_days * CLOCK_DAY_MS :
+	    period_after(now, p.interval);
+	clock_format_ms(period_end, end);
+	if ((st = db_stmt(db, stmts[STMT_SUB_INSERT])) == NULL)
+		return ERR_DB;
+	int n = 1;
+	db_bind_text(st, n++, docid);
+	db_bind_int(st, n++, merchant);
+	db_bind_int(st, n++, plan);
+	db_bind_text(st, n++, p.trial_days > 0 ? "trialing" : "pending");
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, end);
+	db_bind_text(st, n++, p.trial_days > 0 ? end : NULL);
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, ts);
+	r = db_step(db, st);
+	sqlite3_reset(st);
+	if (r == DB_CONSTRAINT)
+		return ERR_CONFLICT;	/* the live-subscription index */
+	if (r != DB_DONE)
+		return ERR_DB;
+	*id = sqlite3_last_insert_rowid(db_handle(db));
+	if (p.trial_days > 0)
+		return ERR_OK;
+	/* No trial: pending until the first invoice is paid. */
+	int paid = 0;
+	if ((rc = load_sub(db, *id, &s)) != ERR_OK ||
+	    (rc = bill_period(db, sel, &s, &p, now, period_end, now, &paid)) != ERR_OK)
+		return rc;
+	return paid ? set_period(db, *id, "active", now, period_end, now) :
+	    start_dunning(db, *id, "pending", now);
+}
+
 /* The handlers. */
 
 static const cJSON *
@@ -454,8 +510,6 @@ h_subscriptions_create(struct ctx *c)
 	const cJSON *data = crud_body_data(c);
 	struct seller sel;
 	struct plan p;
-	struct sub s;
-	char docid[DOCUMENT_ID_LEN + 1], ts[25], end[25], trial[25];
 	int64_t merchant = 0, plan = 0, now = clock_now_ms(), id = 0;
 	enum err rc;
 
@@ -491,61 +545,16 @@ h_subscriptions_create(struct ctx *c)
 	seller_from_env(&sel);
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_SUB_LIVE]);
-	if (st == NULL)
-		goto dbfail;
-	db_bind_int(st, 1, merchant);
-	enum db_rc r = db_step(c->db, st);
-	sqlite3_reset(st);
-	if (r == DB_ROW) {
-		c->err_msg = "This merchant already has a live subscription: change "
-		    "its plan, or cancel it first";
-		rc = ERR_CONFLICT;
+	if ((rc = subscription_start(c->db, &sel, merchant, plan, now, &id)) != ERR_OK) {
+		if (rc == ERR_CONFLICT)
+			c->err_msg = "This merchant already has a live subscription: "
+			    "change its plan, or cancel it first";
 		goto fail;
-	}
-	if (id_document_new(docid) != 0)
-		goto dbfail;
-	clock_format_ms(now, ts);
-	int64_t period_end = p.trial_days > 0 ? now + p.trial_days * CLOCK_DAY_MS :
-	    period_after(now, p.interval);
-	clock_format_ms(period_end, end);
-	clock_format_ms(period_end, trial);
-	if ((st = db_stmt(c->db, stmts[STMT_SUB_INSERT])) == NULL)
-		goto dbfail;
-	int n = 1;
-	db_bind_text(st, n++, docid);
-	db_bind_int(st, n++, merchant);
-	db_bind_int(st, n++, plan);
-	db_bind_text(st, n++, p.trial_days > 0 ? "trialing" : "pending");
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, end);
-	db_bind_text(st, n++, p.trial_days > 0 ? trial : NULL);
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, ts);
-	r = db_step(c->db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
-		goto dbfail;
-	id = sqlite3_last_insert_rowid(db_handle(c->db));
-	if (p.trial_days == 0) {
-		/* No trial: pending until the first invoice is paid. */
-		int paid = 0;
-		if ((rc = load_sub(c->db, id, &s)) != ERR_OK ||
-		    (rc = bill_period(c->db, &sel, &s, &p, now, period_end, now,
-		    &paid)) != ERR_OK)
-			goto fail;
-		rc = paid ? set_period(c->db, id, "active", now, period_end, now) :
-		    start_dunning(c->db, id, "pending", now);
-		if (rc != ERR_OK)
-			goto fail;
 	}
 	if ((rc = audit_sub(c, "create", id, NULL)) != ERR_OK ||
 	    (rc = db_commit(c->db)) != ERR_OK)
 		goto fail;
 	return answer(c, id, 201, NULL);
-dbfail:
-	rc = ERR_DB;
 fail:
 	db_rollback(c->db);
 	return rc;

@@ -32,6 +32,14 @@ enum err	 h_subscriptions_stats(struct ctx *c);
 /* The same figures as a JSON object at time now (caller deletes), or NULL. */
 cJSON		*subscriptions_stats(struct db *db, int64_t now);
 
+/* Starts a subscription of merchant to plan at now, inside the caller's
+ * transaction: trialing when the plan has trial days, else pending with the
+ * first invoice issued and collected (active once paid). Returns ERR_OK
+ * (setting *id), ERR_CONFLICT when the merchant has a live one, or an
+ * error. */
+enum err	 subscription_start(struct db *db, const struct seller *seller,
+		    int64_t merchant, int64_t plan, int64_t now, int64_t *id);
+
 /* Takes every billing step due at now (trial ends, renewals, ends of
  * cancelled periods, payment retries), each in its own transaction, until
  * nothing is due. Returns the number of steps taken, or -1 on error. */

@@ -68,7 +68,7 @@ unit_app_open(char *dbpath, size_t n, size_t max_body, struct app **out)
 	memcpy(cfg.jwt_key, "unit-test-key-unit-test-key-unit", 32);
 	cfg.jwt_keylen = 32;
 	cfg.jwt_ttl = 3600;
-	if (app_open(&cfg, out) != ERR_OK || demo_seed(app_db(*out)) != ERR_OK)
+	if (app_open(&cfg, out) != ERR_OK || demo_seed_accounts(app_db(*out)) != ERR_OK)
 		return -1;
 	return 0;
 }
