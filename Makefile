@@ -13,7 +13,7 @@ SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 endif
 CFLAGS   = $(CFLAGS_BASE) $(SANFLAGS) $(shell pkg-config --cflags libcjson 2>/dev/null)
 CXXFLAGS = $(CXXFLAGS_BASE) $(SANFLAGS)
-LDLIBS   = -lfcgi -lcjson -lsqlite3 -lmbedcrypto -largon2 -lhpdf -lctemplate -lpthread -lm
+LDLIBS   = -lfcgi -lcjson -lsqlite3 -lmbedcrypto -largon2 -lhpdf -lcurl -lctemplate -lpthread -lm
 LDFLAGS  = $(SANFLAGS)
 
 LIB_C   = $(wildcard lib/*.c)
@@ -58,7 +58,7 @@ $(BUILD)/bin/platform-worker: $(BUILD)/fcgi/worker.o $(BUILD)/libplatform.a | $(
 $(BUILD)/bin/bare-fcgi: $(BUILD)/fcgi/bare.o $(BUILD)/fcgi/loop.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
 $(BUILD)/test/%: test/unit/%.c test/unit/unit.h $(BUILD)/libplatform.a | $(BUILD)/test
-	$(CXX) -x c $(CFLAGS) -o $@ $< -x none $(BUILD)/libplatform.a $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CXX) -x c $(CFLAGS) -o $@ $< -x none $(BUILD)/libplatform.a $(LDFLAGS) $(LDLIBS) -lcmocka -lpthread
 # Integration tests link the core too: the matrix test reads the route table.
 $(BUILD)/test/%: test/integration/%.c test/integration/harness.h $(BUILD)/libplatform.a | $(BUILD)/test
 	$(CXX) -x c $(CFLAGS) -Itest/integration -o $@ $< -x none $(BUILD)/libplatform.a $(LDFLAGS) $(LDLIBS) -lcurl -lcmocka

@@ -1,0 +1,328 @@
+/*
+ * The Stripe client against a fake Stripe HTTP server on loopback (a
+ * thread of this test): exact form-encoded requests, idempotency keys,
+ * retries on 500, errors on 402 and 400; and webhook signatures.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "unit.h"
+#include "crypto.h"
+#include <curl/curl.h>
+#include "stripe.h"
+
+#define MAX_SEEN 16
+
+struct seen {
+	char	 method[8], path[128], headers[2048], body[2048];
+};
+
+static struct {
+	int		 fd, port;
+	struct seen	 seen[MAX_SEEN];
+	int		 nseen;
+	int		 script_status[8];
+	const char	*script_body[8];
+	int		 nscript, next;
+	pthread_t	 thread;
+	volatile int	 stop;
+} fake;
+
+static void *
+serve(void *arg)
+{
+	(void)arg;
+	while (!fake.stop) {
+		int c = accept(fake.fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		char req[8192];
+		size_t n = 0;
+		char *end = NULL;
+		while (n < sizeof(req) - 1 && end == NULL) {
+			ssize_t k = read(c, req + n, sizeof(req) - 1 - n);
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+			req[n] = '\0';
+			end = strstr(req, "\r\n\r\n");
+		}
+		if (end == NULL) {
+			close(c);
+			continue;
+		}
+		size_t want = 0;
+		char *cl = strcasestr(req, "content-length: ");
+		if (cl && cl < end)
+			want = (size_t)strtoul(cl + 16, NULL, 10);
+		while (n < (size_t)(end + 4 - req) + want && n < sizeof(req) - 1) {
+			ssize_t k = read(c, req + n, sizeof(req) - 1 - n);
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+			req[n] = '\0';
+		}
+		if (fake.nseen < MAX_SEEN) {
+			struct seen *s = &fake.seen[fake.nseen++];
+			sscanf(req, "%7s %127s", s->method, s->path);
+			snprintf(s->headers, sizeof(s->headers), "%.*s", (int)(end - req), req);
+			snprintf(s->body, sizeof(s->body), "%s", end + 4);
+		}
+		int status = 200;
+		const char *body = "{}";
+		if (fake.next < fake.nscript) {
+			status = fake.script_status[fake.next];
+			body = fake.script_body[fake.next];
+			fake.next++;
+		}
+		char resp[4096];
+		int len = snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\nContent-Type: "
+		    "application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		    status, strlen(body), body);
+		if (write(c, resp, (size_t)len) < 0)
+			perror("write");
+		close(c);
+	}
+	return NULL;
+}
+
+static int
+setup(void **state)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	(void)state;
+	fake.fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fake.fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fake.fd, 16) != 0 ||
+	    getsockname(fake.fd, (struct sockaddr *)&sa, &sl) != 0)
+		return -1;
+	fake.port = ntohs(sa.sin_port);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return pthread_create(&fake.thread, NULL, serve, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	fake.stop = 1;
+	shutdown(fake.fd, SHUT_RDWR);
+	close(fake.fd);
+	pthread_join(fake.thread, NULL);
+	curl_global_cleanup();
+	return 0;
+}
+
+static void
+script(int n, const int *status, const char *const *bodies)
+{
+	fake.nseen = 0;
+	fake.next = 0;
+	fake.nscript = n;
+	for (int i = 0; i < n; i++) {
+		fake.script_status[i] = status[i];
+		fake.script_body[i] = bodies[i];
+	}
+}
+
+static void
+client(struct stripe *s)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->key, sizeof(s->key), "sk_test_123");
+	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", fake.port);
+	s->timeout_ms = 5000;
+	s->backoff_ms = 1;
+}
+
+static void
+stripe_should_send_exact_form_bodies_and_keys(void **state)
+{
+	struct stripe s;
+	struct stripe_reply r;
+	(void)state;
+	client(&s);
+	static const int st[] = { 200 };
+	static const char *const b[] = { "{\"id\":\"cus_1\",\"object\":\"customer\"}" };
+	script(1, st, b);
+	struct kv form[] = {
+		{ "email", "a+b@x.fr" },
+		{ "name", "Boutique Cl\xc3\xa0ra & Co" },
+		{ "metadata[merchant]", "12" },
+	};
+	assert_int_equal(stripe_call(&s, "POST", "/v1/customers", form, 3, "idem-1",
+	    &r), ERR_OK);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")),
+	    "cus_1");
+	cJSON_Delete(r.json);
+	assert_int_equal(fake.nseen, 1);
+	struct seen *x = &fake.seen[0];
+	assert_string_equal(x->method, "POST");
+	assert_string_equal(x->path, "/v1/customers");
+	assert_string_equal(x->body, "email=a%2Bb%40x.fr&name=Boutique%20Cl%C3%A0ra%20"
+	    "%26%20Co&metadata[merchant]=12");
+	assert_non_null(strstr(x->headers, "Authorization: Bearer sk_test_123\r\n"));
+	assert_non_null(strstr(x->headers, "Idempotency-Key: idem-1\r\n"));
+	assert_non_null(strstr(x->headers,
+	    "Content-Type: application/x-www-form-urlencoded\r\n"));
+	/* A GET carries neither a body nor a key. */
+	script(1, st, b);
+	assert_int_equal(stripe_call(&s, "GET", "/v1/customers/cus_1", NULL, 0, NULL,
+	    &r), ERR_OK);
+	cJSON_Delete(r.json);
+	assert_string_equal(fake.seen[0].method, "GET");
+	assert_null(strstr(fake.seen[0].headers, "Idempotency-Key"));
+}
+
+static void
+stripe_should_retry_5xx_with_the_same_key(void **state)
+{
+	struct stripe s;
+	struct stripe_reply r;
+	(void)state;
+	client(&s);
+	static const int st[] = { 500, 503, 200 };
+	static const char *const b[] = { "{\"error\":{}}", "{}", "{\"id\":\"sub_9\"}" };
+	script(3, st, b);
+	struct kv form[] = { { "customer", "cus_1" }, { "items[0][price]", "price_1" } };
+	assert_int_equal(stripe_call(&s, "POST", "/v1/subscriptions", form, 2, "k-42",
+	    &r), ERR_OK);
+	assert_int_equal(r.attempts, 3);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")),
+	    "sub_9");
+	cJSON_Delete(r.json);
+	assert_int_equal(fake.nseen, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_non_null(strstr(fake.seen[i].headers, "Idempotency-Key: k-42\r\n"));
+		assert_string_equal(fake.seen[i].body,
+		    "customer=cus_1&items[0][price]=price_1");
+	}
+	/* Always 500: given up after the retries, with a clear error. */
+	static const int st5[] = { 500, 500, 500, 500 };
+	static const char *const b5[] = { "{}", "{}", "{}", "{}" };
+	script(4, st5, b5);
+	assert_int_equal(stripe_call(&s, "POST", "/v1/subscriptions", form, 2, "k-43",
+	    &r), ERR_UNAVAILABLE);
+	assert_int_equal(r.attempts, STRIPE_RETRIES + 1);
+	assert_string_equal(r.error, "Stripe answered 500");
+	cJSON_Delete(r.json);
+}
+
+static void
+stripe_should_not_retry_4xx_and_say_why(void **state)
+{
+	struct stripe s;
+	struct stripe_reply r;
+	(void)state;
+	client(&s);
+	static const int st[] = { 402 };
+	static const char *const b[] = { "{\"error\":{\"type\":\"card_error\","
+	    "\"code\":\"card_declined\",\"message\":\"Your card was declined.\"}}" };
+	script(1, st, b);
+	assert_int_equal(stripe_call(&s, "POST", "/v1/invoices/in_1/pay", NULL, 0, "p-1",
+	    &r), ERR_VALIDATION);
+	assert_int_equal(r.status, 402);
+	assert_int_equal(r.attempts, 1);
+	assert_string_equal(r.error, "Stripe: Your card was declined.");
+	cJSON_Delete(r.json);
+	static const int st4[] = { 400 };
+	static const char *const b4[] = { "{\"error\":{\"type\":\"invalid_request_error\","
+	    "\"message\":\"No such price: 'price_x'\",\"param\":\"items[0][price]\"}}" };
+	script(1, st4, b4);
+	assert_int_equal(stripe_call(&s, "POST", "/v1/subscriptions", NULL, 0, "p-2",
+	    &r), ERR_VALIDATION);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(r.error, "Stripe: No such price: 'price_x'");
+	cJSON_Delete(r.json);
+}
+
+static void
+stripe_should_retry_network_errors(void **state)
+{
+	struct stripe s;
+	struct stripe_reply r;
+	(void)state;
+	client(&s);
+	/* A port nobody listens on. */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	snprintf(s.base, sizeof(s.base), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	close(fd);
+	assert_int_equal(stripe_call(&s, "GET", "/v1/customers", NULL, 0, NULL, &r),
+	    ERR_UNAVAILABLE);
+	assert_int_equal(r.attempts, STRIPE_RETRIES + 1);
+	assert_int_equal(r.status, 0);
+	assert_true(strlen(r.error) > 0);
+	cJSON_Delete(r.json);
+}
+
+static void
+sign(const char *secret, int64_t t, const char *body, char *out, size_t n)
+{
+	char payload[4096], hex[65];
+	unsigned char mac[32];
+	snprintf(payload, sizeof(payload), "%lld.%s", (long long)t, body);
+	crypto_hmac_sha256(secret, strlen(secret), payload, strlen(payload), mac);
+	crypto_hex(mac, 32, hex);
+	snprintf(out, n, "%s", hex);
+}
+
+static void
+webhook_signatures_should_be_checked(void **state)
+{
+	(void)state;
+	const char *secret = "whsec_test";
+	const char *body = "{\"id\":\"evt_1\",\"type\":\"invoice.paid\"}";
+	int64_t now = 1795625263;
+	char sig[65], h[512];
+	sign(secret, now, body, sig, sizeof(sig));
+	snprintf(h, sizeof(h), "t=%lld,v1=%s", (long long)now, sig);
+	assert_int_equal(stripe_verify(secret, h, body, strlen(body), now), 0);
+	/* Any v1 may match; v0 never counts. */
+	snprintf(h, sizeof(h), "t=%lld,v1=%064d,v1=%s,v0=%064d", (long long)now, 0,
+	    sig, 0);
+	assert_int_equal(stripe_verify(secret, h, body, strlen(body), now), 0);
+	snprintf(h, sizeof(h), "t=%lld,v0=%s", (long long)now, sig);
+	assert_int_equal(stripe_verify(secret, h, body, strlen(body), now), -1);
+	/* Another secret, another body. */
+	snprintf(h, sizeof(h), "t=%lld,v1=%s", (long long)now, sig);
+	assert_int_equal(stripe_verify("whsec_other", h, body, strlen(body), now), -1);
+	assert_int_equal(stripe_verify(secret, h, "{\"id\":\"evt_2\"}", 13, now), -1);
+	/* 300 s of tolerance, either way. */
+	assert_int_equal(stripe_verify(secret, h, body, strlen(body), now + 300), 0);
+	assert_int_equal(stripe_verify(secret, h, body, strlen(body), now + 301), -1);
+	assert_int_equal(stripe_verify(secret, h, body, strlen(body), now - 301), -1);
+	/* Malformed headers. */
+	static const char *const bad[] = { "", "v1=abc", "t=,v1=x", "t=abc,v1=x",
+	    "t=1795625263", NULL };
+	for (int i = 0; bad[i]; i++)
+		assert_int_equal(stripe_verify(secret, bad[i], body, strlen(body), now), -1);
+	assert_int_equal(stripe_verify(secret, NULL, body, strlen(body), now), -1);
+	assert_int_equal(stripe_verify("", h, body, strlen(body), now), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stripe_should_send_exact_form_bodies_and_keys),
+		cmocka_unit_test(stripe_should_retry_5xx_with_the_same_key),
+		cmocka_unit_test(stripe_should_not_retry_4xx_and_say_why),
+		cmocka_unit_test(stripe_should_retry_network_errors),
+		cmocka_unit_test(webhook_signatures_should_be_checked),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
