@@ -248,3 +248,17 @@ CREATE TABLE email_outbox (
 	published_at	TEXT
 );
 CREATE INDEX email_outbox_status ON email_outbox (status, id);
+
+-- migration: 4 Stripe events seen, for webhooks applied once and in order
+CREATE TABLE stripe_events (
+	id		TEXT PRIMARY KEY,
+	type		TEXT NOT NULL,
+	created		INTEGER NOT NULL,
+	object_id	TEXT,
+	received_at	TEXT NOT NULL
+);
+-- The Stripe time of the last event applied to a subscription: an older
+-- event arriving late changes nothing.
+ALTER TABLE subscriptions ADD COLUMN stripe_event_created INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX subscriptions_stripe ON subscriptions (stripe_subscription_id);
+CREATE INDEX invoices_stripe ON invoices (stripe_invoice_id);

@@ -21,6 +21,7 @@
 #include "subscriptions.h"
 #include "tokens.h"
 #include "users.h"
+#include "webhooks.h"
 
 #define ADMIN		ROLE_ADMIN
 #define STAFF		(ROLE_ADMIN | ROLE_AGENT)
@@ -59,6 +60,7 @@ enum route_id {
 	R_INVOICES_FIND,
 	R_INVOICES_FIND_ONE,
 	R_INVOICES_PDF,
+	R_STRIPE_WEBHOOK,
 	R_TOKENS_FIND,
 	R_TOKENS_FIND_ONE,
 	R_TOKENS_CREATE,
@@ -152,6 +154,9 @@ const struct route routes[R__MAX] = {
 	    h_crud_find_one, &invoices_entity, "One invoice" },
 	[R_INVOICES_PDF] = { METHOD_GET, "/api/invoices/:id/pdf", OWNERS, 0,
 	    h_invoices_pdf, &invoices_entity, "The invoice as a PDF" },
+	[R_STRIPE_WEBHOOK] = { METHOD_POST, "/api/stripe/webhook", ROLES_ALL,
+	    ROUTE_BODY | ROUTE_NO_IDEM, h_stripe_webhook, NULL,
+	    "Stripe's signed events (the signature is the credential)" },
 	[R_TOKENS_FIND] = { METHOD_GET, "/api/api-tokens", ADMIN, ROUTE_USERS_ONLY,
 	    h_crud_find, &tokens_entity, "List API tokens (never their secret)" },
 	[R_TOKENS_FIND_ONE] = { METHOD_GET, "/api/api-tokens/:id", ADMIN,

@@ -1,0 +1,270 @@
+/*
+ * Stripe webhooks through the real stack: a valid event, a bad signature,
+ * a stale timestamp, a replayed event, events out of order; invoices from
+ * Stripe; and an invoice PDF downloaded through nginx.
+ */
+#include <time.h>
+
+#include "harness.h"
+
+#include <sqlite3.h>
+
+#include "crypto.h"
+
+static const char secret[] = "whsec_test_webhooks";
+static sqlite3 *dbh;
+static int64_t clara_sub;
+
+static int64_t
+q(const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	sqlite3_prepare_v2(dbh, sql, -1, &st, NULL);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+qtext(const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	out[0] = '\0';
+	sqlite3_prepare_v2(dbh, sql, -1, &st, NULL);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, n, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static int
+setup(void **state)
+{
+	char env[128], path[400];
+	(void)state;
+	snprintf(env, sizeof(env), "STRIPE_WEBHOOK_SECRET=%s", secret);
+	if (stack_start(env) != 0 || stack_as_admin() != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/platform.db", S.var);
+	if (sqlite3_open(path, &dbh) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(dbh, 5000);
+	/* Clara's subscription is known to Stripe as sub_clara. */
+	clara_sub = q("SELECT s.id FROM subscriptions s JOIN merchants m ON "
+	    "m.id = s.merchant_id WHERE m.slug = 'boutique-clara'");
+	char sql[200];
+	snprintf(sql, sizeof(sql), "UPDATE subscriptions SET stripe_subscription_id = "
+	    "'sub_clara' WHERE id = %lld", (long long)clara_sub);
+	return clara_sub > 0 && sqlite3_exec(dbh, sql, 0, 0, 0) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	sqlite3_close(dbh);
+	return stack_stop();
+}
+
+/* Posts an event signed at time t (0: now), with the right secret unless
+ * told otherwise. */
+static struct reply
+post_event(const char *body, int64_t t, const char *with_secret)
+{
+	char payload[8192], hex[65], h[200];
+	unsigned char mac[32];
+	if (t == 0)
+		t = (int64_t)time(NULL);
+	const char *sec = with_secret ? with_secret : secret;
+	snprintf(payload, sizeof(payload), "%lld.%s", (long long)t, body);
+	crypto_hmac_sha256(sec, strlen(sec), payload, strlen(payload), mac);
+	crypto_hex(mac, 32, hex);
+	snprintf(h, sizeof(h), "Stripe-Signature: t=%lld,v1=%s", (long long)t, hex);
+	const char *const hs[] = { h, NULL };
+	char saved[sizeof(harness_auth)];
+	memcpy(saved, harness_auth, sizeof(saved));
+	harness_auth[0] = '\0';	/* Stripe has no other credential */
+	struct reply r = request_full("POST", "/api/stripe/webhook", body, strlen(body), hs);
+	memcpy(harness_auth, saved, sizeof(saved));
+	return r;
+}
+
+static void
+sub_event(char *out, size_t n, const char *id, const char *type, int64_t created,
+    const char *status, int cancel_at_end)
+{
+	snprintf(out, n, "{\"id\":\"%s\",\"object\":\"event\",\"type\":\"%s\","
+	    "\"created\":%lld,\"data\":{\"object\":{\"id\":\"sub_clara\",\"object\":"
+	    "\"subscription\",\"status\":\"%s\",\"current_period_start\":1795000000,"
+	    "\"current_period_end\":1797592000,\"trial_end\":null,"
+	    "\"cancel_at_period_end\":%s,\"metadata\":{}}}}", id, type,
+	    (long long)created, status, cancel_at_end ? "true" : "false");
+}
+
+static void
+status_is(const char *want)
+{
+	char sql[160], got[32];
+	snprintf(sql, sizeof(sql), "SELECT status FROM subscriptions WHERE id = %lld",
+	    (long long)clara_sub);
+	qtext(sql, got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
+static void
+valid_events_should_apply_once(void **state)
+{
+	(void)state;
+	char ev[2048];
+	sub_event(ev, sizeof(ev), "evt_1", "customer.subscription.updated", 1000,
+	    "past_due", 1);
+	struct reply r = post_event(ev, 0, NULL);
+	assert_reply(r, 200, "{\"received\":true}");
+	reply_free(&r);
+	status_is("past_due");
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT cancel_at_period_end FROM subscriptions "
+	    "WHERE id = %lld AND current_period_end = '2026-12-18T11:06:40.000Z'",
+	    (long long)clara_sub);
+	assert_int_equal(q(sql), 1);
+	/* Replayed: recognised, not applied again (a local change stays). */
+	snprintf(sql, sizeof(sql), "UPDATE subscriptions SET status = 'active' WHERE "
+	    "id = %lld", (long long)clara_sub);
+	assert_int_equal(sqlite3_exec(dbh, sql, 0, 0, 0), SQLITE_OK);
+	r = post_event(ev, 0, NULL);
+	assert_reply(r, 200, "{\"received\":true,\"duplicate\":true}");
+	reply_free(&r);
+	status_is("active");
+	assert_int_equal(q("SELECT count(*) FROM stripe_events WHERE id = 'evt_1'"), 1);
+}
+
+static void
+events_out_of_order_should_not_go_back_in_time(void **state)
+{
+	(void)state;
+	char newer[2048], older[2048];
+	sub_event(newer, sizeof(newer), "evt_3", "customer.subscription.updated", 3000,
+	    "active", 0);
+	sub_event(older, sizeof(older), "evt_2", "customer.subscription.updated", 2000,
+	    "past_due", 0);
+	struct reply r = post_event(newer, 0, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	r = post_event(older, 0, NULL);
+	assert_reply(r, 200, "{\"received\":true}");
+	reply_free(&r);
+	status_is("active");
+}
+
+static void
+bad_signatures_and_stale_events_should_be_refused(void **state)
+{
+	(void)state;
+	char ev[2048];
+	sub_event(ev, sizeof(ev), "evt_bad", "customer.subscription.deleted", 9000,
+	    "canceled", 0);
+	struct reply r = post_event(ev, 0, "whsec_wrong");
+	assert_reply(r, 400, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"Invalid Stripe-Signature\",\"details\":{}}}");
+	reply_free(&r);
+	r = post_event(ev, (int64_t)time(NULL) - 301, NULL);
+	assert_int_equal(r.status, 400);
+	reply_free(&r);
+	/* No header at all. */
+	struct reply r2 = request_full("POST", "/api/stripe/webhook", ev, strlen(ev), NULL);
+	assert_int_equal(r2.status, 400);
+	reply_free(&r2);
+	status_is("active");
+	assert_int_equal(q("SELECT count(*) FROM stripe_events WHERE id = 'evt_bad'"), 0);
+	/* The same event, well signed: the subscription ends. */
+	r = post_event(ev, 0, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	status_is("cancelled");
+}
+
+static void
+stripe_invoices_should_become_numbered_invoices(void **state)
+{
+	(void)state;
+	/* Clara subscribes again through Stripe: sub_clara2. */
+	char sql[300];
+	snprintf(sql, sizeof(sql), "INSERT INTO subscriptions (document_id, merchant_id, "
+	    "plan_id, status, stripe_subscription_id, created_at, updated_at) SELECT "
+	    "'webhooksub0000000000000a', merchant_id, plan_id, 'active', 'sub_clara2', "
+	    "'t', 't' FROM subscriptions WHERE id = %lld", (long long)clara_sub);
+	assert_int_equal(sqlite3_exec(dbh, sql, 0, 0, 0), SQLITE_OK);
+	int64_t before = q("SELECT count(*) FROM invoices");
+	const char *inv = "{\"id\":\"evt_in1\",\"type\":\"invoice.finalized\","
+	    "\"created\":5000,\"data\":{\"object\":{\"id\":\"in_1\",\"object\":\"invoice\","
+	    "\"subscription\":\"sub_clara2\",\"currency\":\"eur\",\"subtotal\":7900,"
+	    "\"period_start\":1795000000,\"period_end\":1797592000,\"lines\":{\"data\":"
+	    "[{\"description\":\"Business (nov. 2026)\",\"amount\":7900}]}}}}";
+	struct reply r = post_event(inv, 0, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	assert_int_equal(q("SELECT count(*) FROM invoices"), before + 1);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
+	    "'in_1' AND status = 'open' AND subtotal_cents = 7900 AND total_cents = 9480 "
+	    "AND number LIKE 'F-%'"), 1);
+	/* Payment failed, then paid. */
+	const char *failed = "{\"id\":\"evt_in2\",\"type\":\"invoice.payment_failed\","
+	    "\"created\":5100,\"data\":{\"object\":{\"id\":\"in_1\",\"object\":\"invoice\","
+	    "\"subscription\":\"sub_clara2\"}}}";
+	r = post_event(failed, 0, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	assert_int_equal(q("SELECT count(*) FROM subscriptions WHERE "
+	    "stripe_subscription_id = 'sub_clara2' AND status = 'past_due'"), 1);
+	assert_true(q("SELECT count(*) FROM email_outbox WHERE kind = 'payment_failed' "
+	    "AND recipient = 'contact@boutique-clara.fr'") >= 1);
+	const char *paid = "{\"id\":\"evt_in3\",\"type\":\"invoice.paid\","
+	    "\"created\":5200,\"data\":{\"object\":{\"id\":\"in_1\",\"object\":\"invoice\","
+	    "\"subscription\":\"sub_clara2\"}}}";
+	r = post_event(paid, 0, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
+	    "'in_1' AND status = 'paid' AND paid_at IS NOT NULL"), 1);
+	assert_int_equal(q("SELECT count(*) FROM invoices"), before + 1);
+}
+
+static void
+invoice_pdf_should_download_through_nginx(void **state)
+{
+	(void)state;
+	int64_t inv = q("SELECT i.id FROM invoices i JOIN merchants m ON m.id = "
+	    "i.merchant_id WHERE m.slug = 'boutique-clara' AND i.status = 'paid' "
+	    "ORDER BY i.id LIMIT 1");
+	char path[96], number[40], want[96];
+	snprintf(path, sizeof(path), "SELECT number FROM invoices WHERE id = %lld",
+	    (long long)inv);
+	qtext(path, number, sizeof(number));
+	snprintf(path, sizeof(path), "/api/invoices/%lld/pdf", (long long)inv);
+	struct reply r = request("GET", path, NULL);
+	assert_int_equal(r.status, 200);
+	assert_true(r.len > 1000);
+	assert_memory_equal(r.body, "%PDF-", 5);
+	assert_non_null(strstr(r.headers, "content-type: application/pdf"));
+	snprintf(want, sizeof(want), "attachment; filename=\"%s.pdf\"", number);
+	assert_non_null(strstr(r.headers, want));
+	struct reply r2 = request("GET", path, NULL);
+	assert_int_equal(r2.len, r.len);
+	assert_memory_equal(r2.body, r.body, r.len);
+	reply_free(&r);
+	reply_free(&r2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(valid_events_should_apply_once),
+		cmocka_unit_test(events_out_of_order_should_not_go_back_in_time),
+		cmocka_unit_test(bad_signatures_and_stale_events_should_be_refused),
+		cmocka_unit_test(stripe_invoices_should_become_numbered_invoices),
+		cmocka_unit_test(invoice_pdf_should_download_through_nginx),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
