@@ -6,6 +6,7 @@
 #include "id.h"
 #include "json.h"
 #include "plans.h"
+#include "provider.h"
 #include "query.h"
 #include "valid.h"
 
@@ -235,4 +236,37 @@ db_plans_seed(struct db *db)
 fail:
 	db_rollback(db);
 	return ERR_DB;
+}
+
+enum err
+h_plans_create(struct ctx *c)
+{
+	struct stripe s;
+	const cJSON *data = crud_body_data(c);
+	cJSON *copy = NULL, *out = NULL;
+	char idem[DOCUMENT_ID_LEN + 8];
+	enum err rc;
+	if (data == NULL)
+		return ERR_VALIDATION;
+	if ((rc = crud_prepare(c, &plans_entity, data, 1, &copy)) != ERR_OK)
+		return rc;
+	if (stripe_from_env(&s)) {
+		/* The product and price first, outside any transaction. */
+		char doc[DOCUMENT_ID_LEN + 1];
+		if (id_document_new(doc) != 0) {
+			cJSON_Delete(copy);
+			return ERR_INTERNAL;
+		}
+		snprintf(idem, sizeof(idem), "plan-%s", doc);
+		if ((rc = provider_plan(c, &s, copy, idem)) != ERR_OK) {
+			cJSON_Delete(copy);
+			return rc;
+		}
+	}
+	rc = crud_write(c, &plans_entity, copy, 0, &out);
+	cJSON_Delete(copy);
+	if (rc != ERR_OK)
+		return rc;
+	json_send_data(c->resp, 201, out, NULL);
+	return ERR_OK;
 }

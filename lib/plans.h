@@ -12,6 +12,8 @@
 
 extern const struct entity plans_entity;
 
+/* POST /api/subscription-plans: with Stripe on, its product and price too. */
+enum err	 h_plans_create(struct ctx *c);
 /* GET /api/subscription-plans/active: active plans in sortOrder. */
 enum err	 h_plans_active(struct ctx *c);
 /* Returns the active plans as a JSON array (caller deletes), or NULL on a

@@ -8,6 +8,7 @@
 #include "crud.h"
 #include "id.h"
 #include "json.h"
+#include "provider.h"
 #include "subscriptions.h"
 #include "valid.h"
 
@@ -74,11 +75,13 @@ static const char *const stmts[STMT_SUB__MAX] = {
 	    "plan_id, status, current_period_start, current_period_end, trial_end, "
 	    "created_at, updated_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
 	    "?, ?)",
-	[STMT_SUB_GET] = "SELECT " SUB_COLS " FROM subscriptions WHERE id = ?",
-	[STMT_SUB_DUE] = "SELECT id FROM subscriptions WHERE (status = 'trialing' "
-	    "AND trial_end <= ?1) OR (status = 'active' AND current_period_end <= ?1) "
-	    "OR (status IN ('past_due', 'pending') AND next_retry_at <= ?1) "
-	    "ORDER BY id LIMIT 200",
+	[STMT_SUB_GET] = "SELECT " SUB_COLS ", coalesce(stripe_subscription_id, '') "
+	    "FROM subscriptions WHERE id = ?",
+	/* Subscriptions Stripe manages are Stripe's to renew. */
+	[STMT_SUB_DUE] = "SELECT id FROM subscriptions WHERE stripe_subscription_id "
+	    "IS NULL AND ((status = 'trialing' AND trial_end <= ?1) OR (status = "
+	    "'active' AND current_period_end <= ?1) OR (status IN ('past_due', "
+	    "'pending') AND next_retry_at <= ?1)) ORDER BY id LIMIT 200",
 	[STMT_SUB_SET_PERIOD] = "UPDATE subscriptions SET status = ?, "
 	    "current_period_start = ?, current_period_end = ?, failed_payments = 0, "
 	    "first_failed_at = NULL, next_retry_at = NULL, updated_at = ? WHERE id = ?",
@@ -106,7 +109,7 @@ struct plan {
 
 struct sub {
 	int64_t	 id, merchant, plan;
-	char	 status[16], docid[32];
+	char	 status[16], docid[32], stripe_id[128];
 	int64_t	 period_start, period_end, trial_end;	/* 0: none */
 	int	 auto_renew, cancel_at_end, failed;
 	int64_t	 first_failed, next_retry;
@@ -163,6 +166,7 @@ load_sub(struct db *db, int64_t id, struct sub *s)
 		s->first_failed = col_time(st, 9);
 		s->next_retry = col_time(st, 10);
 		snprintf(s->docid, sizeof(s->docid), "%s", db_col_text(st, 11));
+		snprintf(s->stripe_id, sizeof(s->stripe_id), "%s", db_col_text(st, 12));
 	}
 	sqlite3_reset(st);
 	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
@@ -504,6 +508,24 @@ audit_sub(struct ctx *c, const char *action, int64_t id, const cJSON *before)
 	return rc;
 }
 
+/* After Stripe changed a subscription and it was stored: audit, answer. */
+static enum err
+stripe_done(struct ctx *c, int64_t id, cJSON *before)
+{
+	enum err rc;
+	if ((rc = db_begin(c->db)) != ERR_OK) {
+		cJSON_Delete(before);
+		return rc;
+	}
+	if ((rc = audit_sub(c, "update", id, before)) != ERR_OK ||
+	    (rc = db_commit(c->db)) != ERR_OK) {
+		db_rollback(c->db);
+		cJSON_Delete(before);
+		return rc;
+	}
+	return answer(c, id, 200, before);
+}
+
 enum err
 h_subscriptions_create(struct ctx *c)
 {
@@ -541,6 +563,18 @@ h_subscriptions_create(struct ctx *c)
 	if (!p.active) {
 		verr_add(&c->ve, "plan", "this plan is not offered any more", jp);
 		return ERR_VALIDATION;
+	}
+	struct stripe stripe;
+	if (stripe_from_env(&stripe)) {
+		/* Stripe bills: it creates the subscription, we record it. */
+		if ((rc = provider_subscribe(c, &stripe, merchant, plan, &id)) != ERR_OK)
+			return rc;
+		if ((rc = db_begin(c->db)) != ERR_OK)
+			return rc;
+		if ((rc = audit_sub(c, "create", id, NULL)) != ERR_OK ||
+		    (rc = db_commit(c->db)) != ERR_OK)
+			goto fail;
+		return answer(c, id, 201, NULL);
 	}
 	seller_from_env(&sel);
 	if ((rc = db_begin(c->db)) != ERR_OK)
@@ -629,6 +663,17 @@ h_subscriptions_update(struct ctx *c)
 		rc = db_commit(c->db);
 		return rc == ERR_OK ? answer(c, s.id, 200, before) : rc;
 	}
+	struct stripe stripe;
+	if (s.stripe_id[0] && stripe_from_env(&stripe)) {
+		/* Stripe prorates; the call happens outside the transaction. */
+		db_rollback(c->db);
+		if ((rc = provider_update(c, &stripe, s.id, s.stripe_id, 0, 0, plan,
+		    NULL)) != ERR_OK) {
+			cJSON_Delete(before);
+			return rc;
+		}
+		return stripe_done(c, s.id, before);
+	}
 	if (strcmp(s.status, "active") == 0 && s.period_end > now) {
 		/* Prorated to the day: the new price for the days left, less
 		 * the old price for the same days. */
@@ -714,6 +759,16 @@ h_subscriptions_cancel(struct ctx *c)
 		rc = ERR_CONFLICT;
 		goto fail;
 	}
+	struct stripe stripe;
+	if (s.stripe_id[0] && stripe_from_env(&stripe)) {
+		db_rollback(c->db);
+		if ((rc = provider_update(c, &stripe, s.id, s.stripe_id, cJSON_IsTrue(imm),
+		    0, 0, reason)) != ERR_OK) {
+			cJSON_Delete(before);
+			return rc;
+		}
+		return stripe_done(c, s.id, before);
+	}
 	if (cJSON_IsTrue(imm) || strcmp(s.status, "pending") == 0)
 		rc = exec_sub(c->db, STMT_SUB_CANCEL, "stsI", ts, reason ? reason : "",
 		    ts, s.id);
@@ -749,6 +804,16 @@ h_subscriptions_reactivate(struct ctx *c)
 		    "reactivated, before that end";
 		rc = ERR_CONFLICT;
 		goto fail;
+	}
+	struct stripe stripe;
+	if (s.stripe_id[0] && stripe_from_env(&stripe)) {
+		db_rollback(c->db);
+		if ((rc = provider_update(c, &stripe, s.id, s.stripe_id, 0, 1, 0,
+		    NULL)) != ERR_OK) {
+			cJSON_Delete(before);
+			return rc;
+		}
+		return stripe_done(c, s.id, before);
 	}
 	if ((rc = exec_sub(c->db, STMT_SUB_CANCEL_AT_END, "ItsI", (int64_t)0, "",
 	    ts, s.id)) != ERR_OK || (rc = audit_sub(c, "update", s.id, before)) !=

@@ -13,6 +13,8 @@
 #include "crypto.h"
 #include <curl/curl.h>
 #include "stripe.h"
+#include "invoices.h"
+#include "subscriptions.h"
 
 #define MAX_SEEN 16
 
@@ -314,6 +316,164 @@ webhook_signatures_should_be_checked(void **state)
 	assert_int_equal(stripe_verify("", h, body, strlen(body), now), -1);
 }
 
+/* The provider: the platform's routes with Stripe on. */
+
+static char dbpath[256];
+static struct app *app;
+
+static cJSON *
+call(enum http_method m, const char *path, const char *body, int *status)
+{
+	struct request req;
+	struct response resp;
+	char auth[JWT_MAX_LEN + 16];
+	unit_request(&req, m, path, "");
+	if (body) {
+		req.body = body;
+		req.body_len = strlen(body);
+		http_add_header(&req, "content-type", "application/json");
+	}
+	unit_bearer(app, "admin@example.com", auth, sizeof(auth));
+	http_add_header(&req, "authorization", auth);
+	resp_init(&resp);
+	app_handle(app, &req, &resp);
+	*status = resp.status;
+	cJSON *o = cJSON_Parse(buf_str(&resp.body));
+	resp_free(&resp);
+	arena_free(&req.arena);
+	return o;
+}
+
+static const char *
+dstr(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), k));
+}
+
+static void
+provider_should_bill_through_stripe(void **state)
+{
+	int st;
+	char base[64], path[128], want[256];
+	(void)state;
+	assert_int_equal(unit_app_open(dbpath, sizeof(dbpath), 1 << 16, &app), 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", fake.port);
+	setenv("STRIPE_SECRET_KEY", "sk_test_123", 1);
+	setenv("STRIPE_API_BASE", base, 1);
+
+	/* A plan: its product, then its price. */
+	static const int s1[] = { 200, 200 };
+	static const char *const b1[] = { "{\"id\":\"prod_1\"}", "{\"id\":\"price_1\"}" };
+	script(2, s1, b1);
+	cJSON *o = call(METHOD_POST, "/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Pro Stripe\",\"slug\":\"pro-stripe\",\"priceCents\":4900,"
+	    "\"trialDays\":14}}", &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(dstr(o, "stripeProductId"), "prod_1");
+	assert_string_equal(dstr(o, "stripePriceId"), "price_1");
+	int64_t plan = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "id"));
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 2);
+	assert_string_equal(fake.seen[0].path, "/v1/products");
+	assert_string_equal(fake.seen[0].body, "name=Pro%20Stripe&metadata[platform]=marketplace");
+	assert_non_null(strstr(fake.seen[0].headers, "Idempotency-Key: plan-"));
+	assert_string_equal(fake.seen[1].path, "/v1/prices");
+	assert_string_equal(fake.seen[1].body, "product=prod_1&unit_amount=4900&"
+	    "currency=eur&recurring[interval]=month");
+
+	/* A subscription: the merchant's customer first, then Stripe's
+	 * subscription, whose answer is stored. */
+	static const int s2[] = { 200, 200 };
+	static const char *const b2[] = { "{\"id\":\"cus_9\"}", "{\"id\":\"sub_9\","
+	    "\"status\":\"trialing\",\"current_period_start\":1795000000,"
+	    "\"current_period_end\":1796209600,\"trial_end\":1796209600}" };
+	script(2, s2, b2);
+	char body[160];
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":2,\"plan\":%lld}}",
+	    (long long)plan);
+	o = call(METHOD_POST, "/api/subscriptions", body, &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(dstr(o, "status"), "trialing");
+	assert_string_equal(dstr(o, "stripeSubscriptionId"), "sub_9");
+	assert_string_equal(dstr(o, "trialEnd"), "2026-12-02T11:06:40.000Z");
+	int64_t sub = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "id"));
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 2);
+	assert_string_equal(fake.seen[0].path, "/v1/customers");
+	snprintf(want, sizeof(want), "email=hello%%40bobs-bikes.example&"
+	    "name=Bob%%27s%%20Bikes&metadata[merchant]=");
+	assert_int_equal(strncmp(fake.seen[0].body, want, strlen(want)), 0);
+	assert_int_equal(strlen(fake.seen[0].body), strlen(want) + 24);
+	assert_string_equal(fake.seen[1].path, "/v1/subscriptions");
+	snprintf(want, sizeof(want), "customer=cus_9&items[0][price]=price_1&"
+	    "metadata[subscription]=");
+	assert_int_equal(strncmp(fake.seen[1].body, want, strlen(want)), 0);
+	assert_non_null(strstr(fake.seen[1].body, "&trial_period_days=14"));
+	assert_non_null(strstr(fake.seen[1].headers, "Idempotency-Key: subscription-"));
+
+	/* The built-in engine leaves it to Stripe, even past its trial. */
+	struct seller sel;
+	seller_from_env(&sel);
+	int64_t before = 0;
+	sqlite3_stmt *q = db_prepare(app_db(app), "SELECT count(*) FROM invoices");
+	if (sqlite3_step(q) == SQLITE_ROW)
+		before = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	assert_true(billing_run(app_db(app), &sel, clock_now_ms() + 60 * CLOCK_DAY_MS) >= 0);
+	q = db_prepare(app_db(app), "SELECT count(*) FROM invoices");
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), before);
+	sqlite3_finalize(q);
+
+	/* Cancel at period end, then at once: through Stripe. */
+	static const int s3[] = { 200 };
+	static const char *const b3[] = { "{\"id\":\"sub_9\",\"status\":\"trialing\","
+	    "\"cancel_at_period_end\":true}" };
+	script(1, s3, b3);
+	snprintf(path, sizeof(path), "/api/subscriptions/%lld/cancel", (long long)sub);
+	o = call(METHOD_PUT, path, "{\"data\":{\"reason\":\"moving\"}}", &st);
+	assert_int_equal(st, 200);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"),
+	    "cancelAtPeriodEnd")));
+	assert_string_equal(dstr(o, "cancellationReason"), "moving");
+	cJSON_Delete(o);
+	assert_string_equal(fake.seen[0].method, "POST");
+	assert_string_equal(fake.seen[0].path, "/v1/subscriptions/sub_9");
+	assert_string_equal(fake.seen[0].body, "cancel_at_period_end=true");
+	static const char *const b4[] = { "{\"id\":\"sub_9\",\"status\":\"canceled\","
+	    "\"canceled_at\":1795100000}" };
+	script(1, s3, b4);
+	o = call(METHOD_PUT, path, "{\"data\":{\"immediately\":true}}", &st);
+	assert_int_equal(st, 200);
+	assert_string_equal(dstr(o, "status"), "cancelled");
+	cJSON_Delete(o);
+	assert_string_equal(fake.seen[0].method, "DELETE");
+	assert_string_equal(fake.seen[0].path, "/v1/subscriptions/sub_9");
+
+	/* A refusal from Stripe is the caller's error, and nothing is kept. */
+	static const int s5[] = { 402 };
+	static const char *const b5[] = { "{\"error\":{\"type\":\"card_error\","
+	    "\"message\":\"Your card was declined.\"}}" };
+	script(1, s5, b5);
+	o = call(METHOD_POST, "/api/subscriptions", body, &st);
+	assert_int_equal(st, 409);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    o, "error"), "message")), "Stripe: Your card was declined.");
+	cJSON_Delete(o);
+	q = db_prepare(app_db(app), "SELECT count(*) FROM subscriptions WHERE "
+	    "merchant_id = 2 AND status != 'cancelled'");
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), 0);
+	sqlite3_finalize(q);
+
+	unsetenv("STRIPE_SECRET_KEY");
+	unsetenv("STRIPE_API_BASE");
+	app_close(app);
+	unit_rmdb(dbpath);
+}
+
 int
 main(void)
 {
@@ -323,6 +483,7 @@ main(void)
 		cmocka_unit_test(stripe_should_not_retry_4xx_and_say_why),
 		cmocka_unit_test(stripe_should_retry_network_errors),
 		cmocka_unit_test(webhook_signatures_should_be_checked),
+		cmocka_unit_test(provider_should_bill_through_stripe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

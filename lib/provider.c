@@ -1,0 +1,312 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "id.h"
+#include "provider.h"
+
+enum stmt_prov {
+	STMT_PROV_PLAN,
+	STMT_PROV_MERCHANT,
+	STMT_PROV_SET_CUSTOMER,
+	STMT_PROV_INSERT,
+	STMT_PROV_UPDATE,
+	STMT_PROV_LIVE,
+	STMT_PROV__MAX
+};
+
+static const char *const stmts[STMT_PROV__MAX] = {
+	[STMT_PROV_PLAN] = "SELECT stripe_price_id, trial_days, document_id FROM "
+	    "subscription_plans WHERE id = ?",
+	[STMT_PROV_MERCHANT] = "SELECT stripe_customer_id, email, name, document_id "
+	    "FROM merchants WHERE id = ?",
+	[STMT_PROV_SET_CUSTOMER] = "UPDATE merchants SET stripe_customer_id = ? "
+	    "WHERE id = ? AND stripe_customer_id IS NULL",
+	[STMT_PROV_INSERT] = "INSERT INTO subscriptions (document_id, merchant_id, "
+	    "plan_id, status, current_period_start, current_period_end, trial_end, "
+	    "stripe_subscription_id, created_at, updated_at, published_at) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_PROV_UPDATE] = "UPDATE subscriptions SET status = ?, "
+	    "cancel_at_period_end = ?, cancelled_at = ?, cancellation_reason = "
+	    "coalesce(?, cancellation_reason), plan_id = ?, current_period_start = "
+	    "coalesce(?, current_period_start), current_period_end = "
+	    "coalesce(?, current_period_end), updated_at = ? WHERE id = ?",
+	[STMT_PROV_LIVE] = "SELECT plan_id FROM subscriptions WHERE id = ?",
+};
+
+static const char *
+mapped(const char *s)
+{
+	if (s == NULL)
+		return "pending";
+	if (strcmp(s, "canceled") == 0 || strcmp(s, "incomplete_expired") == 0)
+		return "cancelled";
+	if (strcmp(s, "incomplete") == 0)
+		return "pending";
+	if (strcmp(s, "unpaid") == 0 || strcmp(s, "paused") == 0)
+		return "past_due";
+	return s;	/* trialing, active, past_due */
+}
+
+static const char *
+ts_of(const cJSON *o, const char *k, char out[25])
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	if (!cJSON_IsNumber(v) || v->valuedouble <= 0)
+		return NULL;
+	clock_format_ms((int64_t)v->valuedouble * 1000, out);
+	return out;
+}
+
+/* Reports a Stripe failure to the caller: 4xx are the caller's to fix. */
+static enum err
+failed(struct ctx *c, enum err rc, const struct stripe_reply *r)
+{
+	ctx_error(c, "%s", r->error[0] ? r->error : "Stripe could not be reached");
+	return rc == ERR_VALIDATION ? ERR_CONFLICT : ERR_UNAVAILABLE;
+}
+
+enum err
+provider_plan(struct ctx *c, const struct stripe *s, cJSON *data,
+    const char *idem_base)
+{
+	struct stripe_reply r;
+	char key[96], amount[32], cur[8] = "eur";
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(data, "name"));
+	const char *interval = cJSON_GetStringValue(cJSON_GetObjectItem(data, "interval"));
+	const char *currency = cJSON_GetStringValue(cJSON_GetObjectItem(data, "currency"));
+	if (currency && strlen(currency) == 3)
+		for (int i = 0; i < 3; i++)
+			cur[i] = (char)(currency[i] | 0x20);
+	struct kv product[] = { { "name", (char *)(name ? name : "") },
+	    { "metadata[platform]", "marketplace" } };
+	snprintf(key, sizeof(key), "%s-product", idem_base);
+	enum err rc = stripe_call(s, "POST", "/v1/products", product, 2, key, &r);
+	if (rc != ERR_OK) {
+		rc = failed(c, rc, &r);
+		cJSON_Delete(r.json);
+		return rc;
+	}
+	char prod[128];
+	snprintf(prod, sizeof(prod), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(
+	    r.json, "id")) ? cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")) : "");
+	cJSON_Delete(r.json);
+	snprintf(amount, sizeof(amount), "%.0f", cJSON_GetNumberValue(
+	    cJSON_GetObjectItem(data, "priceCents")));
+	struct kv price[] = { { "product", prod }, { "unit_amount", amount },
+	    { "currency", cur }, { "recurring[interval]",
+	    (char *)(interval ? interval : "month") } };
+	snprintf(key, sizeof(key), "%s-price", idem_base);
+	rc = stripe_call(s, "POST", "/v1/prices", price, 4, key, &r);
+	if (rc != ERR_OK) {
+		rc = failed(c, rc, &r);
+		cJSON_Delete(r.json);
+		return rc;
+	}
+	cJSON_AddStringToObject(data, "stripeProductId", prod);
+	const char *pid = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
+	cJSON_AddStringToObject(data, "stripePriceId", pid ? pid : "");
+	cJSON_Delete(r.json);
+	return ERR_OK;
+}
+
+/* The merchant's Stripe customer, created the first time. */
+static enum err
+customer(struct ctx *c, const struct stripe *s, int64_t merchant, char out[128])
+{
+	char email[256], name[256], doc[32], key[96];
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_MERCHANT]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, merchant);
+	if (db_step(c->db, st) != DB_ROW) {
+		sqlite3_reset(st);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(out, 128, "%s", db_col_text(st, 0));
+	snprintf(email, sizeof(email), "%s", db_col_text(st, 1));
+	snprintf(name, sizeof(name), "%s", db_col_text(st, 2));
+	snprintf(doc, sizeof(doc), "%s", db_col_text(st, 3));
+	sqlite3_reset(st);
+	if (out[0])
+		return ERR_OK;
+	struct kv form[] = { { "email", email }, { "name", name },
+	    { "metadata[merchant]", doc } };
+	struct stripe_reply r;
+	snprintf(key, sizeof(key), "merchant-%s-customer", doc);
+	enum err rc = stripe_call(s, "POST", "/v1/customers", form, 3, key, &r);
+	if (rc != ERR_OK) {
+		rc = failed(c, rc, &r);
+		cJSON_Delete(r.json);
+		return rc;
+	}
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
+	snprintf(out, 128, "%s", id ? id : "");
+	cJSON_Delete(r.json);
+	if ((st = db_stmt(c->db, stmts[STMT_PROV_SET_CUSTOMER])) == NULL)
+		return ERR_DB;
+	db_bind_text(st, 1, out);
+	db_bind_int(st, 2, merchant);
+	enum db_rc dr = db_step(c->db, st);
+	sqlite3_reset(st);
+	return dr == DB_DONE ? ERR_OK : ERR_DB;
+}
+
+enum err
+provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
+    int64_t plan, int64_t *id)
+{
+	char cus[128], price[128], trial[16], doc[DOCUMENT_ID_LEN + 1], key[96];
+	char a[25], b[25], t[25], now[25];
+	struct stripe_reply r;
+	enum err rc;
+
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_PLAN]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, plan);
+	if (db_step(c->db, st) != DB_ROW) {
+		sqlite3_reset(st);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(price, sizeof(price), "%s", db_col_text(st, 0));
+	snprintf(trial, sizeof(trial), "%d", sqlite3_column_int(st, 1));
+	sqlite3_reset(st);
+	if (price[0] == '\0') {
+		c->err_msg = "This plan has no Stripe price: create it again with Stripe on";
+		return ERR_CONFLICT;
+	}
+	if ((rc = customer(c, s, merchant, cus)) != ERR_OK)
+		return rc;
+	if (id_document_new(doc) != 0)
+		return ERR_INTERNAL;
+	struct kv form[] = { { "customer", cus }, { "items[0][price]", price },
+	    { "metadata[subscription]", doc }, { "trial_period_days", trial } };
+	snprintf(key, sizeof(key), "subscription-%s", doc);
+	rc = stripe_call(s, "POST", "/v1/subscriptions", form, strcmp(trial, "0") ?
+	    4 : 3, key, &r);
+	if (rc != ERR_OK) {
+		rc = failed(c, rc, &r);
+		cJSON_Delete(r.json);
+		return rc;
+	}
+	clock_format_ms(clock_now_ms(), now);
+	if ((rc = db_begin(c->db)) != ERR_OK || (st = db_stmt(c->db,
+	    stmts[STMT_PROV_INSERT])) == NULL) {
+		cJSON_Delete(r.json);
+		return ERR_DB;
+	}
+	int n = 1;
+	db_bind_text(st, n++, doc);
+	db_bind_int(st, n++, merchant);
+	db_bind_int(st, n++, plan);
+	db_bind_text(st, n++, mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json,
+	    "status"))));
+	db_bind_text(st, n++, ts_of(r.json, "current_period_start", a));
+	db_bind_text(st, n++, ts_of(r.json, "current_period_end", b));
+	db_bind_text(st, n++, ts_of(r.json, "trial_end", t));
+	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")));
+	db_bind_text(st, n++, now);
+	db_bind_text(st, n++, now);
+	db_bind_text(st, n++, now);
+	enum db_rc dr = db_step(c->db, st);
+	sqlite3_reset(st);
+	cJSON_Delete(r.json);
+	if (dr != DB_DONE) {
+		db_rollback(c->db);
+		if (dr == DB_CONSTRAINT) {
+			c->err_msg = "This merchant already has a live subscription";
+			return ERR_CONFLICT;
+		}
+		return ERR_DB;
+	}
+	*id = sqlite3_last_insert_rowid(db_handle(c->db));
+	return db_commit(c->db);
+}
+
+enum err
+provider_update(struct ctx *c, const struct stripe *s, int64_t sub,
+    const char *stripe_id, int immediately, int undo, int64_t plan,
+    const char *reason)
+{
+	char path[160], key[128], now[25], a[25], b[25], cx[25], price[128] = "";
+	struct stripe_reply r;
+	enum err rc;
+	int64_t plan_id = plan;
+
+	snprintf(path, sizeof(path), "/v1/subscriptions/%s", stripe_id);
+	clock_format_ms(clock_now_ms(), now);
+	if (plan) {
+		/* The item to change: Stripe's subscription says which. */
+		sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_PLAN]);
+		if (st == NULL)
+			return ERR_DB;
+		db_bind_int(st, 1, plan);
+		if (db_step(c->db, st) == DB_ROW)
+			snprintf(price, sizeof(price), "%s", db_col_text(st, 0));
+		sqlite3_reset(st);
+		if ((rc = stripe_call(s, "GET", path, NULL, 0, NULL, &r)) != ERR_OK) {
+			rc = failed(c, rc, &r);
+			cJSON_Delete(r.json);
+			return rc;
+		}
+		char item[128];
+		const char *iid = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "items"), "data"), 0),
+		    "id"));
+		snprintf(item, sizeof(item), "%s", iid ? iid : "");
+		cJSON_Delete(r.json);
+		struct kv form[] = { { "items[0][id]", item }, { "items[0][price]", price },
+		    { "proration_behavior", "create_prorations" } };
+		snprintf(key, sizeof(key), "subscription-%s-plan-%lld-%s", stripe_id,
+		    (long long)plan, now);
+		rc = stripe_call(s, "POST", path, form, 3, key, &r);
+	} else if (immediately) {
+		rc = stripe_call(s, "DELETE", path, NULL, 0, NULL, &r);
+	} else {
+		struct kv form[] = { { "cancel_at_period_end", undo ? "false" : "true" } };
+		snprintf(key, sizeof(key), "subscription-%s-%s-%s", stripe_id,
+		    undo ? "reactivate" : "cancel", now);
+		rc = stripe_call(s, "POST", path, form, 1, key, &r);
+	}
+	if (rc != ERR_OK) {
+		rc = failed(c, rc, &r);
+		cJSON_Delete(r.json);
+		return rc;
+	}
+	/* Stripe's answer is the truth: store it. */
+	if (plan_id == 0) {
+		sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_LIVE]);
+		if (st == NULL) {
+			cJSON_Delete(r.json);
+			return ERR_DB;
+		}
+		db_bind_int(st, 1, sub);
+		if (db_step(c->db, st) == DB_ROW)
+			plan_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	const char *status = mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json,
+	    "status")));
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_UPDATE]);
+	if (st == NULL) {
+		cJSON_Delete(r.json);
+		return ERR_DB;
+	}
+	int n = 1;
+	db_bind_text(st, n++, status);
+	db_bind_int(st, n++, cJSON_IsTrue(cJSON_GetObjectItem(r.json,
+	    "cancel_at_period_end")));
+	db_bind_text(st, n++, strcmp(status, "cancelled") == 0 ?
+	    (ts_of(r.json, "canceled_at", cx) ? cx : now) : NULL);
+	db_bind_text(st, n++, reason);
+	db_bind_int(st, n++, plan_id);
+	db_bind_text(st, n++, ts_of(r.json, "current_period_start", a));
+	db_bind_text(st, n++, ts_of(r.json, "current_period_end", b));
+	db_bind_text(st, n++, now);
+	db_bind_int(st, n++, sub);
+	enum db_rc dr = db_step(c->db, st);
+	sqlite3_reset(st);
+	cJSON_Delete(r.json);
+	return dr == DB_DONE ? ERR_OK : ERR_DB;
+}
