@@ -41,7 +41,7 @@ static const char *const stmts[STMT_WH__MAX] = {
 	    "payment_attempts = payment_attempts + 1, updated_at = ? WHERE id = ? AND "
 	    "status = 'open'",
 	[STMT_WH_INV_FAILED] = "UPDATE invoices SET payment_attempts = "
-	    "payment_attempts + 1, updated_at = ? WHERE id = ?",
+	    "payment_attempts + 1, updated_at = ? WHERE id = ? AND status = 'open'",
 	[STMT_WH_SUB_STATUS] = "UPDATE subscriptions SET status = ?, updated_at = ? "
 	    "WHERE id = ? AND status IN ('active', 'past_due', 'pending')",
 	[STMT_WH_MERCHANT] = "SELECT email, language FROM merchants WHERE id = ?",
@@ -262,7 +262,12 @@ on_invoice(struct db *db, const char *type, const cJSON *obj, int64_t now)
 		db_bind_int(st, 2, inv);
 		r = db_step(db, st);
 		sqlite3_reset(st);
-		if (r != DB_DONE || (st = db_stmt(db, stmts[STMT_WH_SUB_STATUS])) == NULL)
+		if (r != DB_DONE)
+			return ERR_DB;
+		/* A failure told after the payment (out of order) is old news. */
+		if (sqlite3_changes(db_handle(db)) == 0)
+			return ERR_OK;
+		if ((st = db_stmt(db, stmts[STMT_WH_SUB_STATUS])) == NULL)
 			return ERR_DB;
 		db_bind_text(st, 1, "past_due");
 		db_bind_text(st, 2, ts);

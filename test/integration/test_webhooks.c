@@ -228,6 +228,17 @@ stripe_invoices_should_become_numbered_invoices(void **state)
 	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
 	    "'in_1' AND status = 'paid' AND paid_at IS NOT NULL"), 1);
 	assert_int_equal(q("SELECT count(*) FROM invoices"), before + 1);
+	/* A failure told late, after the payment, changes nothing. */
+	assert_int_equal(sqlite3_exec(dbh, "UPDATE subscriptions SET status = 'active' "
+	    "WHERE stripe_subscription_id = 'sub_clara2'", 0, 0, 0), SQLITE_OK);
+	const char *late = "{\"id\":\"evt_in4\",\"type\":\"invoice.payment_failed\","
+	    "\"created\":5050,\"data\":{\"object\":{\"id\":\"in_1\",\"object\":"
+	    "\"invoice\",\"subscription\":\"sub_clara2\"}}}";
+	r = post_event(late, 0, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	assert_int_equal(q("SELECT count(*) FROM subscriptions WHERE "
+	    "stripe_subscription_id = 'sub_clara2' AND status = 'active'"), 1);
 }
 
 static void
