@@ -27,6 +27,7 @@ crud_row_json(const struct entity *e, uint64_t fields, sqlite3_stmt *st)
 		} else switch (f->type) {
 		case FT_ID:
 		case FT_INT:
+		case FT_REF:
 			cJSON_AddNumberToObject(o, f->name,
 			    (double)sqlite3_column_int64(st, col));
 			break;

@@ -368,6 +368,10 @@ users_should_never_show_passwords(void **state)
 	as(MA);
 	r = request("GET", "/api/users/me", NULL);
 	assert_reply_has(r, 200, "\"email\":\"clara@example.com\"");
+	/* A relation is the related record's integer id. */
+	char rel[48];
+	snprintf(rel, sizeof(rel), "\"merchant\":%lld,", (long long)merchant_a);
+	assert_reply_has(r, 200, rel);
 	assert_reply_has(r, 200, "\"role\":\"merchant\"");
 	assert_null(strstr(r.body, "password"));
 	reply_free(&r);
