@@ -262,3 +262,52 @@ CREATE TABLE stripe_events (
 ALTER TABLE subscriptions ADD COLUMN stripe_event_created INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX subscriptions_stripe ON subscriptions (stripe_subscription_id);
 CREATE INDEX invoices_stripe ON invoices (stripe_invoice_id);
+
+-- migration: 5 support tickets, responses and internal notes, search
+CREATE TABLE support_tickets (
+	id		INTEGER PRIMARY KEY,
+	document_id	TEXT NOT NULL UNIQUE CHECK (length(document_id) = 24),
+	reference	TEXT NOT NULL UNIQUE,
+	merchant_id	INTEGER NOT NULL REFERENCES merchants (id) ON DELETE RESTRICT,
+	requester_id	INTEGER REFERENCES users (id) ON DELETE SET NULL,
+	subject		TEXT NOT NULL,
+	description	TEXT NOT NULL,
+	category	TEXT NOT NULL CHECK (category IN ('technical', 'billing', 'account')),
+	priority	TEXT NOT NULL CHECK (priority IN ('low', 'medium', 'high', 'urgent')),
+	status		TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open',
+			    'in_progress', 'waiting_on_merchant', 'resolved', 'closed')),
+	assignee_id	INTEGER REFERENCES users (id) ON DELETE SET NULL,
+	first_response_at TEXT,
+	first_response_due_at TEXT NOT NULL,
+	resolved_at	TEXT,
+	closed_at	TEXT,
+	time_spent_minutes INTEGER NOT NULL DEFAULT 0,
+	created_at	TEXT NOT NULL,
+	updated_at	TEXT NOT NULL,
+	published_at	TEXT
+);
+CREATE INDEX support_tickets_merchant ON support_tickets (merchant_id, status);
+CREATE INDEX support_tickets_assignee ON support_tickets (assignee_id, status);
+CREATE INDEX support_tickets_status ON support_tickets (status, resolved_at);
+
+CREATE TABLE ticket_responses (
+	id		INTEGER PRIMARY KEY,
+	document_id	TEXT NOT NULL UNIQUE CHECK (length(document_id) = 24),
+	ticket_id	INTEGER NOT NULL REFERENCES support_tickets (id) ON DELETE CASCADE,
+	merchant_id	INTEGER NOT NULL REFERENCES merchants (id) ON DELETE RESTRICT,
+	author_id	INTEGER REFERENCES users (id) ON DELETE SET NULL,
+	author_role	TEXT NOT NULL,
+	body		TEXT NOT NULL,
+	internal	INTEGER NOT NULL DEFAULT 0 CHECK (internal IN (0, 1)),
+	time_spent_minutes INTEGER NOT NULL DEFAULT 0 CHECK (time_spent_minutes >= 0),
+	created_at	TEXT NOT NULL,
+	updated_at	TEXT NOT NULL,
+	published_at	TEXT
+);
+CREATE INDEX ticket_responses_ticket ON ticket_responses (ticket_id, id);
+
+-- Full-text search on subject and description. lib/tickets.c writes it in
+-- the transaction that writes the ticket (the connections do not trust the
+-- schema, so triggers may not touch a virtual table).
+CREATE VIRTUAL TABLE support_tickets_fts USING fts5(subject, description,
+    content = 'support_tickets', content_rowid = 'id');

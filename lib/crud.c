@@ -77,6 +77,13 @@ scope_check(const struct ctx *c, const struct entity *e)
 enum err
 crud_list(struct ctx *c, const struct entity *e, const char *base)
 {
+	return crud_list_bind(c, e, base, NULL);
+}
+
+enum err
+crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
+    const char *bind)
+{
 	struct query q;
 	struct qerror qe;
 	struct buf sql = { 0 };
@@ -100,10 +107,13 @@ crud_list(struct ctx *c, const struct entity *e, const char *base)
 	rc = ERR_DB;
 	if ((st = db_prepare(c->db, sql.data)) == NULL)
 		goto out;
+	int first = 1;
+	if (bind)
+		db_bind_text(st, first++, bind);
 	if (scope)
-		sqlite3_bind_int64(st, query_bind(&q, st, 1), c->caller.merchant_id);
+		sqlite3_bind_int64(st, query_bind(&q, st, first), c->caller.merchant_id);
 	else
-		query_bind(&q, st, 1);
+		query_bind(&q, st, first);
 	if (db_step(c->db, st) != DB_ROW)
 		goto out;
 	total = sqlite3_column_int64(st, 0);
@@ -117,7 +127,10 @@ crud_list(struct ctx *c, const struct entity *e, const char *base)
 	    scope ? scope : "", scope ? " = ?" : "", q.order.data);
 	if ((st = db_prepare(c->db, sql.data)) == NULL)
 		goto out;
-	int next = query_bind(&q, st, 1);
+	int next = 1;
+	if (bind)
+		db_bind_text(st, next++, bind);
+	next = query_bind(&q, st, next);
 	if (scope)
 		sqlite3_bind_int64(st, next++, c->caller.merchant_id);
 	sqlite3_bind_int64(st, next, q.limit);

@@ -26,6 +26,9 @@ enum err	 h_crud_delete(struct ctx *c);
 /* Lists e's records matching the request's query, within the extra SQL
  * condition base (static text, may be NULL), as a Strapi list answer. */
 enum err	 crud_list(struct ctx *c, const struct entity *e, const char *base);
+/* The same, base holding one '?' bound to the text bind (static SQL). */
+enum err	 crud_list_bind(struct ctx *c, const struct entity *e,
+		    const char *base, const char *bind);
 /* Finds the record named by the URL id (integer or documentId); sets
  * *rowid. Returns ERR_OK or ERR_NOT_FOUND. */
 enum err	 crud_resolve(struct ctx *c, const struct entity *e,

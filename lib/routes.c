@@ -19,6 +19,7 @@
 #include "invoices.h"
 #include "plans.h"
 #include "subscriptions.h"
+#include "tickets.h"
 #include "tokens.h"
 #include "users.h"
 #include "webhooks.h"
@@ -61,6 +62,15 @@ enum route_id {
 	R_INVOICES_FIND_ONE,
 	R_INVOICES_PDF,
 	R_STRIPE_WEBHOOK,
+	R_TICKETS_FIND,
+	R_TICKETS_FIND_ONE,
+	R_TICKETS_CREATE,
+	R_TICKETS_UPDATE,
+	R_TICKETS_DELETE,
+	R_TICKETS_ASSIGN,
+	R_TICKETS_RESPOND,
+	R_RESPONSES_FIND,
+	R_RESPONSES_FIND_ONE,
 	R_TOKENS_FIND,
 	R_TOKENS_FIND_ONE,
 	R_TOKENS_CREATE,
@@ -158,6 +168,29 @@ const struct route routes[R__MAX] = {
 	[R_STRIPE_WEBHOOK] = { METHOD_POST, "/api/stripe/webhook", ROLES_ALL,
 	    ROUTE_BODY | ROUTE_NO_IDEM, h_stripe_webhook, NULL,
 	    "Stripe's signed events (the signature is the credential)" },
+	[R_TICKETS_FIND] = { METHOD_GET, "/api/support-tickets", READERS, 0,
+	    h_tickets_find, &tickets_entity,
+	    "List tickets (a merchant: its own); q= searches subject and description" },
+	[R_TICKETS_FIND_ONE] = { METHOD_GET, "/api/support-tickets/:id", READERS, 0,
+	    h_crud_find_one, &tickets_entity, "One ticket" },
+	[R_TICKETS_CREATE] = { METHOD_POST, "/api/support-tickets", READERS,
+	    ROUTE_BODY, h_tickets_create, &tickets_entity,
+	    "Open a ticket (a merchant for itself; staff for any merchant)" },
+	[R_TICKETS_UPDATE] = { METHOD_PUT, "/api/support-tickets/:id", STAFF,
+	    ROUTE_BODY, h_tickets_update, &tickets_entity,
+	    "Change status (the state machine), priority or category" },
+	[R_TICKETS_DELETE] = { METHOD_DELETE, "/api/support-tickets/:id", ADMIN, 0,
+	    h_tickets_delete, &tickets_entity, "Delete a ticket" },
+	[R_TICKETS_ASSIGN] = { METHOD_PUT, "/api/support-tickets/:id/assign", STAFF,
+	    ROUTE_BODY, h_tickets_assign, &tickets_entity, "Assign to an agent" },
+	[R_TICKETS_RESPOND] = { METHOD_POST, "/api/support-tickets/:id/responses",
+	    READERS, ROUTE_BODY, h_tickets_respond, &responses_entity,
+	    "Reply, or (agents) add an internal note, with time spent" },
+	[R_RESPONSES_FIND] = { METHOD_GET, "/api/ticket-responses", READERS, 0,
+	    h_responses_find, &responses_entity,
+	    "List replies (a merchant: its own, never internal notes)" },
+	[R_RESPONSES_FIND_ONE] = { METHOD_GET, "/api/ticket-responses/:id", READERS,
+	    0, h_responses_find_one, &responses_entity, "One reply" },
 	[R_TOKENS_FIND] = { METHOD_GET, "/api/api-tokens", ADMIN, ROUTE_USERS_ONLY,
 	    h_crud_find, &tokens_entity, "List API tokens (never their secret)" },
 	[R_TOKENS_FIND_ONE] = { METHOD_GET, "/api/api-tokens/:id", ADMIN,

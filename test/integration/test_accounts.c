@@ -16,6 +16,7 @@ static const char *const who_names[WHO__MAX] = { "anonymous", "admin", "agent",
 static char auth[WHO__MAX][2200];	/* "Authorization: Bearer ..." */
 static int64_t merchant_a, merchant_b, user_clara, user_bob;
 static int64_t sub_a, invoice_a;	/* merchant A's */
+static int64_t ticket_a, response_a;	/* merchant A's, public */
 
 /* The expected answer of a route for each caller, from SPEC §4:
  * A allowed (neither 401 nor 403, and not 404 for its own records),
@@ -57,6 +58,15 @@ static const struct rule {
 	{ "GET", "/api/invoices/:id/pdf", "UAFAN" },
 	/* Stripe's signature is the credential: without one, a 400 or 503. */
 	{ "POST", "/api/stripe/webhook", "AAAAA" },
+	{ "GET", "/api/support-tickets", "UAAAA" },
+	{ "GET", "/api/support-tickets/:id", "UAAAN" },
+	{ "POST", "/api/support-tickets", "UAAAA" },
+	{ "PUT", "/api/support-tickets/:id", "UAAFF" },
+	{ "DELETE", "/api/support-tickets/:id", "UAFFF" },
+	{ "PUT", "/api/support-tickets/:id/assign", "UAAFF" },
+	{ "POST", "/api/support-tickets/:id/responses", "UAAAN" },
+	{ "GET", "/api/ticket-responses", "UAAAA" },
+	{ "GET", "/api/ticket-responses/:id", "UAAAN" },
 	{ "GET", "/api/api-tokens", "UAFFF" },
 	{ "GET", "/api/api-tokens/:id", "UAFFF" },
 	{ "POST", "/api/api-tokens", "UAFFF" },
@@ -138,8 +148,16 @@ setup(void **state)
 	snprintf(id, sizeof(id), "%lld", (long long)merchant_a);
 	sub_a = lookup("/api/subscriptions", "merchant", id);
 	invoice_a = lookup("/api/invoices", "merchant", id);
+	/* A ticket of merchant A, with a public reply. */
+	char tb[256];
+	snprintf(tb, sizeof(tb), "{\"data\":{\"merchant\":%lld,\"subject\":\"Matrix "
+	    "ticket\",\"description\":\"x\",\"category\":\"technical\","
+	    "\"priority\":\"low\"}}", (long long)merchant_a);
+	ticket_a = create("/api/support-tickets", tb);
+	snprintf(tb, sizeof(tb), "/api/support-tickets/%lld/responses", (long long)ticket_a);
+	response_a = create(tb, "{\"data\":{\"body\":\"A public answer\"}}");
 	return merchant_a > 0 && merchant_b > 0 && user_clara > 0 && sub_a > 0 &&
-	    invoice_a > 0 ? 0 : -1;
+	    invoice_a > 0 && ticket_a > 0 && response_a > 0 ? 0 : -1;
 }
 
 static int
@@ -198,6 +216,16 @@ fixture(const struct route *rt)
 	}
 	if (strncmp(rt->pattern, "/api/invoices/", 14) == 0)
 		return invoice_a;
+	if (strncmp(rt->pattern, "/api/support-tickets/", 21) == 0) {
+		if (!del)
+			return ticket_a;
+		snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"subject\":"
+		    "\"Victim %d\",\"description\":\"x\",\"category\":\"account\","
+		    "\"priority\":\"low\"}}", (long long)merchant_a, n);
+		return create("/api/support-tickets", body);
+	}
+	if (strncmp(rt->pattern, "/api/ticket-responses/", 22) == 0)
+		return response_a;
 	if (strncmp(rt->pattern, "/api/audit-logs/", 16) == 0)
 		return lookup("/api/audit-logs", "action", "create");
 	return -1;

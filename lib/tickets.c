@@ -1,0 +1,673 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "crud.h"
+#include "id.h"
+#include "json.h"
+#include "sla.h"
+#include "tickets.h"
+#include "valid.h"
+
+static const char *const categories[] = { "technical", "billing", "account", NULL };
+static const char *const priorities[] = { "low", "medium", "high", "urgent", NULL };
+static const char *const statuses[] = { "open", "in_progress",
+    "waiting_on_merchant", "resolved", "closed", NULL };
+
+static const struct field ticket_fields[] = {
+	ENTITY_STD_FIELDS,
+	{ "reference", "reference", FT_STRING, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
+	{ "merchant", "merchant_id", FT_REF, F_FILTER, 0, 0, NULL, NULL, "merchants" },
+	{ "requester", "requester_id", FT_REF, F_FILTER | F_NULLABLE, 0, 0, NULL, NULL,
+	    "users" },
+	{ "subject", "subject", FT_STRING, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT,
+	    3, 200, NULL, NULL, NULL },
+	{ "description", "description", FT_TEXT, F_REQUIRED | F_WRITABLE | F_FILTER,
+	    1, 10000, NULL, NULL, NULL },
+	{ "category", "category", FT_ENUM, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT,
+	    0, 0, categories, NULL, NULL },
+	{ "priority", "priority", FT_ENUM, F_REQUIRED | F_WRITABLE | F_FILTER | F_SORT,
+	    0, 0, priorities, NULL, NULL },
+	{ "status", "status", FT_ENUM, F_WRITABLE | F_FILTER | F_SORT, 0, 0, statuses,
+	    NULL, NULL },
+	{ "assignee", "assignee_id", FT_REF, F_FILTER | F_NULLABLE, 0, 0, NULL, NULL,
+	    "users" },
+	{ "firstResponseAt", "first_response_at", FT_DATETIME, F_FILTER | F_SORT |
+	    F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "firstResponseDueAt", "first_response_due_at", FT_DATETIME, F_FILTER | F_SORT,
+	    0, 0, NULL, NULL, NULL },
+	{ "resolvedAt", "resolved_at", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE,
+	    0, 0, NULL, NULL, NULL },
+	{ "closedAt", "closed_at", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE,
+	    0, 0, NULL, NULL, NULL },
+	{ "timeSpentMinutes", "time_spent_minutes", FT_INT, F_FILTER | F_SORT, 0, 0,
+	    NULL, NULL, NULL },
+};
+
+const struct entity tickets_entity = {
+	.name = "support-tickets",
+	.table = "support_tickets",
+	.fields = ticket_fields,
+	.nfields = sizeof(ticket_fields) / sizeof(ticket_fields[0]),
+	.scope_col = "merchant_id",
+};
+
+static const struct field response_fields[] = {
+	ENTITY_STD_FIELDS,
+	{ "ticket", "ticket_id", FT_REF, F_FILTER, 0, 0, NULL, NULL, "support_tickets" },
+	{ "author", "author_id", FT_REF, F_FILTER | F_NULLABLE, 0, 0, NULL, NULL, "users" },
+	{ "authorRole", "author_role", FT_STRING, F_FILTER, 0, 0, NULL, NULL, NULL },
+	{ "body", "body", FT_TEXT, F_REQUIRED | F_WRITABLE | F_FILTER, 1, 20000, NULL, NULL,
+	    NULL },
+	{ "internal", "internal", FT_BOOL, F_WRITABLE | F_FILTER, 0, 0, NULL, NULL, NULL },
+	{ "timeSpentMinutes", "time_spent_minutes", FT_INT, F_WRITABLE | F_FILTER |
+	    F_SORT, 0, 10000, NULL, NULL, NULL },
+};
+
+const struct entity responses_entity = {
+	.name = "ticket-responses",
+	.table = "ticket_responses",
+	.fields = response_fields,
+	.nfields = sizeof(response_fields) / sizeof(response_fields[0]),
+	.scope_col = "merchant_id",
+};
+
+/* The state machine. */
+static const struct { const char *from, *to; } moves[] = {
+	{ "open", "in_progress" }, { "open", "waiting_on_merchant" },
+	{ "open", "resolved" }, { "open", "closed" },
+	{ "in_progress", "open" }, { "in_progress", "waiting_on_merchant" },
+	{ "in_progress", "resolved" }, { "in_progress", "closed" },
+	{ "waiting_on_merchant", "open" }, { "waiting_on_merchant", "in_progress" },
+	{ "waiting_on_merchant", "resolved" }, { "waiting_on_merchant", "closed" },
+	{ "resolved", "open" }, { "resolved", "closed" },
+};
+
+int
+tickets_may_move(const char *from, const char *to)
+{
+	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++)
+		if (strcmp(moves[i].from, from) == 0 && strcmp(moves[i].to, to) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+tickets_allowed_moves(const char *from)
+{
+	static char out[128];
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++)
+		if (strcmp(moves[i].from, from) == 0) {
+			if (out[0])
+				strcat(out, ", ");
+			strcat(out, moves[i].to);
+		}
+	return out;
+}
+
+enum stmt_tk {
+	STMT_TK_NUMBER,
+	STMT_TK_INSERT,
+	STMT_TK_FTS,
+	STMT_TK_GET,
+	STMT_TK_SET_STATUS,
+	STMT_TK_SET_FIELDS,
+	STMT_TK_ASSIGNEE,
+	STMT_TK_SET_ASSIGNEE,
+	STMT_TK_RESPONSE,
+	STMT_TK_AFTER_REPLY,
+	STMT_TK_FTS_DELETE,
+	STMT_TK_DELETE,
+	STMT_TK__MAX
+};
+
+static const char *const stmts[STMT_TK__MAX] = {
+	/* One gapless series for all tickets (year 0 of the "TCK" counter). */
+	[STMT_TK_NUMBER] = "INSERT INTO invoice_counters (series, year, last) VALUES "
+	    "('TCK', 0, 1) ON CONFLICT (series, year) DO UPDATE SET last = last + 1 "
+	    "RETURNING last",
+	[STMT_TK_INSERT] = "INSERT INTO support_tickets (document_id, reference, "
+	    "merchant_id, requester_id, subject, description, category, priority, "
+	    "first_response_due_at, created_at, updated_at, published_at) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_TK_FTS] = "INSERT INTO support_tickets_fts (rowid, subject, description) "
+	    "VALUES (?, ?, ?)",
+	[STMT_TK_GET] = "SELECT status, merchant_id, first_response_at FROM "
+	    "support_tickets WHERE id = ?",
+	[STMT_TK_SET_STATUS] = "UPDATE support_tickets SET status = ?1, resolved_at = "
+	    "CASE WHEN ?1 = 'resolved' THEN ?2 WHEN ?1 IN ('open', 'in_progress', "
+	    "'waiting_on_merchant') THEN NULL ELSE resolved_at END, closed_at = "
+	    "CASE WHEN ?1 = 'closed' THEN ?2 ELSE closed_at END, updated_at = ?2 "
+	    "WHERE id = ?3",
+	[STMT_TK_SET_FIELDS] = "UPDATE support_tickets SET priority = coalesce(?, "
+	    "priority), category = coalesce(?, category), updated_at = ? WHERE id = ?",
+	[STMT_TK_ASSIGNEE] = "SELECT role, blocked FROM users WHERE id = ?",
+	[STMT_TK_SET_ASSIGNEE] = "UPDATE support_tickets SET assignee_id = ?, "
+	    "updated_at = ? WHERE id = ?",
+	[STMT_TK_RESPONSE] = "INSERT INTO ticket_responses (document_id, ticket_id, "
+	    "merchant_id, author_id, author_role, body, internal, time_spent_minutes, "
+	    "created_at, updated_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?)",
+	[STMT_TK_AFTER_REPLY] = "UPDATE support_tickets SET time_spent_minutes = "
+	    "time_spent_minutes + ?, first_response_at = coalesce(first_response_at, "
+	    "?), status = ?, resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE "
+	    "resolved_at END, updated_at = ? WHERE id = ?",
+	[STMT_TK_FTS_DELETE] = "INSERT INTO support_tickets_fts (support_tickets_fts, "
+	    "rowid, subject, description) SELECT 'delete', id, subject, description "
+	    "FROM support_tickets WHERE id = ?",
+	[STMT_TK_DELETE] = "DELETE FROM support_tickets WHERE id = ?",
+};
+
+/* Turns free text into an FTS5 query of quoted words (no operators). */
+static char *
+fts_phrase(struct arena *a, const char *q)
+{
+	struct buf b = { 0 };
+	char *copy = arena_strdup(a, q), *save = NULL;
+	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		buf_puts(&b, b.len ? " \"" : "\"");
+		for (char *p = t; *p; p++) {
+			if (*p == '"')
+				buf_putc(&b, '"');
+			buf_putc(&b, *p);
+		}
+		buf_putc(&b, '"');
+	}
+	char *out = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return out;
+}
+
+enum err
+h_tickets_find(struct ctx *c)
+{
+	/* q= is the search: taken out before the query language sees it. */
+	const char *q = NULL;
+	size_t w = 0;
+	for (size_t i = 0; i < c->req->nparams; i++) {
+		if (strcmp(c->req->params[i].key, "q") == 0)
+			q = c->req->params[i].val;
+		else
+			c->req->params[w++] = c->req->params[i];
+	}
+	c->req->nparams = w;
+	if (q && *q) {
+		if (strlen(q) > 200 || !valid_text(q, 0)) {
+			c->err_msg = "q must be a line of at most 200 characters";
+			return ERR_VALIDATION;
+		}
+		return crud_list_bind(c, &tickets_entity, "id IN (SELECT rowid FROM "
+		    "support_tickets_fts WHERE support_tickets_fts MATCH ?)",
+		    fts_phrase(&c->req->arena, q));
+	}
+	return crud_list(c, &tickets_entity, NULL);
+}
+
+static int64_t
+ref_id(struct ctx *c, const char *table, const cJSON *v)
+{
+	char sql[128];
+	int64_t id = 0;
+	if (v == NULL || (!cJSON_IsNumber(v) && !(cJSON_IsString(v) &&
+	    id_is_document(v->valuestring))))
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table,
+	    cJSON_IsString(v) ? "document_id" : "id");
+	sqlite3_stmt *st = db_prepare(c->db, sql);
+	if (st == NULL)
+		return 0;
+	if (cJSON_IsString(v))
+		db_bind_text(st, 1, v->valuestring);
+	else
+		sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
+	if (db_step(c->db, st) == DB_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+static enum err
+answer(struct ctx *c, const struct entity *e, int64_t id, int status)
+{
+	cJSON *o = crud_read(c, e, id);
+	if (o == NULL)
+		return ERR_DB;
+	json_send_data(c->resp, status, o, NULL);
+	return ERR_OK;
+}
+
+enum err
+h_tickets_create(struct ctx *c)
+{
+	const cJSON *data = crud_body_data(c);
+	struct sla sla;
+	int64_t merchant = 0, now = clock_now_ms();
+	char docid[DOCUMENT_ID_LEN + 1], ref[32], ts[25], due[25];
+	enum err rc;
+
+	if (data == NULL)
+		return ERR_VALIDATION;
+	/* merchant is not a field clients write elsewhere: handled here. */
+	cJSON *copy = cJSON_Duplicate(data, 1);
+	cJSON *jm = cJSON_DetachItemFromObjectCaseSensitive(copy, "merchant");
+	if (c->caller.role == ROLE_MERCHANT) {
+		merchant = c->caller.merchant_id;
+		if (jm && ref_id(c, "merchants", jm) != merchant)
+			verr_add(&c->ve, "merchant", "a merchant opens tickets for itself", jm);
+	} else if (jm == NULL)
+		verr_add(&c->ve, "merchant", "merchant must be defined.", NULL);
+	else if ((merchant = ref_id(c, "merchants", jm)) == 0)
+		verr_add(&c->ve, "merchant", "merchant does not exist", jm);
+	cJSON_Delete(jm);
+	if (cJSON_GetObjectItemCaseSensitive(copy, "status"))
+		verr_add(&c->ve, "status", "a new ticket is open", NULL);
+	valid_entity_body(&tickets_entity, copy, 1, &c->ve);
+	if (c->ve.n) {
+		cJSON_Delete(copy);
+		return ERR_VALIDATION;
+	}
+	const char *priority = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "priority"));
+	sla_from_env(&sla);
+	clock_format_ms(now, ts);
+	clock_format_ms(sla_due(&sla, sla_priority(priority), now), due);
+	if ((rc = db_begin(c->db)) != ERR_OK) {
+		cJSON_Delete(copy);
+		return rc;
+	}
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_NUMBER]);
+	if (st == NULL || db_step(c->db, st) != DB_ROW)
+		goto dbfail;
+	snprintf(ref, sizeof(ref), "TCK-%06lld", (long long)sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	if (id_document_new(docid) != 0 || (st = db_stmt(c->db,
+	    stmts[STMT_TK_INSERT])) == NULL)
+		goto dbfail;
+	const char *subject = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "subject"));
+	const char *desc = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "description"));
+	int n = 1;
+	db_bind_text(st, n++, docid);
+	db_bind_text(st, n++, ref);
+	db_bind_int(st, n++, merchant);
+	if (c->caller.user_id)
+		db_bind_int(st, n++, c->caller.user_id);
+	else
+		sqlite3_bind_null(st, n++);
+	db_bind_text(st, n++, subject);
+	db_bind_text(st, n++, desc);
+	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(copy, "category")));
+	db_bind_text(st, n++, priority);
+	db_bind_text(st, n++, due);
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, ts);
+	enum db_rc r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE)
+		goto dbfail;
+	int64_t id = sqlite3_last_insert_rowid(db_handle(c->db));
+	if ((st = db_stmt(c->db, stmts[STMT_TK_FTS])) == NULL)
+		goto dbfail;
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, subject);
+	db_bind_text(st, 3, desc);
+	r = db_step(c->db, st);
+	sqlite3_reset(st);
+	cJSON_Delete(copy);
+	copy = NULL;
+	if (r != DB_DONE)
+		goto dbfail;
+	if (audit_wanted(c)) {
+		cJSON *after = crud_read(c, &tickets_entity, id);
+		rc = audit_record(c, "create", &tickets_entity, id, docid, NULL, after);
+		cJSON_Delete(after);
+		if (rc != ERR_OK)
+			goto fail;
+	}
+	if ((rc = db_commit(c->db)) != ERR_OK)
+		return rc;
+	return answer(c, &tickets_entity, id, 201);
+dbfail:
+	rc = ERR_DB;
+fail:
+	cJSON_Delete(copy);
+	db_rollback(c->db);
+	return rc;
+}
+
+/* Reads a ticket's status and merchant. */
+static enum err
+ticket_state(struct ctx *c, int64_t id, char status[32], int64_t *merchant,
+    int *answered)
+{
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_GET]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, id);
+	enum db_rc r = db_step(c->db, st);
+	if (r == DB_ROW) {
+		snprintf(status, 32, "%s", db_col_text(st, 0));
+		*merchant = sqlite3_column_int64(st, 1);
+		*answered = sqlite3_column_type(st, 2) != SQLITE_NULL;
+	}
+	sqlite3_reset(st);
+	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
+static enum err
+set_status(struct ctx *c, int64_t id, const char *from, const char *to,
+    const char *ts)
+{
+	if (strcmp(from, to) == 0)
+		return ERR_OK;
+	if (!tickets_may_move(from, to)) {
+		const char *allowed = tickets_allowed_moves(from);
+		ctx_error(c, "A ticket cannot go from %s to %s; allowed: %s", from, to,
+		    *allowed ? allowed : "none (it is closed)");
+		return ERR_CONFLICT;
+	}
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_SET_STATUS]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_text(st, 1, to);
+	db_bind_text(st, 2, ts);
+	db_bind_int(st, 3, id);
+	enum db_rc r = db_step(c->db, st);
+	sqlite3_reset(st);
+	return r == DB_DONE ? ERR_OK : ERR_DB;
+}
+
+/* Audits a staff change and answers with the ticket. */
+static enum err
+finish(struct ctx *c, int64_t id, cJSON *before)
+{
+	enum err rc = ERR_OK;
+	if (audit_wanted(c)) {
+		cJSON *after = crud_read(c, &tickets_entity, id);
+		rc = audit_record(c, "update", &tickets_entity, id, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(after, "documentId")), before, after);
+		cJSON_Delete(after);
+	}
+	cJSON_Delete(before);
+	if (rc == ERR_OK)
+		rc = db_commit(c->db);
+	if (rc != ERR_OK) {
+		db_rollback(c->db);
+		return rc;
+	}
+	return answer(c, &tickets_entity, id, 200);
+}
+
+enum err
+h_tickets_update(struct ctx *c)
+{
+	const cJSON *data = crud_body_data(c);
+	char status[32], ts[25];
+	int64_t id, merchant;
+	int answered;
+	enum err rc;
+
+	if (data == NULL)
+		return ERR_VALIDATION;
+	if ((rc = crud_resolve(c, &tickets_entity, c->id, &id)) != ERR_OK)
+		return rc;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, data)
+		if (strcmp(it->string, "status") != 0 && strcmp(it->string, "priority") != 0 &&
+		    strcmp(it->string, "category") != 0)
+			verr_addf(&c->ve, it->string, NULL, "Invalid key %s", it->string);
+	if (valid_entity_body(&tickets_entity, data, 0, &c->ve) > 0 || c->ve.n)
+		return ERR_VALIDATION;
+	clock_format_ms(clock_now_ms(), ts);
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	cJSON *before = crud_read(c, &tickets_entity, id);
+	if ((rc = ticket_state(c, id, status, &merchant, &answered)) != ERR_OK)
+		goto fail;
+	const char *to = cJSON_GetStringValue(cJSON_GetObjectItem(data, "status"));
+	if (to && (rc = set_status(c, id, status, to, ts)) != ERR_OK)
+		goto fail;
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_SET_FIELDS]);
+	if (st == NULL) {
+		rc = ERR_DB;
+		goto fail;
+	}
+	db_bind_text(st, 1, cJSON_GetStringValue(cJSON_GetObjectItem(data, "priority")));
+	db_bind_text(st, 2, cJSON_GetStringValue(cJSON_GetObjectItem(data, "category")));
+	db_bind_text(st, 3, ts);
+	db_bind_int(st, 4, id);
+	enum db_rc r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE) {
+		rc = ERR_DB;
+		goto fail;
+	}
+	return finish(c, id, before);
+fail:
+	cJSON_Delete(before);
+	db_rollback(c->db);
+	return rc;
+}
+
+enum err
+h_tickets_assign(struct ctx *c)
+{
+	const cJSON *data = crud_body_data(c);
+	char ts[25];
+	int64_t id, who = 0;
+	enum err rc;
+
+	if (data == NULL)
+		return ERR_VALIDATION;
+	if ((rc = crud_resolve(c, &tickets_entity, c->id, &id)) != ERR_OK)
+		return rc;
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(data, "assignee");
+	if (a == NULL)
+		verr_add(&c->ve, "assignee", "assignee must be defined.", NULL);
+	else if (!cJSON_IsNull(a)) {
+		who = ref_id(c, "users", a);
+		sqlite3_stmt *st = who ? db_stmt(c->db, stmts[STMT_TK_ASSIGNEE]) : NULL;
+		int ok = 0;
+		if (st) {
+			db_bind_int(st, 1, who);
+			if (db_step(c->db, st) == DB_ROW)
+				ok = strcmp(db_col_text(st, 0), "merchant") != 0 &&
+				    !sqlite3_column_int(st, 1);
+			sqlite3_reset(st);
+		}
+		if (!ok)
+			verr_add(&c->ve, "assignee", "assignee must be an agent or admin "
+			    "who is not blocked", a);
+	}
+	if (c->ve.n)
+		return ERR_VALIDATION;
+	clock_format_ms(clock_now_ms(), ts);
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	cJSON *before = crud_read(c, &tickets_entity, id);
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_SET_ASSIGNEE]);
+	enum db_rc r = DB_ERROR;
+	if (st) {
+		if (who)
+			db_bind_int(st, 1, who);
+		else
+			sqlite3_bind_null(st, 1);
+		db_bind_text(st, 2, ts);
+		db_bind_int(st, 3, id);
+		r = db_step(c->db, st);
+		sqlite3_reset(st);
+	}
+	if (r != DB_DONE) {
+		cJSON_Delete(before);
+		db_rollback(c->db);
+		return ERR_DB;
+	}
+	return finish(c, id, before);
+}
+
+enum err
+h_tickets_respond(struct ctx *c)
+{
+	const cJSON *data = crud_body_data(c);
+	char status[32], ts[25], docid[DOCUMENT_ID_LEN + 1];
+	int64_t id, merchant;
+	int answered;
+	enum err rc;
+
+	if (data == NULL)
+		return ERR_VALIDATION;
+	if ((rc = crud_resolve(c, &tickets_entity, c->id, &id)) != ERR_OK)
+		return rc;
+	if (valid_entity_body(&responses_entity, data, 1, &c->ve) > 0)
+		return ERR_VALIDATION;
+	int staff = (c->caller.role & (ROLE_ADMIN | ROLE_AGENT)) != 0;
+	int internal = cJSON_IsTrue(cJSON_GetObjectItem(data, "internal"));
+	int64_t minutes = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(data,
+	    "timeSpentMinutes"));
+	if (minutes < 0)
+		minutes = 0;
+	if (!staff && (internal || minutes > 0)) {
+		c->err_msg = internal ? "Only agents write internal notes" :
+		    "Only agents record time spent";
+		return ERR_FORBIDDEN;
+	}
+	clock_format_ms(clock_now_ms(), ts);
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if ((rc = ticket_state(c, id, status, &merchant, &answered)) != ERR_OK)
+		goto fail;
+	if (strcmp(status, "closed") == 0) {
+		c->err_msg = "A closed ticket takes no replies: open a new one";
+		rc = ERR_CONFLICT;
+		goto fail;
+	}
+	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_RESPONSE]);
+	if (st == NULL || id_document_new(docid) != 0) {
+		rc = ERR_DB;
+		goto fail;
+	}
+	int n = 1;
+	db_bind_text(st, n++, docid);
+	db_bind_int(st, n++, id);
+	db_bind_int(st, n++, merchant);
+	if (c->caller.user_id)
+		db_bind_int(st, n++, c->caller.user_id);
+	else
+		sqlite3_bind_null(st, n++);
+	db_bind_text(st, n++, c->caller.via == AUTH_TOKEN ? "api-token" :
+	    auth_role_name(c->caller.role));
+	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(data, "body")));
+	db_bind_int(st, n++, internal);
+	db_bind_int(st, n++, minutes);
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, ts);
+	db_bind_text(st, n++, ts);
+	enum db_rc r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE) {
+		rc = ERR_DB;
+		goto fail;
+	}
+	int64_t rid = sqlite3_last_insert_rowid(db_handle(c->db));
+	/* What a reply does to the ticket: the first public agent reply is
+	 * the first response; an agent's reply waits on the merchant; the
+	 * merchant's reply to a ticket waiting on it, or resolved, reopens it. */
+	const char *next = status;
+	const char *first = NULL;
+	if (staff && !internal) {
+		first = ts;
+		if (strcmp(status, "open") == 0 || strcmp(status, "in_progress") == 0)
+			next = "waiting_on_merchant";
+	} else if (!staff && (strcmp(status, "waiting_on_merchant") == 0 ||
+	    strcmp(status, "resolved") == 0))
+		next = "open";
+	if ((st = db_stmt(c->db, stmts[STMT_TK_AFTER_REPLY])) == NULL) {
+		rc = ERR_DB;
+		goto fail;
+	}
+	db_bind_int(st, 1, minutes);
+	db_bind_text(st, 2, first);
+	db_bind_text(st, 3, next);
+	db_bind_text(st, 4, next);
+	db_bind_text(st, 5, ts);
+	db_bind_int(st, 6, id);
+	r = db_step(c->db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE) {
+		rc = ERR_DB;
+		goto fail;
+	}
+	if ((rc = db_commit(c->db)) != ERR_OK)
+		return rc;
+	return answer(c, &responses_entity, rid, 201);
+fail:
+	db_rollback(c->db);
+	return rc;
+}
+
+enum err
+h_responses_find(struct ctx *c)
+{
+	/* A merchant's list never holds an internal note, whatever it asks. */
+	return crud_list(c, &responses_entity, c->caller.role == ROLE_MERCHANT ?
+	    "internal = 0" : NULL);
+}
+
+enum err
+h_responses_find_one(struct ctx *c)
+{
+	int64_t id;
+	enum err rc = crud_resolve(c, &responses_entity, c->id, &id);
+	if (rc != ERR_OK)
+		return rc;
+	cJSON *o = crud_read(c, &responses_entity, id);
+	if (o == NULL)
+		return ERR_NOT_FOUND;
+	if (c->caller.role == ROLE_MERCHANT &&
+	    cJSON_IsTrue(cJSON_GetObjectItem(o, "internal"))) {
+		cJSON_Delete(o);
+		return ERR_NOT_FOUND;	/* as if it did not exist */
+	}
+	json_send_data(c->resp, 200, o, NULL);
+	return ERR_OK;
+}
+
+enum err
+h_tickets_delete(struct ctx *c)
+{
+	int64_t id;
+	enum err rc = crud_resolve(c, &tickets_entity, c->id, &id);
+	if (rc != ERR_OK)
+		return rc;
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	cJSON *before = crud_read(c, &tickets_entity, id);
+	/* The search index forgets it in the same transaction. */
+	for (int k = STMT_TK_FTS_DELETE; k <= STMT_TK_DELETE; k++) {
+		sqlite3_stmt *st = db_stmt(c->db, stmts[k]);
+		enum db_rc r = DB_ERROR;
+		if (st) {
+			db_bind_int(st, 1, id);
+			r = db_step(c->db, st);
+			sqlite3_reset(st);
+		}
+		if (r != DB_DONE) {
+			cJSON_Delete(before);
+			db_rollback(c->db);
+			return ERR_DB;
+		}
+	}
+	rc = audit_record(c, "delete", &tickets_entity, id, cJSON_GetStringValue(
+	    cJSON_GetObjectItem(before, "documentId")), before, NULL);
+	cJSON_Delete(before);
+	if (rc != ERR_OK || (rc = db_commit(c->db)) != ERR_OK) {
+		db_rollback(c->db);
+		return rc;
+	}
+	c->resp->status = 204;
+	c->resp->content_type = NULL;
+	buf_reset(&c->resp->body);
+	return ERR_OK;
+}

@@ -1,0 +1,38 @@
+/*
+ * Support: tickets (reference TCK-000001, gapless), their SLA due time,
+ * one state machine for status changes, assignment to agents, public
+ * replies and internal notes (never shown to merchants), full-text search.
+ */
+#ifndef TICKETS_H
+#define TICKETS_H
+
+#include "app.h"
+#include "entity.h"
+
+extern const struct entity tickets_entity;
+extern const struct entity responses_entity;
+
+/* GET /api/support-tickets: filters, and q= for a full-text search. */
+enum err	 h_tickets_find(struct ctx *c);
+/* POST /api/support-tickets: a merchant for itself, staff for any. */
+enum err	 h_tickets_create(struct ctx *c);
+/* PUT /api/support-tickets/:id: status (the state machine), priority,
+ * category. */
+enum err	 h_tickets_update(struct ctx *c);
+/* DELETE /api/support-tickets/:id (its replies and search entry too). */
+enum err	 h_tickets_delete(struct ctx *c);
+/* PUT /api/support-tickets/:id/assign: {assignee} an agent, or null. */
+enum err	 h_tickets_assign(struct ctx *c);
+/* POST /api/support-tickets/:id/responses: a reply, or an internal note. */
+enum err	 h_tickets_respond(struct ctx *c);
+/* GET /api/ticket-responses(/:id): a merchant never sees internal notes. */
+enum err	 h_responses_find(struct ctx *c);
+enum err	 h_responses_find_one(struct ctx *c);
+
+/* The moves the state machine allows from a status ("open, resolved"),
+ * or "" for none. */
+const char	*tickets_allowed_moves(const char *from);
+/* Returns 1 when a ticket may move from one status to another. */
+int		 tickets_may_move(const char *from, const char *to);
+
+#endif

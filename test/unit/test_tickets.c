@@ -1,0 +1,383 @@
+/* Support: SLA due times, the state machine, replies and internal notes,
+ * scoping, search, assignment. */
+#include "unit.h"
+#include "sla.h"
+#include "tickets.h"
+
+static char dbpath[256];
+static struct app *app;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return unit_app_open(dbpath, sizeof(dbpath), 1 << 16, &app);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	app_close(app);
+	unit_rmdb(dbpath);
+	return 0;
+}
+
+static cJSON *
+as(const char *email, enum http_method m, const char *path, const char *query,
+    const char *body, int *status)
+{
+	struct request req;
+	struct response resp;
+	char auth[JWT_MAX_LEN + 16];
+	unit_request(&req, m, path, query);
+	if (body) {
+		req.body = body;
+		req.body_len = strlen(body);
+		http_add_header(&req, "content-type", "application/json");
+	}
+	unit_bearer(app, email, auth, sizeof(auth));
+	http_add_header(&req, "authorization", auth);
+	resp_init(&resp);
+	app_handle(app, &req, &resp);
+	*status = resp.status;
+	cJSON *o = cJSON_Parse(buf_str(&resp.body));
+	resp_free(&resp);
+	arena_free(&req.arena);
+	return o;
+}
+
+static const char *
+dstr(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), k));
+}
+
+static int64_t
+utc(const char *iso)
+{
+	int64_t ms = 0;
+	assert_int_equal(clock_parse_ms(iso, &ms), 0);
+	return ms;
+}
+
+static void
+sla_should_count_calendar_hours_by_priority(void **state)
+{
+	struct sla s;
+	char out[25];
+	(void)state;
+	unsetenv("PLATFORM_BUSINESS_HOURS");
+	setenv("PLATFORM_SLA_HOURS", "urgent=2", 1);
+	assert_int_equal(sla_from_env(&s), 0);
+	unsetenv("PLATFORM_SLA_HOURS");
+	int64_t t = utc("2026-11-27T19:00:00.000Z");
+	clock_format_ms(sla_due(&s, sla_priority("urgent"), t), out);
+	assert_string_equal(out, "2026-11-27T21:00:00.000Z");
+	clock_format_ms(sla_due(&s, sla_priority("high"), t), out);
+	assert_string_equal(out, "2026-11-27T23:00:00.000Z");
+	clock_format_ms(sla_due(&s, sla_priority("low"), t), out);
+	assert_string_equal(out, "2026-11-28T19:00:00.000Z");
+	setenv("PLATFORM_SLA_HOURS", "urgent=zero", 1);
+	assert_int_equal(sla_from_env(&s), -1);
+	unsetenv("PLATFORM_SLA_HOURS");
+}
+
+static void
+sla_should_count_business_hours_across_the_weekend(void **state)
+{
+	struct sla s;
+	char out[25];
+	(void)state;
+	setenv("PLATFORM_BUSINESS_HOURS", "mon-fri 09:00-18:00", 1);
+	setenv("PLATFORM_TIMEZONE", "Europe/Paris", 1);
+	assert_int_equal(sla_from_env(&s), 0);
+	unsetenv("PLATFORM_BUSINESS_HOURS");
+	unsetenv("PLATFORM_TIMEZONE");
+	/* Friday 27 November 2026, 20:00 in Paris (UTC+1): high, 4 h, is due
+	 * Monday at 13:00 in Paris, 12:00 UTC. */
+	clock_format_ms(sla_due(&s, sla_priority("high"), utc("2026-11-27T19:00:00.000Z")),
+	    out);
+	assert_string_equal(out, "2026-11-30T12:00:00.000Z");
+	/* Friday 17:00: one hour that day, three on Monday: 12:00 Paris. */
+	clock_format_ms(sla_due(&s, sla_priority("high"), utc("2026-11-27T16:00:00.000Z")),
+	    out);
+	assert_string_equal(out, "2026-11-30T11:00:00.000Z");
+	/* Saturday: Monday 09:00 + 1 h. */
+	clock_format_ms(sla_due(&s, sla_priority("urgent"), utc("2026-11-28T10:00:00.000Z")),
+	    out);
+	assert_string_equal(out, "2026-11-30T09:00:00.000Z");
+	/* Low, 24 business hours from Monday 09:00: 9 + 9 + 6 h: Wednesday 15:00. */
+	clock_format_ms(sla_due(&s, sla_priority("low"), utc("2026-11-30T08:00:00.000Z")),
+	    out);
+	assert_string_equal(out, "2026-12-02T14:00:00.000Z");
+	/* In summer Paris is UTC+2: Monday 09:00 local is 07:00 UTC. */
+	clock_format_ms(sla_due(&s, sla_priority("urgent"), utc("2026-06-27T10:00:00.000Z")),
+	    out);
+	assert_string_equal(out, "2026-06-29T08:00:00.000Z");
+	static const char *const bad[] = { "mon-fri", "funday 09:00-18:00",
+	    "mon-fri 18:00-09:00", "mon-fri 25:00-26:00", "fri-mon 09:00-18:00", NULL };
+	for (int i = 0; bad[i]; i++)
+		assert_int_equal(sla_parse_hours(&s, bad[i]), -1);
+}
+
+static void
+tickets_should_get_gapless_references_and_their_due_time(void **state)
+{
+	int st;
+	(void)state;
+	cJSON *a = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"subject\":\"Paiement refusé\",\"description\":\"Ma carte est "
+	    "refusée à chaque renouvellement.\",\"category\":\"billing\","
+	    "\"priority\":\"urgent\"}}", &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(dstr(a, "reference"), "TCK-000001");
+	assert_string_equal(dstr(a, "status"), "open");
+	int64_t created, due;
+	clock_parse_ms(dstr(a, "createdAt"), &created);
+	clock_parse_ms(dstr(a, "firstResponseDueAt"), &due);
+	assert_int_equal(due - created, 3600 * 1000);
+	cJSON_Delete(a);
+	cJSON *b = as("agent@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"merchant\":2,\"subject\":\"Site lent\",\"description\":"
+	    "\"Pages slow since Monday\",\"category\":\"technical\",\"priority\":\"low\"}}",
+	    &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(dstr(b, "reference"), "TCK-000002");
+	cJSON_Delete(b);
+	/* Bad input names its fields; nothing is numbered for it. */
+	b = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"subject\":\"x\",\"category\":\"other\",\"priority\":\"extreme\"}}",
+	    &st);
+	assert_int_equal(st, 400);
+	char *s = cJSON_PrintUnformatted(b);
+	assert_non_null(strstr(s, "priority must be one of the following values: low, "
+	    "medium, high, urgent, "));
+	assert_non_null(strstr(s, "\"path\":[\"description\"]"));
+	assert_non_null(strstr(s, "\"path\":[\"category\"]"));
+	free(s);
+	cJSON_Delete(b);
+	/* A merchant opens tickets for itself only. */
+	b = as("bob@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"merchant\":1,\"subject\":\"Hello\",\"description\":\"x\","
+	    "\"category\":\"account\",\"priority\":\"low\"}}", &st);
+	assert_int_equal(st, 400);
+	cJSON_Delete(b);
+	b = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"subject\":\"Third\",\"description\":\"x\",\"category\":"
+	    "\"account\",\"priority\":\"medium\"}}", &st);
+	assert_string_equal(dstr(b, "reference"), "TCK-000003");
+	cJSON_Delete(b);
+}
+
+static void
+replies_should_drive_the_ticket(void **state)
+{
+	int st;
+	(void)state;
+	/* Ticket 1 is Clara's, open. An internal note: no first response. */
+	cJSON *o = as("agent@example.com", METHOD_POST, "/api/support-tickets/1/responses",
+	    "", "{\"data\":{\"body\":\"Looks like a 3-D Secure issue\",\"internal\":true,"
+	    "\"timeSpentMinutes\":10}}", &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	o = as("admin@example.com", METHOD_GET, "/api/support-tickets/1", "", NULL, &st);
+	assert_string_equal(dstr(o, "status"), "open");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"),
+	    "firstResponseAt")));
+	cJSON_Delete(o);
+	/* The first public agent reply answers it and waits on the merchant. */
+	o = as("agent@example.com", METHOD_POST, "/api/support-tickets/1/responses", "",
+	    "{\"data\":{\"body\":\"Please try again now.\",\"timeSpentMinutes\":5}}", &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	o = as("admin@example.com", METHOD_GET, "/api/support-tickets/1", "", NULL, &st);
+	assert_string_equal(dstr(o, "status"), "waiting_on_merchant");
+	assert_non_null(dstr(o, "firstResponseAt"));
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "data"), "timeSpentMinutes")), 15);
+	cJSON_Delete(o);
+	/* The merchant's reply reopens it; it cannot write notes or time. */
+	o = as("clara@example.com", METHOD_POST, "/api/support-tickets/1/responses", "",
+	    "{\"data\":{\"body\":\"Still refused.\"}}", &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	o = as("clara@example.com", METHOD_GET, "/api/support-tickets/1", "", NULL, &st);
+	assert_string_equal(dstr(o, "status"), "open");
+	cJSON_Delete(o);
+	o = as("clara@example.com", METHOD_POST, "/api/support-tickets/1/responses", "",
+	    "{\"data\":{\"body\":\"psst\",\"internal\":true}}", &st);
+	assert_int_equal(st, 403);
+	cJSON_Delete(o);
+	/* Merchant B learns nothing of it. */
+	o = as("bob@example.com", METHOD_POST, "/api/support-tickets/1/responses", "",
+	    "{\"data\":{\"body\":\"hi\"}}", &st);
+	assert_int_equal(st, 404);
+	cJSON_Delete(o);
+}
+
+static void
+merchants_should_never_see_internal_notes(void **state)
+{
+	int st;
+	(void)state;
+	static const char *const queries[] = { "", "filters[internal]=true",
+	    "filters[ticket]=1", "filters[body][$contains]=3-D", "sort=id:desc",
+	    "pagination[pageSize]=100", NULL };
+	for (int i = 0; queries[i]; i++) {
+		cJSON *o = as("clara@example.com", METHOD_GET, "/api/ticket-responses",
+		    queries[i], NULL, &st);
+		assert_int_equal(st, 200);
+		char *s = cJSON_PrintUnformatted(o);
+		if (strstr(s, "3-D Secure") || strstr(s, "\"internal\":true"))
+			fail_msg("an internal note leaked with %s: %s", queries[i], s);
+		free(s);
+		cJSON_Delete(o);
+	}
+	/* The note itself: not found for her, found for staff. */
+	cJSON *o = as("agent@example.com", METHOD_GET, "/api/ticket-responses",
+	    "filters[internal]=true", NULL, &st);
+	int64_t note = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0), "id"));
+	cJSON_Delete(o);
+	char path[64];
+	snprintf(path, sizeof(path), "/api/ticket-responses/%lld", (long long)note);
+	o = as("clara@example.com", METHOD_GET, path, "", NULL, &st);
+	assert_int_equal(st, 404);
+	cJSON_Delete(o);
+	o = as("agent@example.com", METHOD_GET, path, "", NULL, &st);
+	assert_int_equal(st, 200);
+	cJSON_Delete(o);
+	/* Bob sees none of Clara's replies. */
+	o = as("bob@example.com", METHOD_GET, "/api/ticket-responses", "", NULL, &st);
+	char *s = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "meta"));
+	assert_non_null(strstr(s, "\"total\":0"));
+	free(s);
+	cJSON_Delete(o);
+}
+
+static void
+status_should_follow_the_state_machine(void **state)
+{
+	int st;
+	(void)state;
+	cJSON *o = as("agent@example.com", METHOD_PUT, "/api/support-tickets/2", "",
+	    "{\"data\":{\"status\":\"resolved\"}}", &st);
+	assert_int_equal(st, 200);
+	assert_non_null(dstr(o, "resolvedAt"));
+	cJSON_Delete(o);
+	o = as("agent@example.com", METHOD_PUT, "/api/support-tickets/2", "",
+	    "{\"data\":{\"status\":\"in_progress\"}}", &st);
+	assert_int_equal(st, 409);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "error"), "message")), "A ticket cannot go from resolved to in_progress; "
+	    "allowed: open, closed");
+	cJSON_Delete(o);
+	o = as("agent@example.com", METHOD_PUT, "/api/support-tickets/2", "",
+	    "{\"data\":{\"status\":\"closed\"}}", &st);
+	assert_int_equal(st, 200);
+	assert_non_null(dstr(o, "closedAt"));
+	cJSON_Delete(o);
+	o = as("agent@example.com", METHOD_PUT, "/api/support-tickets/2", "",
+	    "{\"data\":{\"status\":\"open\"}}", &st);
+	assert_int_equal(st, 409);
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "error"), "message")), "none (it is closed)"));
+	cJSON_Delete(o);
+	o = as("agent@example.com", METHOD_POST, "/api/support-tickets/2/responses", "",
+	    "{\"data\":{\"body\":\"late\"}}", &st);
+	assert_int_equal(st, 409);
+	cJSON_Delete(o);
+	o = as("clara@example.com", METHOD_PUT, "/api/support-tickets/1", "",
+	    "{\"data\":{\"status\":\"closed\"}}", &st);
+	assert_int_equal(st, 403);
+	cJSON_Delete(o);
+}
+
+static void
+assignment_should_take_agents_only(void **state)
+{
+	int st;
+	(void)state;
+	sqlite3_stmt *q = db_prepare(app_db(app), "SELECT id FROM users WHERE email = ?");
+	int64_t ids[2];
+	static const char *const emails[2] = { "agent@example.com", "clara@example.com" };
+	for (int i = 0; i < 2; i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, emails[i], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		ids[i] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	char body[96];
+	snprintf(body, sizeof(body), "{\"data\":{\"assignee\":%lld}}", (long long)ids[1]);
+	cJSON *o = as("admin@example.com", METHOD_PUT, "/api/support-tickets/1/assign", "",
+	    body, &st);
+	assert_int_equal(st, 400);
+	cJSON_Delete(o);
+	snprintf(body, sizeof(body), "{\"data\":{\"assignee\":%lld}}", (long long)ids[0]);
+	o = as("admin@example.com", METHOD_PUT, "/api/support-tickets/1/assign", "",
+	    body, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "data"), "assignee")), ids[0]);
+	cJSON_Delete(o);
+	/* A blocked agent takes nothing. */
+	sqlite3_exec(db_handle(app_db(app)), "UPDATE users SET blocked = 1 WHERE email = "
+	    "'agent@example.com'", 0, 0, 0);
+	o = as("admin@example.com", METHOD_PUT, "/api/support-tickets/1/assign", "",
+	    body, &st);
+	assert_int_equal(st, 400);
+	cJSON_Delete(o);
+	sqlite3_exec(db_handle(app_db(app)), "UPDATE users SET blocked = 0 WHERE email = "
+	    "'agent@example.com'", 0, 0, 0);
+}
+
+static void
+search_should_find_words_within_scope(void **state)
+{
+	int st;
+	(void)state;
+	cJSON *o = as("agent@example.com", METHOD_GET, "/api/support-tickets",
+	    "q=refusée", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "data")), 1);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(o, "data"), 0), "reference")), "TCK-000001");
+	cJSON_Delete(o);
+	/* Bob's search never returns Clara's ticket. */
+	o = as("bob@example.com", METHOD_GET, "/api/support-tickets", "q=refusée", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "data")), 0);
+	cJSON_Delete(o);
+	/* FTS syntax in the text is just text. */
+	static const char *const odd[] = { "q=\"", "q=a AND OR", "q=*", "q=NEAR(x",
+	    "q=slow&filters[priority]=low", "q=%27%3B DROP", NULL };
+	for (int i = 0; odd[i]; i++) {
+		o = as("agent@example.com", METHOD_GET, "/api/support-tickets", odd[i], NULL,
+		    &st);
+		if (st != 200)
+			fail_msg("%s: %d", odd[i], st);
+		cJSON_Delete(o);
+	}
+	o = as("agent@example.com", METHOD_GET, "/api/support-tickets",
+	    "q=slow&filters[priority]=low", NULL, &st);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "data")), 1);
+	cJSON_Delete(o);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sla_should_count_calendar_hours_by_priority),
+		cmocka_unit_test(sla_should_count_business_hours_across_the_weekend),
+		cmocka_unit_test(tickets_should_get_gapless_references_and_their_due_time),
+		cmocka_unit_test(replies_should_drive_the_ticket),
+		cmocka_unit_test(merchants_should_never_see_internal_notes),
+		cmocka_unit_test(status_should_follow_the_state_machine),
+		cmocka_unit_test(assignment_should_take_agents_only),
+		cmocka_unit_test(search_should_find_words_within_scope),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
