@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "invoices.h"
 #include "subscriptions.h"
+#include "tickets.h"
 
 /* billing.run: every billing step due now. Each step is its own
  * transaction and checks again what is due, so a run cut short and run
@@ -17,8 +18,17 @@ job_billing_run(struct db *db, const struct job *job, int64_t now)
 	return billing_run(db, &sel, now) < 0 ? ERR_DB : ERR_OK;
 }
 
+/* tickets.autoclose: resolved tickets close themselves after 7 days. */
+static enum err
+job_tickets_autoclose(struct db *db, const struct job *job, int64_t now)
+{
+	(void)job;
+	return tickets_autoclose(db, now) < 0 ? ERR_DB : ERR_OK;
+}
+
 const struct job_kind background_jobs[] = {
 	{ "billing.run", 0, job_billing_run },
+	{ "tickets.autoclose", 1, job_tickets_autoclose },
 };
 const size_t nbackground_jobs = sizeof(background_jobs) / sizeof(background_jobs[0]);
 
@@ -32,6 +42,9 @@ background_schedule(struct db *db, int64_t now)
 	snprintf(key, sizeof(key), "billing.run:%lld", (long long)(now / 60000));
 	enum err rc = jobs_enqueue(db, "billing.run", key, NULL, now);
 	if (rc != ERR_OK)
+		return rc;
+	snprintf(key, sizeof(key), "tickets.autoclose:%lld", (long long)(now / 60000));
+	if ((rc = jobs_enqueue(db, "tickets.autoclose", key, NULL, now)) != ERR_OK)
 		return rc;
 	sqlite3_stmt *st = db_stmt(db, forget_sql);
 	if (st == NULL)

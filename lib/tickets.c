@@ -7,6 +7,7 @@
 #include "crud.h"
 #include "id.h"
 #include "json.h"
+#include "outbox.h"
 #include "sla.h"
 #include "tickets.h"
 #include "valid.h"
@@ -121,6 +122,11 @@ enum stmt_tk {
 	STMT_TK_AFTER_REPLY,
 	STMT_TK_FTS_DELETE,
 	STMT_TK_DELETE,
+	STMT_TK_AUTOCLOSE,
+	STMT_TK_ROUND_ROBIN,
+	STMT_TK_AGENTS,
+	STMT_TK_MERCHANT,
+	STMT_TK_USER_EMAIL,
 	STMT_TK__MAX
 };
 
@@ -159,7 +165,111 @@ static const char *const stmts[STMT_TK__MAX] = {
 	    "rowid, subject, description) SELECT 'delete', id, subject, description "
 	    "FROM support_tickets WHERE id = ?",
 	[STMT_TK_DELETE] = "DELETE FROM support_tickets WHERE id = ?",
+	[STMT_TK_AUTOCLOSE] = "UPDATE support_tickets SET status = 'closed', "
+	    "closed_at = ?1, updated_at = ?1 WHERE status = 'resolved' AND "
+	    "resolved_at <= ?2",
+	/* The active agent with the fewest open tickets; ties: the one whose
+	 * last assignment is oldest, then the lowest id. */
+	[STMT_TK_ROUND_ROBIN] = "SELECT u.id FROM users u WHERE u.role = 'agent' AND "
+	    "u.blocked = 0 ORDER BY (SELECT count(*) FROM support_tickets t WHERE "
+	    "t.assignee_id = u.id AND t.status NOT IN ('resolved', 'closed')), "
+	    "coalesce((SELECT max(t.id) FROM support_tickets t WHERE t.assignee_id = "
+	    "u.id), 0), u.id LIMIT 1",
+	[STMT_TK_AGENTS] = "SELECT email FROM users WHERE role = 'agent' AND blocked = 0 "
+	    "ORDER BY id",
+	[STMT_TK_MERCHANT] = "SELECT t.reference, t.subject, m.email, m.language, "
+	    "m.id, coalesce(a.email, '') FROM support_tickets t JOIN merchants m ON "
+	    "m.id = t.merchant_id LEFT JOIN users a ON a.id = t.assignee_id AND "
+	    "a.blocked = 0 WHERE t.id = ?",
+	[STMT_TK_USER_EMAIL] = "SELECT email FROM users WHERE id = ?",
 };
+
+/* E-mails about a ticket (queued in the outbox, in the ticket's
+ * transaction): to the assignee or every agent, or to the merchant in its
+ * language. */
+enum notice { NOTE_NEW, NOTE_MERCHANT_REPLY, NOTE_AGENT_REPLY, NOTE_RESOLVED };
+
+static enum err
+notify(struct db *db, int64_t ticket, enum notice what, const char *text, int64_t now)
+{
+	char ref[32], subject[256], to[256], lang[4], assignee[256], related[48];
+	char subj[400], body[3000];
+	int64_t merchant;
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_TK_MERCHANT]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, ticket);
+	if (db_step(db, st) != DB_ROW) {
+		sqlite3_reset(st);
+		return ERR_NOT_FOUND;
+	}
+	snprintf(ref, sizeof(ref), "%s", db_col_text(st, 0));
+	snprintf(subject, sizeof(subject), "%s", db_col_text(st, 1));
+	snprintf(to, sizeof(to), "%s", db_col_text(st, 2));
+	snprintf(lang, sizeof(lang), "%s", db_col_text(st, 3));
+	merchant = sqlite3_column_int64(st, 4);
+	snprintf(assignee, sizeof(assignee), "%s", db_col_text(st, 5));
+	sqlite3_reset(st);
+	snprintf(related, sizeof(related), "ticket:%lld", (long long)ticket);
+	if (what == NOTE_NEW || what == NOTE_MERCHANT_REPLY) {
+		/* Staff read English. */
+		const char *kind = what == NOTE_NEW ? "ticket_new" : "ticket_merchant_reply";
+		snprintf(subj, sizeof(subj), "[%s] %s: %s", ref, what == NOTE_NEW ?
+		    "New ticket" : "Merchant replied", subject);
+		snprintf(body, sizeof(body), "%s\n\n%s\n", subject, text);
+		if (assignee[0])
+			return outbox_queue(db, kind, assignee, subj, body, merchant, related,
+			    now);
+		if ((st = db_stmt(db, stmts[STMT_TK_AGENTS])) == NULL)
+			return ERR_DB;
+		char agents[32][256];
+		int n = 0;
+		while (n < 32 && db_step(db, st) == DB_ROW)
+			snprintf(agents[n++], 256, "%s", db_col_text(st, 0));
+		sqlite3_reset(st);
+		for (int i = 0; i < n; i++) {
+			enum err rc = outbox_queue(db, kind, agents[i], subj, body, merchant,
+			    related, now);
+			if (rc != ERR_OK)
+				return rc;
+		}
+		return ERR_OK;
+	}
+	int fr = strcmp(lang, "en") != 0;
+	if (what == NOTE_AGENT_REPLY) {
+		snprintf(subj, sizeof(subj), fr ? "[%s] Réponse à votre demande : %s" :
+		    "[%s] Reply to your request: %s", ref, subject);
+		snprintf(body, sizeof(body), fr ? "Bonjour,\n\nNotre équipe vous a "
+		    "répondu :\n\n%s\n\nRépondez depuis votre espace.\n" : "Hello,\n\n"
+		    "Our team replied:\n\n%s\n\nReply from your dashboard.\n", text);
+	} else {
+		snprintf(subj, sizeof(subj), fr ? "[%s] Demande résolue : %s" :
+		    "[%s] Request resolved: %s", ref, subject);
+		snprintf(body, sizeof(body), fr ? "Bonjour,\n\nVotre demande %s est "
+		    "résolue. Répondez-nous si ce n'est pas le cas ; sans réponse, elle "
+		    "sera fermée dans 7 jours.\n" : "Hello,\n\nYour request %s is "
+		    "resolved. Reply if it is not; without a reply it closes in 7 days.\n",
+		    ref);
+	}
+	return outbox_queue(db, what == NOTE_AGENT_REPLY ? "ticket_reply" :
+	    "ticket_resolved", to, subj, body, merchant, related, now);
+}
+
+int
+tickets_autoclose(struct db *db, int64_t now)
+{
+	char ts[25], limit[25];
+	clock_format_ms(now, ts);
+	clock_format_ms(now - TICKETS_AUTOCLOSE_DAYS * CLOCK_DAY_MS, limit);
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_TK_AUTOCLOSE]);
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, ts);
+	db_bind_text(st, 2, limit);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	return r == DB_DONE ? sqlite3_changes(db_handle(db)) : -1;
+}
 
 /* Turns free text into an FTS5 query of quoted words (no operators). */
 static char *
@@ -246,6 +356,7 @@ h_tickets_create(struct ctx *c)
 	struct sla sla;
 	int64_t merchant = 0, now = clock_now_ms();
 	char docid[DOCUMENT_ID_LEN + 1], ref[32], ts[25], due[25];
+	char *desc_copy = NULL;
 	enum err rc;
 
 	if (data == NULL)
@@ -308,6 +419,24 @@ h_tickets_create(struct ctx *c)
 	if (r != DB_DONE)
 		goto dbfail;
 	int64_t id = sqlite3_last_insert_rowid(db_handle(c->db));
+	/* Round-robin (PLATFORM_ROUND_ROBIN=1): to the least loaded agent. */
+	const char *rr = getenv("PLATFORM_ROUND_ROBIN");
+	if (rr && strcmp(rr, "1") == 0 && (st = db_stmt(c->db,
+	    stmts[STMT_TK_ROUND_ROBIN])) != NULL) {
+		int64_t agent = 0;
+		if (db_step(c->db, st) == DB_ROW)
+			agent = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (agent && (st = db_stmt(c->db, stmts[STMT_TK_SET_ASSIGNEE])) != NULL) {
+			db_bind_int(st, 1, agent);
+			db_bind_text(st, 2, ts);
+			db_bind_int(st, 3, id);
+			r = db_step(c->db, st);
+			sqlite3_reset(st);
+			if (r != DB_DONE)
+				goto dbfail;
+		}
+	}
 	if ((st = db_stmt(c->db, stmts[STMT_TK_FTS])) == NULL)
 		goto dbfail;
 	db_bind_int(st, 1, id);
@@ -315,10 +444,13 @@ h_tickets_create(struct ctx *c)
 	db_bind_text(st, 3, desc);
 	r = db_step(c->db, st);
 	sqlite3_reset(st);
+	desc_copy = strdup(desc);
 	cJSON_Delete(copy);
 	copy = NULL;
-	if (r != DB_DONE)
+	if (r != DB_DONE || desc_copy == NULL)
 		goto dbfail;
+	if ((rc = notify(c->db, id, NOTE_NEW, desc_copy, now)) != ERR_OK)
+		goto fail;
 	if (audit_wanted(c)) {
 		cJSON *after = crud_read(c, &tickets_entity, id);
 		rc = audit_record(c, "create", &tickets_entity, id, docid, NULL, after);
@@ -327,12 +459,16 @@ h_tickets_create(struct ctx *c)
 			goto fail;
 	}
 	if ((rc = db_commit(c->db)) != ERR_OK)
-		return rc;
-	return answer(c, &tickets_entity, id, 201);
+		goto out;
+	rc = answer(c, &tickets_entity, id, 201);
+out:
+	free(desc_copy);
+	return rc;
 dbfail:
 	rc = ERR_DB;
 fail:
 	cJSON_Delete(copy);
+	free(desc_copy);
 	db_rollback(c->db);
 	return rc;
 }
@@ -428,6 +564,9 @@ h_tickets_update(struct ctx *c)
 		goto fail;
 	const char *to = cJSON_GetStringValue(cJSON_GetObjectItem(data, "status"));
 	if (to && (rc = set_status(c, id, status, to, ts)) != ERR_OK)
+		goto fail;
+	if (to && strcmp(to, "resolved") == 0 && strcmp(status, "resolved") != 0 &&
+	    (rc = notify(c->db, id, NOTE_RESOLVED, "", clock_now_ms())) != ERR_OK)
 		goto fail;
 	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_SET_FIELDS]);
 	if (st == NULL) {
@@ -599,6 +738,11 @@ h_tickets_respond(struct ctx *c)
 		rc = ERR_DB;
 		goto fail;
 	}
+	/* Internal notes tell nobody. */
+	if (!internal && (rc = notify(c->db, id, staff ? NOTE_AGENT_REPLY :
+	    NOTE_MERCHANT_REPLY, cJSON_GetStringValue(cJSON_GetObjectItem(data, "body")),
+	    clock_now_ms())) != ERR_OK)
+		goto fail;
 	if ((rc = db_commit(c->db)) != ERR_OK)
 		return rc;
 	return answer(c, &responses_entity, rid, 201);

@@ -29,6 +29,11 @@ enum err	 h_tickets_respond(struct ctx *c);
 enum err	 h_responses_find(struct ctx *c);
 enum err	 h_responses_find_one(struct ctx *c);
 
+/* Closes tickets resolved more than 7 days before now (the worker's
+ * tickets.autoclose job). Returns how many, or -1. */
+int		 tickets_autoclose(struct db *db, int64_t now);
+#define TICKETS_AUTOCLOSE_DAYS 7
+
 /* The moves the state machine allows from a status ("open, resolved"),
  * or "" for none. */
 const char	*tickets_allowed_moves(const char *from);

@@ -3,6 +3,7 @@
 #include "unit.h"
 #include "sla.h"
 #include "tickets.h"
+#include "users.h"
 
 static char dbpath[256];
 static struct app *app;
@@ -366,6 +367,139 @@ search_should_find_words_within_scope(void **state)
 	cJSON_Delete(o);
 }
 
+static int64_t
+q(const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(app_db(app), sql);
+	int64_t v = -1;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+notifications_should_reach_the_right_people(void **state)
+{
+	int st;
+	(void)state;
+	sqlite3_exec(db_handle(app_db(app)), "DELETE FROM email_outbox", 0, 0, 0);
+	/* A new ticket, unassigned: every agent hears of it. */
+	cJSON *o = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"subject\":\"Export CSV\",\"description\":\"Où est l'export ?\","
+	    "\"category\":\"technical\",\"priority\":\"medium\"}}", &st);
+	assert_int_equal(st, 201);
+	char path[96];
+	snprintf(path, sizeof(path), "/api/support-tickets/%.0f/responses",
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), "id")));
+	cJSON_Delete(o);
+	assert_int_equal(q("SELECT count(*) FROM email_outbox WHERE kind = 'ticket_new' "
+	    "AND recipient = 'agent@example.com' AND subject LIKE '%New ticket: Export CSV'"),
+	    1);
+	/* An internal note tells nobody; a public reply tells the merchant, in
+	 * French, with its text. */
+	o = as("agent@example.com", METHOD_POST, path, "",
+	    "{\"data\":{\"body\":\"note\",\"internal\":true}}", &st);
+	cJSON_Delete(o);
+	assert_int_equal(q("SELECT count(*) FROM email_outbox"), 1);
+	o = as("agent@example.com", METHOD_POST, path, "",
+	    "{\"data\":{\"body\":\"Menu Commandes, puis Exporter.\"}}", &st);
+	cJSON_Delete(o);
+	assert_int_equal(q("SELECT count(*) FROM email_outbox WHERE kind = 'ticket_reply' "
+	    "AND recipient = 'contact@boutique-clara.fr' AND subject LIKE "
+	    "'%Réponse à votre demande : Export CSV' AND body LIKE "
+	    "'%Menu Commandes, puis Exporter.%'"), 1);
+	/* The merchant replies: the agents hear of it. */
+	o = as("clara@example.com", METHOD_POST, path, "",
+	    "{\"data\":{\"body\":\"Merci !\"}}", &st);
+	cJSON_Delete(o);
+	assert_int_equal(q("SELECT count(*) FROM email_outbox WHERE kind = "
+	    "'ticket_merchant_reply'"), 1);
+	/* Resolution: the merchant, in English when that is its language. */
+	sqlite3_exec(db_handle(app_db(app)), "UPDATE merchants SET language = 'en' "
+	    "WHERE slug = 'boutique-clara'", 0, 0, 0);
+	path[strlen(path) - strlen("/responses")] = '\0';
+	o = as("agent@example.com", METHOD_PUT, path, "",
+	    "{\"data\":{\"status\":\"resolved\"}}", &st);
+	assert_int_equal(st, 200);
+	cJSON_Delete(o);
+	assert_int_equal(q("SELECT count(*) FROM email_outbox WHERE kind = "
+	    "'ticket_resolved' AND subject LIKE '%Request resolved: Export CSV'"), 1);
+	assert_int_equal(q("SELECT count(*) FROM email_outbox WHERE body LIKE '%note%'"), 0);
+}
+
+static void
+resolved_tickets_should_close_after_seven_days(void **state)
+{
+	(void)state;
+	int64_t now = clock_now_ms();
+	char ts[25], sql[300];
+	/* Resolved 8 and 6 days ago. */
+	clock_format_ms(now - 8 * CLOCK_DAY_MS, ts);
+	snprintf(sql, sizeof(sql), "UPDATE support_tickets SET status = 'resolved', "
+	    "resolved_at = '%s' WHERE reference = 'TCK-000001'", ts);
+	sqlite3_exec(db_handle(app_db(app)), sql, 0, 0, 0);
+	clock_format_ms(now - 6 * CLOCK_DAY_MS, ts);
+	snprintf(sql, sizeof(sql), "UPDATE support_tickets SET status = 'resolved', "
+	    "resolved_at = '%s' WHERE reference = 'TCK-000003'", ts);
+	sqlite3_exec(db_handle(app_db(app)), sql, 0, 0, 0);
+	assert_int_equal(tickets_autoclose(app_db(app), now), 1);
+	assert_int_equal(q("SELECT count(*) FROM support_tickets WHERE reference = "
+	    "'TCK-000001' AND status = 'closed' AND closed_at IS NOT NULL"), 1);
+	assert_int_equal(q("SELECT count(*) FROM support_tickets WHERE reference = "
+	    "'TCK-000003' AND status = 'resolved'"), 1);
+	/* Two days later, the other one too. */
+	assert_int_equal(tickets_autoclose(app_db(app), now + 2 * CLOCK_DAY_MS), 1);
+}
+
+static void
+round_robin_should_spread_tickets_by_load(void **state)
+{
+	int st;
+	const char *why;
+	(void)state;
+	assert_int_equal(db_users_create(app_db(app), "agent2@example.com", NULL,
+	    "long-enough-pw", "agent", 0, NULL, &why), ERR_OK);
+	assert_int_equal(db_users_create(app_db(app), "agent3@example.com", NULL,
+	    "long-enough-pw", "agent", 0, NULL, &why), ERR_OK);
+	/* Start from no open load: close everything open. */
+	sqlite3_exec(db_handle(app_db(app)), "UPDATE support_tickets SET status = "
+	    "'closed'", 0, 0, 0);
+	setenv("PLATFORM_ROUND_ROBIN", "1", 1);
+	for (int i = 0; i < 9; i++) {
+		cJSON *o = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+		    "{\"data\":{\"subject\":\"Round robin\",\"description\":\"x\","
+		    "\"category\":\"account\",\"priority\":\"low\"}}", &st);
+		assert_int_equal(st, 201);
+		cJSON_Delete(o);
+	}
+	/* Three agents, nine tickets: three each. */
+	assert_int_equal(q("SELECT count(DISTINCT assignee_id) FROM support_tickets WHERE "
+	    "subject = 'Round robin'"), 3);
+	assert_int_equal(q("SELECT max(n) - min(n) FROM (SELECT count(*) AS n FROM "
+	    "support_tickets WHERE subject = 'Round robin' GROUP BY assignee_id)"), 0);
+	/* Weighted by open load: an agent whose tickets are done takes the next
+	 * two, and a blocked agent none. */
+	sqlite3_exec(db_handle(app_db(app)), "UPDATE support_tickets SET status = "
+	    "'resolved' WHERE assignee_id = (SELECT id FROM users WHERE email = "
+	    "'agent2@example.com')", 0, 0, 0);
+	sqlite3_exec(db_handle(app_db(app)), "UPDATE users SET blocked = 1 WHERE email = "
+	    "'agent3@example.com'", 0, 0, 0);
+	for (int i = 0; i < 2; i++) {
+		cJSON *o = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+		    "{\"data\":{\"subject\":\"Weighted\",\"description\":\"x\","
+		    "\"category\":\"account\",\"priority\":\"low\"}}", &st);
+		cJSON_Delete(o);
+	}
+	assert_int_equal(q("SELECT count(*) FROM support_tickets t JOIN users u ON "
+	    "u.id = t.assignee_id WHERE t.subject = 'Weighted' AND u.email = "
+	    "'agent2@example.com'"), 2);
+	unsetenv("PLATFORM_ROUND_ROBIN");
+	/* Its e-mail went to the assignee only. */
+	assert_true(q("SELECT count(*) FROM email_outbox WHERE kind = 'ticket_new' AND "
+	    "recipient = 'agent2@example.com' AND subject LIKE '%Weighted'") == 2);
+}
+
 int
 main(void)
 {
@@ -378,6 +512,9 @@ main(void)
 		cmocka_unit_test(status_should_follow_the_state_machine),
 		cmocka_unit_test(assignment_should_take_agents_only),
 		cmocka_unit_test(search_should_find_words_within_scope),
+		cmocka_unit_test(notifications_should_reach_the_right_people),
+		cmocka_unit_test(resolved_tickets_should_close_after_seven_days),
+		cmocka_unit_test(round_robin_should_spread_tickets_by_load),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
