@@ -2,6 +2,30 @@
 #include "id.h"
 #include "outbox.h"
 
+static const char *const statuses[] = { "queued", "sent", "failed", NULL };
+
+static const struct field outbox_fields[] = {
+	ENTITY_STD_FIELDS,
+	{ "kind", "kind", FT_STRING, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
+	{ "recipient", "recipient", FT_STRING, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
+	{ "subject", "subject", FT_STRING, F_FILTER, 0, 0, NULL, NULL, NULL },
+	{ "body", "body", FT_TEXT, 0, 0, 0, NULL, NULL, NULL },
+	{ "merchant", "merchant_id", FT_REF, F_FILTER | F_NULLABLE, 0, 0, NULL, NULL,
+	    "merchants" },
+	{ "related", "related", FT_STRING, F_FILTER | F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "status", "status", FT_ENUM, F_FILTER | F_SORT, 0, 0, statuses, NULL, NULL },
+	{ "attempts", "attempts", FT_INT, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
+	{ "sentAt", "sent_at", FT_DATETIME, F_FILTER | F_SORT | F_NULLABLE, 0, 0, NULL,
+	    NULL, NULL },
+};
+
+const struct entity outbox_entity = {
+	.name = "email-outbox",
+	.table = "email_outbox",
+	.fields = outbox_fields,
+	.nfields = sizeof(outbox_fields) / sizeof(outbox_fields[0]),
+};
+
 static const char put_sql[] = "INSERT INTO email_outbox (document_id, kind, "
     "recipient, subject, body, merchant_id, related, created_at, updated_at, "
     "published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";

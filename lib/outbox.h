@@ -10,6 +10,11 @@
 #include "db.h"
 #include "err.h"
 
+#include "entity.h"
+
+/* The outbox as a content type (GET /api/email-outbox, admins). */
+extern const struct entity outbox_entity;
+
 /* Queues a message inside the caller's transaction. merchant_id may be 0;
  * related names the record ("invoice:12"). Returns ERR_OK or ERR_DB. */
 enum err	 outbox_queue(struct db *db, const char *kind, const char *to,

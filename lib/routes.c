@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "crud.h"
 #include "merchants.h"
+#include "outbox.h"
 #include "pages.h"
 #include "pdf.h"
 #include "invoices.h"
@@ -63,6 +64,7 @@ enum route_id {
 	R_INVOICES_PDF,
 	R_STRIPE_WEBHOOK,
 	R_TICKETS_FIND,
+	R_TICKETS_STATS,
 	R_TICKETS_FIND_ONE,
 	R_TICKETS_CREATE,
 	R_TICKETS_UPDATE,
@@ -71,6 +73,8 @@ enum route_id {
 	R_TICKETS_RESPOND,
 	R_RESPONSES_FIND,
 	R_RESPONSES_FIND_ONE,
+	R_OUTBOX_FIND,
+	R_OUTBOX_FIND_ONE,
 	R_TOKENS_FIND,
 	R_TOKENS_FIND_ONE,
 	R_TOKENS_CREATE,
@@ -171,6 +175,9 @@ const struct route routes[R__MAX] = {
 	[R_TICKETS_FIND] = { METHOD_GET, "/api/support-tickets", READERS, 0,
 	    h_tickets_find, &tickets_entity,
 	    "List tickets (a merchant: its own); q= searches subject and description" },
+	[R_TICKETS_STATS] = { METHOD_GET, "/api/support-tickets/stats", STAFF, 0,
+	    h_tickets_stats, NULL, "Backlog, response and resolution times, SLA "
+	    "breaches, per-agent load, tickets per week (from=, to=)" },
 	[R_TICKETS_FIND_ONE] = { METHOD_GET, "/api/support-tickets/:id", READERS, 0,
 	    h_crud_find_one, &tickets_entity, "One ticket" },
 	[R_TICKETS_CREATE] = { METHOD_POST, "/api/support-tickets", READERS,
@@ -191,6 +198,10 @@ const struct route routes[R__MAX] = {
 	    "List replies (a merchant: its own, never internal notes)" },
 	[R_RESPONSES_FIND_ONE] = { METHOD_GET, "/api/ticket-responses/:id", READERS,
 	    0, h_responses_find_one, &responses_entity, "One reply" },
+	[R_OUTBOX_FIND] = { METHOD_GET, "/api/email-outbox", ADMIN, 0, h_crud_find,
+	    &outbox_entity, "The e-mails queued and sent" },
+	[R_OUTBOX_FIND_ONE] = { METHOD_GET, "/api/email-outbox/:id", ADMIN, 0,
+	    h_crud_find_one, &outbox_entity, "One e-mail" },
 	[R_TOKENS_FIND] = { METHOD_GET, "/api/api-tokens", ADMIN, ROUTE_USERS_ONLY,
 	    h_crud_find, &tokens_entity, "List API tokens (never their secret)" },
 	[R_TOKENS_FIND_ONE] = { METHOD_GET, "/api/api-tokens/:id", ADMIN,

@@ -29,6 +29,12 @@ enum err	 h_tickets_respond(struct ctx *c);
 enum err	 h_responses_find(struct ctx *c);
 enum err	 h_responses_find_one(struct ctx *c);
 
+/* GET /api/support-tickets/stats?from=&to= (default: the last 30 days). */
+enum err	 h_tickets_stats(struct ctx *c);
+/* The statistics over [from, to) (ISO times) at time now (caller deletes). */
+cJSON		*tickets_stats(struct db *db, const char *from, const char *to,
+		    const char *now);
+
 /* Closes tickets resolved more than 7 days before now (the worker's
  * tickets.autoclose job). Returns how many, or -1. */
 int		 tickets_autoclose(struct db *db, int64_t now);

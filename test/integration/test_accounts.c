@@ -59,6 +59,7 @@ static const struct rule {
 	/* Stripe's signature is the credential: without one, a 400 or 503. */
 	{ "POST", "/api/stripe/webhook", "AAAAA" },
 	{ "GET", "/api/support-tickets", "UAAAA" },
+	{ "GET", "/api/support-tickets/stats", "UAAFF" },
 	{ "GET", "/api/support-tickets/:id", "UAAAN" },
 	{ "POST", "/api/support-tickets", "UAAAA" },
 	{ "PUT", "/api/support-tickets/:id", "UAAFF" },
@@ -67,6 +68,8 @@ static const struct rule {
 	{ "POST", "/api/support-tickets/:id/responses", "UAAAN" },
 	{ "GET", "/api/ticket-responses", "UAAAA" },
 	{ "GET", "/api/ticket-responses/:id", "UAAAN" },
+	{ "GET", "/api/email-outbox", "UAFFF" },
+	{ "GET", "/api/email-outbox/:id", "UAFFF" },
 	{ "GET", "/api/api-tokens", "UAFFF" },
 	{ "GET", "/api/api-tokens/:id", "UAFFF" },
 	{ "POST", "/api/api-tokens", "UAFFF" },
@@ -226,6 +229,8 @@ fixture(const struct route *rt)
 	}
 	if (strncmp(rt->pattern, "/api/ticket-responses/", 22) == 0)
 		return response_a;
+	if (strncmp(rt->pattern, "/api/email-outbox/", 18) == 0)
+		return lookup("/api/email-outbox", "kind", "invoice_issued");
 	if (strncmp(rt->pattern, "/api/audit-logs/", 16) == 0)
 		return lookup("/api/audit-logs", "action", "create");
 	return -1;

@@ -1,0 +1,174 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "json.h"
+#include "tickets.h"
+#include "valid.h"
+
+/* Support statistics over [from, to): see README for each figure. */
+
+static const char *const backlog_cols[3] = { "status", "priority", "category" };
+static const char backlog_status[] = "SELECT status, count(*) FROM support_tickets "
+    "WHERE status != 'closed' GROUP BY 1";
+static const char backlog_priority[] = "SELECT priority, count(*) FROM "
+    "support_tickets WHERE status != 'closed' GROUP BY 1";
+static const char backlog_category[] = "SELECT category, count(*) FROM "
+    "support_tickets WHERE status != 'closed' GROUP BY 1";
+static const char first_sql[] = "SELECT (julianday(first_response_at) - "
+    "julianday(created_at)) * 1440.0 FROM support_tickets WHERE created_at >= ?1 "
+    "AND created_at < ?2 AND first_response_at IS NOT NULL ORDER BY 1";
+static const char resolution_sql[] = "SELECT (julianday(resolved_at) - "
+    "julianday(created_at)) * 1440.0 FROM support_tickets WHERE resolved_at >= ?1 "
+    "AND resolved_at < ?2 ORDER BY 1";
+static const char late_sql[] = "SELECT count(*) FROM support_tickets WHERE "
+    "created_at >= ?1 AND created_at < ?2 AND first_response_at > "
+    "first_response_due_at";
+static const char overdue_sql[] = "SELECT count(*) FROM support_tickets WHERE "
+    "first_response_at IS NULL AND status NOT IN ('resolved', 'closed') AND "
+    "first_response_due_at < ?3";
+static const char agents_sql[] = "SELECT u.id, u.email, (SELECT count(*) FROM "
+    "support_tickets t WHERE t.assignee_id = u.id AND t.status NOT IN "
+    "('resolved', 'closed')), (SELECT count(*) FROM ticket_responses r WHERE "
+    "r.author_id = u.id AND r.created_at >= ?1 AND r.created_at < ?2), "
+    "(SELECT coalesce(sum(r.time_spent_minutes), 0) FROM ticket_responses r WHERE "
+    "r.author_id = u.id AND r.created_at >= ?1 AND r.created_at < ?2) FROM users u "
+    "WHERE u.role IN ('agent', 'admin') ORDER BY u.id";
+static const char weeks_sql[] = "SELECT w, sum(c), sum(r) FROM (SELECT "
+    "strftime('%Y-W%W', created_at) AS w, 1 AS c, 0 AS r FROM support_tickets "
+    "WHERE created_at >= ?1 AND created_at < ?2 UNION ALL SELECT "
+    "strftime('%Y-W%W', resolved_at), 0, 1 FROM support_tickets WHERE "
+    "resolved_at >= ?1 AND resolved_at < ?2) GROUP BY w ORDER BY w";
+
+/* Mean, median and 90th percentile (nearest rank) of sorted minutes. */
+static cJSON *
+summary(struct db *db, const char *sql, const char *from, const char *to)
+{
+	double v[4096];
+	int n = 0;
+	cJSON *o = cJSON_CreateObject();
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return o;
+	db_bind_text(st, 1, from);
+	db_bind_text(st, 2, to);
+	while (n < 4096 && db_step(db, st) == DB_ROW)
+		v[n++] = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	cJSON_AddNumberToObject(o, "count", n);
+	if (n == 0) {
+		cJSON_AddNullToObject(o, "meanMinutes");
+		cJSON_AddNullToObject(o, "medianMinutes");
+		cJSON_AddNullToObject(o, "p90Minutes");
+		return o;
+	}
+	double sum = 0;
+	for (int i = 0; i < n; i++)
+		sum += v[i];
+	double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	int rank = (int)ceil(0.9 * n) - 1;
+	cJSON_AddNumberToObject(o, "meanMinutes", round(sum / n * 10) / 10);
+	cJSON_AddNumberToObject(o, "medianMinutes", round(median * 10) / 10);
+	cJSON_AddNumberToObject(o, "p90Minutes", round(v[rank < 0 ? 0 : rank] * 10) / 10);
+	return o;
+}
+
+static int64_t
+count3(struct db *db, const char *sql, const char *a, const char *b, const char *c)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int64_t v = 0;
+	if (st == NULL)
+		return 0;
+	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++)
+		db_bind_text(st, i, i == 1 ? a : i == 2 ? b : c);
+	if (db_step(db, st) == DB_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+cJSON *
+tickets_stats(struct db *db, const char *from, const char *to, const char *now)
+{
+	static const char *const bsql[3] = { backlog_status, backlog_priority,
+	    backlog_category };
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "from", from);
+	cJSON_AddStringToObject(o, "to", to);
+	cJSON *backlog = cJSON_AddObjectToObject(o, "backlog");
+	for (int k = 0; k < 3; k++) {
+		cJSON *b = cJSON_AddObjectToObject(backlog, backlog_cols[k]);
+		sqlite3_stmt *st = db_stmt(db, bsql[k]);
+		while (st && db_step(db, st) == DB_ROW)
+			cJSON_AddNumberToObject(b, db_col_text(st, 0),
+			    (double)sqlite3_column_int64(st, 1));
+		if (st)
+			sqlite3_reset(st);
+	}
+	cJSON_AddItemToObject(o, "firstResponse", summary(db, first_sql, from, to));
+	cJSON_AddItemToObject(o, "resolution", summary(db, resolution_sql, from, to));
+	cJSON *sla = cJSON_AddObjectToObject(o, "slaBreaches");
+	cJSON_AddNumberToObject(sla, "answeredLate",
+	    (double)count3(db, late_sql, from, to, now));
+	cJSON_AddNumberToObject(sla, "openPastDue",
+	    (double)count3(db, overdue_sql, from, to, now));
+	cJSON *agents = cJSON_AddArrayToObject(o, "agents");
+	sqlite3_stmt *st = db_stmt(db, agents_sql);
+	if (st) {
+		db_bind_text(st, 1, from);
+		db_bind_text(st, 2, to);
+		while (db_step(db, st) == DB_ROW) {
+			cJSON *a = cJSON_CreateObject();
+			cJSON_AddNumberToObject(a, "user", (double)sqlite3_column_int64(st, 0));
+			cJSON_AddStringToObject(a, "email", db_col_text(st, 1));
+			cJSON_AddNumberToObject(a, "openTickets",
+			    (double)sqlite3_column_int64(st, 2));
+			cJSON_AddNumberToObject(a, "replies", (double)sqlite3_column_int64(st, 3));
+			cJSON_AddNumberToObject(a, "timeSpentMinutes",
+			    (double)sqlite3_column_int64(st, 4));
+			cJSON_AddItemToArray(agents, a);
+		}
+		sqlite3_reset(st);
+	}
+	cJSON *weeks = cJSON_AddArrayToObject(o, "byWeek");
+	if ((st = db_stmt(db, weeks_sql)) != NULL) {
+		db_bind_text(st, 1, from);
+		db_bind_text(st, 2, to);
+		while (db_step(db, st) == DB_ROW) {
+			cJSON *w = cJSON_CreateObject();
+			cJSON_AddStringToObject(w, "week", db_col_text(st, 0));
+			cJSON_AddNumberToObject(w, "created", (double)sqlite3_column_int64(st, 1));
+			cJSON_AddNumberToObject(w, "resolved", (double)sqlite3_column_int64(st, 2));
+			cJSON_AddItemToArray(weeks, w);
+		}
+		sqlite3_reset(st);
+	}
+	return o;
+}
+
+enum err
+h_tickets_stats(struct ctx *c)
+{
+	char from[25], to[25], now[25];
+	int64_t t = clock_now_ms();
+	const char *f = http_param(c->req, "from"), *u = http_param(c->req, "to");
+	clock_format_ms(t, now);
+	clock_format_ms(t - 30 * CLOCK_DAY_MS, from);
+	snprintf(to, sizeof(to), "%s", now);
+	if (f && !valid_datetime(f))
+		verr_add(&c->ve, "from", "from must be a UTC date-time", NULL);
+	if (u && !valid_datetime(u))
+		verr_add(&c->ve, "to", "to must be a UTC date-time", NULL);
+	if (c->ve.n)
+		return ERR_VALIDATION;
+	if (f)
+		snprintf(from, sizeof(from), "%s", f);
+	if (u)
+		snprintf(to, sizeof(to), "%s", u);
+	cJSON *o = tickets_stats(c->db, from, to, now);
+	json_send_data(c->resp, 200, o, NULL);
+	return ERR_OK;
+}
