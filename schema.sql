@@ -311,3 +311,7 @@ CREATE INDEX ticket_responses_ticket ON ticket_responses (ticket_id, id);
 -- schema, so triggers may not touch a virtual table).
 CREATE VIRTUAL TABLE support_tickets_fts USING fts5(subject, description,
     content = 'support_tickets', content_rowid = 'id');
+
+-- migration: 6 e-mail sending: retries with backoff
+ALTER TABLE email_outbox ADD COLUMN next_attempt_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE email_outbox ADD COLUMN last_error TEXT;

@@ -3,6 +3,7 @@
 #include "background.h"
 #include "clock.h"
 #include "invoices.h"
+#include "mailer.h"
 #include "subscriptions.h"
 #include "tickets.h"
 
@@ -26,9 +27,22 @@ job_tickets_autoclose(struct db *db, const struct job *job, int64_t now)
 	return tickets_autoclose(db, now) < 0 ? ERR_DB : ERR_OK;
 }
 
+/* email.send: the outbox through SMTP, when SMTP_URL is set. Each message
+ * is recorded as it goes, so the job itself manages its transactions. */
+static enum err
+job_email_send(struct db *db, const struct job *job, int64_t now)
+{
+	struct mailer m;
+	(void)job;
+	if (!mailer_from_env(&m))
+		return ERR_OK;
+	return mailer_send_due(db, &m, now, 500) < 0 ? ERR_DB : ERR_OK;
+}
+
 const struct job_kind background_jobs[] = {
 	{ "billing.run", 0, job_billing_run },
 	{ "tickets.autoclose", 1, job_tickets_autoclose },
+	{ "email.send", 0, job_email_send },
 };
 const size_t nbackground_jobs = sizeof(background_jobs) / sizeof(background_jobs[0]);
 
@@ -45,6 +59,10 @@ background_schedule(struct db *db, int64_t now)
 		return rc;
 	snprintf(key, sizeof(key), "tickets.autoclose:%lld", (long long)(now / 60000));
 	if ((rc = jobs_enqueue(db, "tickets.autoclose", key, NULL, now)) != ERR_OK)
+		return rc;
+	/* E-mails go out within ten seconds. */
+	snprintf(key, sizeof(key), "email.send:%lld", (long long)(now / 10000));
+	if ((rc = jobs_enqueue(db, "email.send", key, NULL, now)) != ERR_OK)
 		return rc;
 	sqlite3_stmt *st = db_stmt(db, forget_sql);
 	if (st == NULL)
