@@ -102,6 +102,8 @@ check_phone(const cJSON *v, const char *name, struct verrs *ve)
 
 
 static const char *const statuses[] = { "active", "suspended", "closed", NULL };
+static const char *const languages[] = { "fr", "en", NULL };
+static const char *const payment_methods[] = { "card", "failing-card", NULL };
 
 static const struct field merchant_fields[] = {
 	ENTITY_STD_FIELDS,
@@ -127,6 +129,12 @@ static const struct field merchant_fields[] = {
 	    F_NULLABLE | F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
 	{ "stripeCustomerId", "stripe_customer_id", FT_STRING, F_WRITABLE |
 	    F_ADMIN | F_NULLABLE | F_FILTER, 0, 255, NULL, NULL, NULL },
+	/* The language of its e-mails and invoices' messages. */
+	{ "language", "language", FT_ENUM, F_WRITABLE | F_FILTER, 0, 0, languages,
+	    NULL, NULL },
+	/* The built-in engine's payment method (a failing card shows dunning). */
+	{ "paymentMethod", "payment_method", FT_ENUM, F_WRITABLE | F_ADMIN | F_FILTER,
+	    0, 0, payment_methods, NULL, NULL },
 };
 
 const struct entity merchants_entity = {
