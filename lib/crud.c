@@ -372,6 +372,29 @@ h_crud_find_one(struct ctx *c)
 	return ERR_OK;
 }
 
+int64_t
+crud_ref_id(struct ctx *c, const char *table, const cJSON *v)
+{
+	char sql[128];
+	int64_t id = 0;
+	if (v == NULL || (!cJSON_IsNumber(v) && !(cJSON_IsString(v) &&
+	    id_is_document(v->valuestring))))
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table,
+	    cJSON_IsString(v) ? "document_id" : "id");
+	sqlite3_stmt *st = db_prepare(c->db, sql);
+	if (st == NULL)
+		return 0;
+	if (cJSON_IsString(v))
+		db_bind_text(st, 1, v->valuestring);
+	else
+		sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
+	if (db_step(c->db, st) == DB_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
 /* Turns every FT_REF value of data (an id or a documentId) into the
  * referred record's integer id, in place; names the missing ones. */
 static enum err
@@ -382,25 +405,12 @@ resolve_refs(struct ctx *c, const struct entity *e, cJSON *data)
 		cJSON *v = cJSON_GetObjectItemCaseSensitive(data, f->name);
 		if (f->type != FT_REF || v == NULL || cJSON_IsNull(v))
 			continue;
-		char sql[160];
-		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?",
-		    f->ref_table, cJSON_IsString(v) ? "document_id" : "id");
-		sqlite3_stmt *st = db_prepare(c->db, sql);
-		if (st == NULL)
-			return ERR_DB;
-		if (cJSON_IsString(v))
-			db_bind_text(st, 1, v->valuestring);
-		else
-			sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
-		enum db_rc r = db_step(c->db, st);
-		if (r == DB_ROW)
-			cJSON_ReplaceItemInObjectCaseSensitive(data, f->name,
-			    cJSON_CreateNumber((double)sqlite3_column_int64(st, 0)));
-		sqlite3_finalize(st);
-		if (r == DB_DONE)
+		int64_t id = crud_ref_id(c, f->ref_table, v);
+		if (id == 0)
 			verr_addf(&c->ve, f->name, v, "%s does not exist", f->name);
-		else if (r != DB_ROW)
-			return ERR_DB;
+		else
+			cJSON_ReplaceItemInObjectCaseSensitive(data, f->name,
+			    cJSON_CreateNumber((double)id));
 	}
 	return c->ve.n ? ERR_VALIDATION : ERR_OK;
 }

@@ -29,6 +29,9 @@ enum err	 crud_list(struct ctx *c, const struct entity *e, const char *base);
 /* The same, base holding one '?' bound to the text bind (static SQL). */
 enum err	 crud_list_bind(struct ctx *c, const struct entity *e,
 		    const char *base, const char *bind);
+/* Resolves a relation value (an integer id or a documentId) to the id of
+ * a record of table (a static table name); 0 when it names none. */
+int64_t		 crud_ref_id(struct ctx *c, const char *table, const cJSON *v);
 /* Finds the record named by the URL id (integer or documentId); sets
  * *rowid. Returns ERR_OK or ERR_NOT_FOUND. */
 enum err	 crud_resolve(struct ctx *c, const struct entity *e,

@@ -456,31 +456,6 @@ data_or_empty(struct ctx *c)
 	return crud_body_data(c);
 }
 
-/* Resolves a relation value (id or documentId) of table; 0 if missing. */
-static int64_t
-ref_id(struct ctx *c, const char *table, const cJSON *v)
-{
-	char sql[128];
-	int64_t id = 0;
-	if (v == NULL || (!cJSON_IsNumber(v) && !cJSON_IsString(v)))
-		return 0;
-	if (cJSON_IsString(v) && !id_is_document(v->valuestring))
-		return 0;
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table,
-	    cJSON_IsString(v) ? "document_id" : "id");
-	sqlite3_stmt *st = db_prepare(c->db, sql);
-	if (st == NULL)
-		return 0;
-	if (cJSON_IsString(v))
-		db_bind_text(st, 1, v->valuestring);
-	else
-		sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
-	if (db_step(c->db, st) == DB_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 /* Answers the stored subscription, auditing staff changes. */
 static enum err
 answer(struct ctx *c, int64_t id, int status, cJSON *before)
@@ -546,15 +521,15 @@ h_subscriptions_create(struct ctx *c)
 	if (c->caller.role == ROLE_MERCHANT) {
 		/* A merchant subscribes itself, and nobody else. */
 		merchant = c->caller.merchant_id;
-		if (jm && ref_id(c, "merchants", jm) != merchant)
+		if (jm && crud_ref_id(c, "merchants", jm) != merchant)
 			verr_add(&c->ve, "merchant", "a merchant subscribes only itself", jm);
 	} else if (jm == NULL)
 		verr_add(&c->ve, "merchant", "merchant must be defined.", NULL);
-	else if ((merchant = ref_id(c, "merchants", jm)) == 0)
+	else if ((merchant = crud_ref_id(c, "merchants", jm)) == 0)
 		verr_add(&c->ve, "merchant", "merchant does not exist", jm);
 	if (jp == NULL)
 		verr_add(&c->ve, "plan", "plan must be defined.", NULL);
-	else if ((plan = ref_id(c, "subscription_plans", jp)) == 0)
+	else if ((plan = crud_ref_id(c, "subscription_plans", jp)) == 0)
 		verr_add(&c->ve, "plan", "plan does not exist", jp);
 	if (c->ve.n)
 		return ERR_VALIDATION;
@@ -632,7 +607,7 @@ h_subscriptions_update(struct ctx *c)
 	const cJSON *jp = cJSON_GetObjectItemCaseSensitive(data, "plan");
 	if (jp == NULL)
 		verr_add(&c->ve, "plan", "plan must be defined.", NULL);
-	else if ((plan = ref_id(c, "subscription_plans", jp)) == 0)
+	else if ((plan = crud_ref_id(c, "subscription_plans", jp)) == 0)
 		verr_add(&c->ve, "plan", "plan does not exist", jp);
 	if (c->ve.n)
 		return ERR_VALIDATION;

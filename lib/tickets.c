@@ -316,29 +316,6 @@ h_tickets_find(struct ctx *c)
 	return crud_list(c, &tickets_entity, NULL);
 }
 
-static int64_t
-ref_id(struct ctx *c, const char *table, const cJSON *v)
-{
-	char sql[128];
-	int64_t id = 0;
-	if (v == NULL || (!cJSON_IsNumber(v) && !(cJSON_IsString(v) &&
-	    id_is_document(v->valuestring))))
-		return 0;
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table,
-	    cJSON_IsString(v) ? "document_id" : "id");
-	sqlite3_stmt *st = db_prepare(c->db, sql);
-	if (st == NULL)
-		return 0;
-	if (cJSON_IsString(v))
-		db_bind_text(st, 1, v->valuestring);
-	else
-		sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
-	if (db_step(c->db, st) == DB_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 static enum err
 answer(struct ctx *c, const struct entity *e, int64_t id, int status)
 {
@@ -366,11 +343,11 @@ h_tickets_create(struct ctx *c)
 	cJSON *jm = cJSON_DetachItemFromObjectCaseSensitive(copy, "merchant");
 	if (c->caller.role == ROLE_MERCHANT) {
 		merchant = c->caller.merchant_id;
-		if (jm && ref_id(c, "merchants", jm) != merchant)
+		if (jm && crud_ref_id(c, "merchants", jm) != merchant)
 			verr_add(&c->ve, "merchant", "a merchant opens tickets for itself", jm);
 	} else if (jm == NULL)
 		verr_add(&c->ve, "merchant", "merchant must be defined.", NULL);
-	else if ((merchant = ref_id(c, "merchants", jm)) == 0)
+	else if ((merchant = crud_ref_id(c, "merchants", jm)) == 0)
 		verr_add(&c->ve, "merchant", "merchant does not exist", jm);
 	cJSON_Delete(jm);
 	if (cJSON_GetObjectItemCaseSensitive(copy, "status"))
@@ -606,7 +583,7 @@ h_tickets_assign(struct ctx *c)
 	if (a == NULL)
 		verr_add(&c->ve, "assignee", "assignee must be defined.", NULL);
 	else if (!cJSON_IsNull(a)) {
-		who = ref_id(c, "users", a);
+		who = crud_ref_id(c, "users", a);
 		sqlite3_stmt *st = who ? db_stmt(c->db, stmts[STMT_TK_ASSIGNEE]) : NULL;
 		int ok = 0;
 		if (st) {

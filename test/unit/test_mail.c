@@ -103,17 +103,9 @@ serve(void *arg)
 static int
 setup(void **state)
 {
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
 	(void)state;
-	smtp.fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(smtp.fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(smtp.fd, 8) != 0 || getsockname(smtp.fd, (struct sockaddr *)&sa, &sl))
+	if ((smtp.fd = unit_listen(&smtp.port)) < 0)
 		return -1;
-	smtp.port = ntohs(sa.sin_port);
 	if (pthread_create(&smtp.thread, NULL, serve, NULL) != 0)
 		return -1;
 	char url[64];

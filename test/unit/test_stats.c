@@ -115,20 +115,6 @@ teardown(void **state)
 	return 0;
 }
 
-static double
-num(const cJSON *o, const char *path)
-{
-	char tmp[128];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	const cJSON *v = o;
-	for (char *save = NULL, *t = strtok_r(tmp, ".", &save); t;
-	    t = strtok_r(NULL, ".", &save))
-		v = cJSON_GetObjectItem(v, t);
-	if (!cJSON_IsNumber(v))
-		fail_msg("%s is not a number", path);
-	return v->valuedouble;
-}
-
 static void
 stats_should_match_hand_computed_figures(void **state)
 {
@@ -137,25 +123,25 @@ stats_should_match_hand_computed_figures(void **state)
 	assert_int_equal(clock_parse_ms("2026-06-15T12:00:00.000Z", &now), 0);
 	cJSON *o = subscriptions_stats(app_db(app), now);
 	assert_non_null(o);
-	assert_int_equal(num(o, "byStatus.active"), 3);
-	assert_int_equal(num(o, "byStatus.past_due"), 1);
-	assert_int_equal(num(o, "byStatus.cancelled"), 1);
-	assert_int_equal(num(o, "byStatus.trialing"), 1);
-	assert_int_equal(num(o, "byStatus.pending"), 0);
+	assert_int_equal(unit_num(o, "byStatus.active"), 3);
+	assert_int_equal(unit_num(o, "byStatus.past_due"), 1);
+	assert_int_equal(unit_num(o, "byStatus.cancelled"), 1);
+	assert_int_equal(unit_num(o, "byStatus.trialing"), 1);
+	assert_int_equal(unit_num(o, "byStatus.pending"), 0);
 	/* MRR: 2900 + 7900 + 36000 / 12 = 13800; ARR 12 x; ARPU over 3. */
-	assert_int_equal(num(o, "mrrCents"), 13800);
-	assert_int_equal(num(o, "arrCents"), 165600);
-	assert_int_equal(num(o, "arpuCents"), 4600);
+	assert_int_equal(unit_num(o, "mrrCents"), 13800);
+	assert_int_equal(unit_num(o, "arrCents"), 165600);
+	assert_int_equal(unit_num(o, "arpuCents"), 4600);
 	/* Trials ended: subscriptions 1, 3, 5; paid since: 1 and 3. */
-	assert_int_equal(num(o, "trials.ended"), 3);
-	assert_int_equal(num(o, "trials.converted"), 2);
-	assert_true(num(o, "trialConversionRate") > 0.6666 &&
-	    num(o, "trialConversionRate") < 0.6667);
+	assert_int_equal(unit_num(o, "trials.ended"), 3);
+	assert_int_equal(unit_num(o, "trials.converted"), 2);
+	assert_true(unit_num(o, "trialConversionRate") > 0.6666 &&
+	    unit_num(o, "trialConversionRate") < 0.6667);
 	/* Churn from 2026-05-16: 5 cancelled in the window; 1-5 live then. */
-	assert_int_equal(num(o, "churn.cancelled"), 1);
-	assert_int_equal(num(o, "churn.liveAtStart"), 5);
-	assert_true(num(o, "monthlyChurnRate") > 0.1999 &&
-	    num(o, "monthlyChurnRate") < 0.2001);
+	assert_int_equal(unit_num(o, "churn.cancelled"), 1);
+	assert_int_equal(unit_num(o, "churn.liveAtStart"), 5);
+	assert_true(unit_num(o, "monthlyChurnRate") > 0.1999 &&
+	    unit_num(o, "monthlyChurnRate") < 0.2001);
 	/* Revenue before tax by month of payment, July 2025 to June 2026. */
 	static const struct { const char *month; int cents; } rev[12] = {
 		{ "2025-07", 0 }, { "2025-08", 0 }, { "2025-09", 0 }, { "2025-10", 0 },
@@ -173,7 +159,7 @@ stats_should_match_hand_computed_figures(void **state)
 		const cJSON *m = cJSON_GetArrayItem(arr, i);
 		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(m, "month")),
 		    rev[i].month);
-		assert_int_equal(num(m, "revenueCents"), rev[i].cents);
+		assert_int_equal(unit_num(m, "revenueCents"), rev[i].cents);
 	}
 	/* By plan: Starter 1 and 4 live, 1 active; Business 2; Enterprise 6
 	 * (trialing); Annual 3. */
@@ -190,8 +176,8 @@ stats_should_match_hand_computed_figures(void **state)
 			    plans[i].name) == 0)
 				found = p;
 		assert_non_null(found);
-		assert_int_equal(num(found, "live"), plans[i].live);
-		assert_int_equal(num(found, "active"), plans[i].active);
+		assert_int_equal(unit_num(found, "live"), plans[i].live);
+		assert_int_equal(unit_num(found, "active"), plans[i].active);
 	}
 	cJSON_Delete(o);
 }

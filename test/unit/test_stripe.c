@@ -94,18 +94,9 @@ serve(void *arg)
 static int
 setup(void **state)
 {
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
 	(void)state;
-	fake.fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fake.fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(fake.fd, 16) != 0 ||
-	    getsockname(fake.fd, (struct sockaddr *)&sa, &sl) != 0)
+	if ((fake.fd = unit_listen(&fake.port)) < 0)
 		return -1;
-	fake.port = ntohs(sa.sin_port);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return pthread_create(&fake.thread, NULL, serve, NULL);
 }

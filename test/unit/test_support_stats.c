@@ -75,20 +75,6 @@ teardown(void **state)
 	return 0;
 }
 
-static double
-num(const cJSON *o, const char *path)
-{
-	char tmp[128];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	const cJSON *v = o;
-	for (char *save = NULL, *t = strtok_r(tmp, ".", &save); t;
-	    t = strtok_r(NULL, ".", &save))
-		v = cJSON_GetObjectItem(v, t);
-	if (!cJSON_IsNumber(v))
-		fail_msg("%s is not a number", path);
-	return v->valuedouble;
-}
-
 static void
 support_stats_should_match_hand_computed_figures(void **state)
 {
@@ -96,26 +82,26 @@ support_stats_should_match_hand_computed_figures(void **state)
 	cJSON *o = tickets_stats(app_db(app), "2026-11-01T00:00:00.000Z",
 	    "2026-11-25T00:00:00.000Z", "2026-11-25T12:00:00.000Z");
 	/* Backlog: everything not closed (2 to 5). */
-	assert_int_equal(num(o, "backlog.status.open"), 2);
-	assert_int_equal(num(o, "backlog.status.waiting_on_merchant"), 1);
-	assert_int_equal(num(o, "backlog.status.resolved"), 1);
-	assert_int_equal(num(o, "backlog.priority.low"), 2);
-	assert_int_equal(num(o, "backlog.priority.high"), 1);
-	assert_int_equal(num(o, "backlog.category.technical"), 4);
+	assert_int_equal(unit_num(o, "backlog.status.open"), 2);
+	assert_int_equal(unit_num(o, "backlog.status.waiting_on_merchant"), 1);
+	assert_int_equal(unit_num(o, "backlog.status.resolved"), 1);
+	assert_int_equal(unit_num(o, "backlog.priority.low"), 2);
+	assert_int_equal(unit_num(o, "backlog.priority.high"), 1);
+	assert_int_equal(unit_num(o, "backlog.category.technical"), 4);
 	/* First response, tickets 1-3 (30, 360, 60 minutes): mean 150, median
 	 * 60, p90 (nearest rank: the 3rd of 3) 360. */
-	assert_int_equal(num(o, "firstResponse.count"), 3);
-	assert_true(num(o, "firstResponse.meanMinutes") == 150);
-	assert_true(num(o, "firstResponse.medianMinutes") == 60);
-	assert_true(num(o, "firstResponse.p90Minutes") == 360);
+	assert_int_equal(unit_num(o, "firstResponse.count"), 3);
+	assert_true(unit_num(o, "firstResponse.meanMinutes") == 150);
+	assert_true(unit_num(o, "firstResponse.medianMinutes") == 60);
+	assert_true(unit_num(o, "firstResponse.p90Minutes") == 360);
 	/* Resolution, tickets 1-2 (120, 2880): mean and median 1500, p90 2880. */
-	assert_int_equal(num(o, "resolution.count"), 2);
-	assert_true(num(o, "resolution.meanMinutes") == 1500);
-	assert_true(num(o, "resolution.medianMinutes") == 1500);
-	assert_true(num(o, "resolution.p90Minutes") == 2880);
+	assert_int_equal(unit_num(o, "resolution.count"), 2);
+	assert_true(unit_num(o, "resolution.meanMinutes") == 1500);
+	assert_true(unit_num(o, "resolution.medianMinutes") == 1500);
+	assert_true(unit_num(o, "resolution.p90Minutes") == 2880);
 	/* Answered late: 2. Unanswered past due now: 4 and 5. */
-	assert_int_equal(num(o, "slaBreaches.answeredLate"), 1);
-	assert_int_equal(num(o, "slaBreaches.openPastDue"), 2);
+	assert_int_equal(unit_num(o, "slaBreaches.answeredLate"), 1);
+	assert_int_equal(unit_num(o, "slaBreaches.openPastDue"), 2);
 	/* The agent: 3 and 4 open; two replies, 30 minutes, in the period. */
 	const cJSON *a, *agent = NULL;
 	cJSON_ArrayForEach(a, cJSON_GetObjectItem(o, "agents"))
@@ -123,9 +109,9 @@ support_stats_should_match_hand_computed_figures(void **state)
 		    "agent@example.com") == 0)
 			agent = a;
 	assert_non_null(agent);
-	assert_int_equal(num(agent, "openTickets"), 2);
-	assert_int_equal(num(agent, "replies"), 2);
-	assert_int_equal(num(agent, "timeSpentMinutes"), 30);
+	assert_int_equal(unit_num(agent, "openTickets"), 2);
+	assert_int_equal(unit_num(agent, "replies"), 2);
+	assert_int_equal(unit_num(agent, "timeSpentMinutes"), 30);
 	/* By week (%W, Monday first): W44 created 1, 2 and resolved 1, 2; W45
 	 * created 3; W46 created 4. */
 	static const struct { const char *week; int created, resolved; } w[3] = {
@@ -137,8 +123,8 @@ support_stats_should_match_hand_computed_figures(void **state)
 		const cJSON *x = cJSON_GetArrayItem(weeks, i);
 		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(x, "week")),
 		    w[i].week);
-		assert_int_equal(num(x, "created"), w[i].created);
-		assert_int_equal(num(x, "resolved"), w[i].resolved);
+		assert_int_equal(unit_num(x, "created"), w[i].created);
+		assert_int_equal(unit_num(x, "resolved"), w[i].resolved);
 	}
 	cJSON_Delete(o);
 }

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "mem.h"
@@ -87,6 +90,43 @@ unit_bearer(struct app *app, const char *email, char *out, size_t n)
 	sqlite3_finalize(st);
 	jwt_sign(cfg->jwt_key, cfg->jwt_keylen, id, clock_now_ms() / 1000, 3600, jwt);
 	snprintf(out, n, "Bearer %s", jwt);
+}
+
+/* The number at a dotted path of a JSON object ("a.b.c"); fails the test
+ * when there is none. */
+static inline double
+unit_num(const cJSON *o, const char *path)
+{
+	char tmp[128];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	const cJSON *v = o;
+	for (char *save = NULL, *t = strtok_r(tmp, ".", &save); t;
+	    t = strtok_r(NULL, ".", &save))
+		v = cJSON_GetObjectItem(v, t);
+	if (!cJSON_IsNumber(v))
+		fail_msg("%s is not a number", path);
+	return v->valuedouble;
+}
+
+/* A listening socket on a free loopback port, for the tests' own servers
+ * (fake Stripe, SMTP). Returns the descriptor and sets *port, or -1. */
+static inline int
+unit_listen(int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 16) != 0 || getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
 }
 
 #endif
