@@ -583,6 +583,14 @@ nginx_should_answer_503_json_when_the_pool_is_down(void **state)
 	    "\"ServiceUnavailableError\",\"message\":\"Service Unavailable\","
 	    "\"details\":{}}}");
 	reply_free(&r);
+	/* It drained: every worker finished and exited by itself, none had to
+	 * be killed, the socket is gone. */
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "grep -q 'stopping: draining' %s/log/platform.log && "
+	    "grep -q 'stopped$' %s/log/platform.log && ! grep -q 'drain timeout' "
+	    "%s/log/platform.log && ! test -e %s/run/platform.sock", S.var, S.var,
+	    S.var, S.var);
+	assert_int_equal(system(cmd), 0);
 }
 
 int
