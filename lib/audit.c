@@ -59,10 +59,7 @@ audit_record(struct ctx *c, const char *action, const struct entity *e,
 	char *a = after ? cJSON_PrintUnformatted(after) : NULL;
 	int n = 1;
 	db_bind_text(st, n++, docid);
-	if (c->caller.user_id)
-		db_bind_int(st, n++, c->caller.user_id);
-	else
-		sqlite3_bind_null(st, n++);
+	db_bind_ref(st, n++, c->caller.user_id);
 	db_bind_text(st, n++, c->caller.name);
 	db_bind_text(st, n++, c->caller.via == AUTH_TOKEN ? "api-token" :
 	    auth_role_name(c->caller.role));

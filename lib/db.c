@@ -412,6 +412,15 @@ db_bind_int(sqlite3_stmt *st, int i, int64_t v)
 	sqlite3_bind_int64(st, i, v);
 }
 
+void
+db_bind_ref(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id)
+		sqlite3_bind_int64(st, i, id);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 const char *
 db_col_text(sqlite3_stmt *st, int i)
 {

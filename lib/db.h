@@ -56,6 +56,8 @@ uint64_t	 db_change_stamp(struct db *db);
 /* Bind helpers: NULL strings bind SQL NULL. */
 void	 db_bind_text(sqlite3_stmt *st, int i, const char *s);
 void	 db_bind_int(sqlite3_stmt *st, int i, int64_t v);
+/* Binds a record id, or SQL NULL when id is 0 (no such relation). */
+void	 db_bind_ref(sqlite3_stmt *st, int i, int64_t id);
 /* Column helper: the text of a column, "" for NULL. */
 const char *db_col_text(sqlite3_stmt *st, int i);
 

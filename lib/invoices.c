@@ -230,10 +230,7 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 	db_bind_text(st, n++, number);
 	db_bind_text(st, n++, kind);
 	db_bind_int(st, n++, merchant_id);
-	if (subscription_id)
-		db_bind_int(st, n++, subscription_id);
-	else
-		sqlite3_bind_null(st, n++);
+	db_bind_ref(st, n++, subscription_id);
 	/* A credit note is settled when issued: it owes nothing. */
 	db_bind_text(st, n++, strcmp(kind, "credit_note") == 0 ? "paid" : "open");
 	db_bind_text(st, n++, lines_s);

@@ -48,10 +48,7 @@ outbox_queue(struct db *db, const char *kind, const char *to,
 	db_bind_text(st, n++, to);
 	db_bind_text(st, n++, subject);
 	db_bind_text(st, n++, body);
-	if (merchant_id)
-		db_bind_int(st, n++, merchant_id);
-	else
-		sqlite3_bind_null(st, n++);
+	db_bind_ref(st, n++, merchant_id);
 	db_bind_text(st, n++, related);
 	db_bind_text(st, n++, now);
 	db_bind_text(st, n++, now);

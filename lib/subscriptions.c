@@ -483,6 +483,21 @@ audit_sub(struct ctx *c, const char *action, int64_t id, const cJSON *before)
 	return rc;
 }
 
+/* The end of a change inside a transaction: audits it, commits, answers
+ * with the subscription; on failure rolls back. Takes before. */
+static enum err
+commit_answer(struct ctx *c, int64_t id, cJSON *before)
+{
+	enum err rc;
+	if ((rc = audit_sub(c, "update", id, before)) != ERR_OK ||
+	    (rc = db_commit(c->db)) != ERR_OK) {
+		db_rollback(c->db);
+		cJSON_Delete(before);
+		return rc;
+	}
+	return answer(c, id, 200, before);
+}
+
 /* After Stripe changed a subscription and it was stored: audit, answer. */
 static enum err
 stripe_done(struct ctx *c, int64_t id, cJSON *before)
@@ -492,13 +507,7 @@ stripe_done(struct ctx *c, int64_t id, cJSON *before)
 		cJSON_Delete(before);
 		return rc;
 	}
-	if ((rc = audit_sub(c, "update", id, before)) != ERR_OK ||
-	    (rc = db_commit(c->db)) != ERR_OK) {
-		db_rollback(c->db);
-		cJSON_Delete(before);
-		return rc;
-	}
-	return answer(c, id, 200, before);
+	return commit_answer(c, id, before);
 }
 
 enum err
@@ -684,11 +693,9 @@ h_subscriptions_update(struct ctx *c)
 	}
 	char ts[25];
 	clock_format_ms(now, ts);
-	if ((rc = exec_sub(c->db, STMT_SUB_SET_PLAN, "IsI", plan, ts, s.id)) != ERR_OK ||
-	    (rc = audit_sub(c, "update", s.id, before)) != ERR_OK ||
-	    (rc = db_commit(c->db)) != ERR_OK)
+	if ((rc = exec_sub(c->db, STMT_SUB_SET_PLAN, "IsI", plan, ts, s.id)) != ERR_OK)
 		goto fail;
-	return answer(c, s.id, 200, before);
+	return commit_answer(c, s.id, before);
 fail:
 	cJSON_Delete(before);
 	db_rollback(c->db);
@@ -750,10 +757,9 @@ h_subscriptions_cancel(struct ctx *c)
 	else
 		rc = exec_sub(c->db, STMT_SUB_CANCEL_AT_END, "ItsI", (int64_t)1,
 		    reason ? reason : "", ts, s.id);
-	if (rc != ERR_OK || (rc = audit_sub(c, "update", s.id, before)) != ERR_OK ||
-	    (rc = db_commit(c->db)) != ERR_OK)
+	if (rc != ERR_OK)
 		goto fail;
-	return answer(c, s.id, 200, before);
+	return commit_answer(c, s.id, before);
 fail:
 	cJSON_Delete(before);
 	db_rollback(c->db);
@@ -791,10 +797,9 @@ h_subscriptions_reactivate(struct ctx *c)
 		return stripe_done(c, s.id, before);
 	}
 	if ((rc = exec_sub(c->db, STMT_SUB_CANCEL_AT_END, "ItsI", (int64_t)0, "",
-	    ts, s.id)) != ERR_OK || (rc = audit_sub(c, "update", s.id, before)) !=
-	    ERR_OK || (rc = db_commit(c->db)) != ERR_OK)
+	    ts, s.id)) != ERR_OK)
 		goto fail;
-	return answer(c, s.id, 200, before);
+	return commit_answer(c, s.id, before);
 fail:
 	cJSON_Delete(before);
 	db_rollback(c->db);

@@ -379,10 +379,7 @@ h_tickets_create(struct ctx *c)
 	db_bind_text(st, n++, docid);
 	db_bind_text(st, n++, ref);
 	db_bind_int(st, n++, merchant);
-	if (c->caller.user_id)
-		db_bind_int(st, n++, c->caller.user_id);
-	else
-		sqlite3_bind_null(st, n++);
+	db_bind_ref(st, n++, c->caller.user_id);
 	db_bind_text(st, n++, subject);
 	db_bind_text(st, n++, desc);
 	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(copy, "category")));
@@ -668,10 +665,7 @@ h_tickets_respond(struct ctx *c)
 	db_bind_text(st, n++, docid);
 	db_bind_int(st, n++, id);
 	db_bind_int(st, n++, merchant);
-	if (c->caller.user_id)
-		db_bind_int(st, n++, c->caller.user_id);
-	else
-		sqlite3_bind_null(st, n++);
+	db_bind_ref(st, n++, c->caller.user_id);
 	db_bind_text(st, n++, c->caller.via == AUTH_TOKEN ? "api-token" :
 	    auth_role_name(c->caller.role));
 	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(data, "body")));
