@@ -1,6 +1,7 @@
 /*
- * The ops command line: migrate the database, load the demo data, back it
- * up online, report the schema version. The database path comes from
+ * The ops command line: migrate the database, load the demo data, create
+ * an admin, unlock an account, back it up online, report the schema
+ * version. The database path comes from
  * PLATFORM_DB (default var/platform.db).
  */
 #include <stdio.h>
@@ -26,6 +27,7 @@ usage(void)
 	    "  seed                load the demo data (development only)\n"
 	    "  create-admin EMAIL  create an admin; the password is read from\n"
 	    "                      standard input, or asked for on a terminal\n"
+	    "  unlock EMAIL        end the wait of an account after failed sign-ins\n"
 	    "  backup FILE         copy the live database to FILE (online)\n"
 	    "  version             print the schema version and the latest known\n");
 	return 2;
@@ -130,6 +132,14 @@ main(int argc, char *argv[])
 		}
 	} else if (strcmp(argv[1], "create-admin") == 0 && argc == 3) {
 		rc = db_migrate(db, schema_sql) == ERR_OK ? create_admin(db, argv[2]) : 1;
+	} else if (strcmp(argv[1], "unlock") == 0 && argc == 3) {
+		enum err e = auth_unlock(db, 0, argv[2]);
+		if (e == ERR_OK)
+			printf("%s may sign in again\n", argv[2]);
+		else
+			fprintf(stderr, "platformctl: %s: %s\n", argv[2], e == ERR_NOT_FOUND ?
+			    "no such user" : "database error");
+		rc = e != ERR_OK;
 	} else if (strcmp(argv[1], "backup") == 0 && argc == 3) {
 		rc = backup(db, argv[2]);
 	} else if (strcmp(argv[1], "version") == 0) {

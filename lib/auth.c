@@ -25,28 +25,42 @@ enum stmt_auth {
 	STMT_AUTH_LOGIN_FIND,
 	STMT_AUTH_LOGIN_FAIL,
 	STMT_AUTH_LOGIN_OK,
+	STMT_AUTH_UNLOCK,
 	STMT_AUTH__MAX
 };
 
 static const char *const stmts[STMT_AUTH__MAX] = {
-	[STMT_AUTH_USER] = "SELECT email, role, merchant_id, blocked FROM users "
-	    "WHERE id = ?",
+	[STMT_AUTH_USER] = "SELECT email, role, merchant_id, blocked, document_id, "
+	    "credentials_version FROM users WHERE id = ?",
 	[STMT_AUTH_TOKEN] = "SELECT id, name, kind, expires_at, last_used_at "
 	    "FROM api_tokens WHERE token_hash = ?",
 	[STMT_AUTH_TOKEN_USED] = "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
 	[STMT_AUTH_SESSION] = "SELECT s.user_id, s.csrf, s.expires_ms, u.email, "
 	    "u.role, u.merchant_id, u.blocked FROM sessions s JOIN users u "
 	    "ON u.id = s.user_id WHERE s.id_hash = ?",
+	/* Only for the credentials signed in with: a change of password,
+	 * role or blocked state in between leaves no session behind. */
 	[STMT_AUTH_SESSION_PUT] = "INSERT INTO sessions (id_hash, user_id, csrf, "
-	    "created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)",
+	    "created_ms, expires_ms) SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 "
+	    "FROM users WHERE id = ?2 AND credentials_version = ?6 AND blocked = 0)",
 	[STMT_AUTH_SESSION_DEL] = "DELETE FROM sessions WHERE id_hash = ?",
 	[STMT_AUTH_SESSION_EXPIRE] = "DELETE FROM sessions WHERE expires_ms <= ?",
-	[STMT_AUTH_LOGIN_FIND] = "SELECT id, password_hash, blocked, failed_logins, "
-	    "locked_until_ms FROM users WHERE email = ?1 OR username = ?1",
-	[STMT_AUTH_LOGIN_FAIL] = "UPDATE users SET failed_logins = ?, "
-	    "locked_until_ms = ? WHERE id = ?",
+	[STMT_AUTH_LOGIN_FIND] = "SELECT id, password_hash, credentials_version "
+	    "FROM users WHERE email = ?1 OR username = ?1",
+	/* One statement counts the failure and sets the delay, so concurrent
+	 * failures all count. */
+	[STMT_AUTH_LOGIN_FAIL] = "UPDATE users SET failed_logins = failed_logins + 1, "
+	    "locked_until_ms = CASE WHEN failed_logins + 1 < ?2 THEN locked_until_ms "
+	    "ELSE ?3 + 1000 * min(?4, 1 << min(failed_logins + 1 - ?2, 20)) END "
+	    "WHERE id = ?1",
+	/* Succeeds only for an account that is neither blocked nor waiting,
+	 * whose credentials did not change since the password was read. */
 	[STMT_AUTH_LOGIN_OK] = "UPDATE users SET failed_logins = 0, "
-	    "locked_until_ms = 0, last_login_at = ? WHERE id = ?",
+	    "locked_until_ms = 0, last_login_at = ?1 WHERE id = ?2 AND blocked = 0 "
+	    "AND locked_until_ms <= ?3 AND credentials_version = ?4 "
+	    "RETURNING document_id",
+	[STMT_AUTH_UNLOCK] = "UPDATE users SET failed_logins = 0, locked_until_ms = 0 "
+	    "WHERE id = ?1 OR email = ?2",
 };
 
 static const struct { const char *name; unsigned bit; } roles_by_name[] = {
@@ -112,21 +126,29 @@ caller_from_user(struct caller *cl, sqlite3_stmt *st, int col, int64_t uid)
 	return cl->role ? ERR_OK : ERR_UNAUTHORIZED;
 }
 
+/* A JWT names a user by id, documentId and credentials version: all three
+ * must match the user as it is now. */
 static enum err
 resolve_jwt(struct ctx *c, const char *token)
 {
 	const struct config *cfg = app_config(c->app);
-	int64_t uid = 0;
+	struct jwt_subject who;
 	if (cfg->jwt_keylen == 0 || jwt_verify(cfg->jwt_key, cfg->jwt_keylen, token,
-	    clock_now_ms() / 1000, &uid) != 0)
+	    clock_now_ms() / 1000, &who) != 0)
 		return ERR_UNAUTHORIZED;
 	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_USER]);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, uid);
+	db_bind_int(st, 1, who.user_id);
 	enum db_rc r = db_step(c->db, st);
-	enum err rc = r == DB_ROW ? caller_from_user(&c->caller, st, 0, uid) :
-	    r == DB_DONE ? ERR_UNAUTHORIZED : ERR_DB;	/* deleted user */
+	enum err rc = r == DB_DONE ? ERR_UNAUTHORIZED : ERR_DB;	/* deleted user */
+	if (r == DB_ROW) {
+		if (strcmp(db_col_text(st, 4), who.doc) != 0 ||
+		    sqlite3_column_int64(st, 5) != who.version)
+			rc = ERR_UNAUTHORIZED;
+		else
+			rc = caller_from_user(&c->caller, st, 0, who.user_id);
+	}
 	sqlite3_reset(st);
 	if (rc == ERR_OK)
 		c->caller.via = AUTH_JWT;
@@ -255,14 +277,22 @@ auth_check_csrf(struct ctx *c, const char *form_token)
 	return ERR_OK;
 }
 
+/* The one answer to every refused sign-in: an unknown account, a wrong
+ * password, a blocked account and one waiting after failures look alike. */
+static enum err
+refuse_sign_in(struct ctx *c)
+{
+	c->err_msg = "Invalid identifier or password";
+	return ERR_VALIDATION;
+}
+
 enum err
 auth_sign_in(struct ctx *c, const char *identifier, const char *password,
-    int64_t *user_id)
+    struct jwt_subject *who)
 {
 	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_FIND]);
-	char hash[PASSWORD_HASH_MAX] = "";
-	int64_t uid = 0, fails = 0, locked = 0, now = clock_now_ms();
-	int blocked = 0;
+	char hash[PASSWORD_HASH_MAX] = "", ts[25];
+	int64_t uid = 0, version = 0, now = clock_now_ms();
 	if (st == NULL)
 		return ERR_DB;
 	db_bind_text(st, 1, identifier);
@@ -270,83 +300,87 @@ auth_sign_in(struct ctx *c, const char *identifier, const char *password,
 	if (r == DB_ROW) {
 		uid = sqlite3_column_int64(st, 0);
 		snprintf(hash, sizeof(hash), "%s", db_col_text(st, 1));
-		blocked = sqlite3_column_int(st, 2);
-		fails = sqlite3_column_int64(st, 3);
-		locked = sqlite3_column_int64(st, 4);
+		version = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
 	if (r == DB_ERROR || r == DB_CONSTRAINT)
 		return ERR_DB;
-	if (uid && locked > now) {
-		ctx_error(c, "Too many failed sign-ins for this account: try again "
-		    "in %lld s", (long long)((locked - now + 999) / 1000));
-		return ERR_RATE_LIMIT;
-	}
-	/* Verified outside any transaction: argon2id takes tens of ms. */
+	/* Always verified (against a dummy hash for an unknown account), and
+	 * outside any transaction: argon2id takes tens of ms. */
 	int ok = password_verify(password, uid ? hash : NULL);
 	crypto_wipe(hash, sizeof(hash));
-	if (uid == 0) {
-		c->err_msg = "Invalid identifier or password";
-		return ERR_VALIDATION;
-	}
+	if (uid == 0)
+		return refuse_sign_in(c);
 	if (db_begin(c->db) != ERR_OK)
 		return ERR_DB;
 	if (!ok) {
-		fails++;
-		int64_t until = 0;
-		if (fails >= AUTH_LOCK_AFTER) {
-			int64_t exp = fails - AUTH_LOCK_AFTER;
-			int64_t delay = exp >= 10 ? AUTH_LOCK_MAX_S : (int64_t)1 << exp;
-			until = now + (delay > AUTH_LOCK_MAX_S ? AUTH_LOCK_MAX_S : delay) * 1000;
-		}
-		st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_FAIL]);
-		if (st == NULL)
+		/* Every wrong password counts, even while the account waits. */
+		if ((st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_FAIL])) == NULL)
 			goto fail;
-		db_bind_int(st, 1, fails);
-		db_bind_int(st, 2, until);
-		db_bind_int(st, 3, uid);
+		db_bind_int(st, 1, uid);
+		db_bind_int(st, 2, AUTH_LOCK_AFTER);
+		db_bind_int(st, 3, now);
+		db_bind_int(st, 4, AUTH_LOCK_MAX_S);
 		r = db_step(c->db, st);
 		sqlite3_reset(st);
 		if (r != DB_DONE || db_commit(c->db) != ERR_OK)
 			goto fail;
-		c->err_msg = "Invalid identifier or password";
-		return ERR_VALIDATION;
+		return refuse_sign_in(c);
 	}
-	if (blocked) {
-		db_rollback(c->db);
-		c->err_msg = "Your account has been blocked by an administrator";
-		return ERR_VALIDATION;
-	}
-	char ts[25];
 	clock_format_ms(now, ts);
-	st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_OK]);
-	if (st == NULL)
+	if ((st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_OK])) == NULL)
 		goto fail;
 	db_bind_text(st, 1, ts);
 	db_bind_int(st, 2, uid);
+	db_bind_int(st, 3, now);
+	db_bind_int(st, 4, version);
 	r = db_step(c->db, st);
+	if (r == DB_ROW) {
+		who->user_id = uid;
+		who->version = version;
+		snprintf(who->doc, sizeof(who->doc), "%s", db_col_text(st, 0));
+	}
 	sqlite3_reset(st);
-	if (r != DB_DONE || db_commit(c->db) != ERR_OK)
+	if (r == DB_DONE) {
+		/* Blocked, waiting, or changed meanwhile. */
+		db_rollback(c->db);
+		return refuse_sign_in(c);
+	}
+	if (r != DB_ROW || db_commit(c->db) != ERR_OK)
 		goto fail;
-	*user_id = uid;
 	return ERR_OK;
 fail:
 	db_rollback(c->db);
 	return ERR_DB;
 }
 
+enum err
+auth_unlock(struct db *db, int64_t user_id, const char *email)
+{
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_AUTH_UNLOCK]);
+	if (st == NULL)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	db_bind_text(st, 2, user_id ? NULL : email);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	if (r != DB_DONE)
+		return ERR_DB;
+	return sqlite3_changes(db_handle(db)) ? ERR_OK : ERR_NOT_FOUND;
+}
+
 int
-auth_jwt_issue(struct ctx *c, int64_t user_id, char *out)
+auth_jwt_issue(struct ctx *c, const struct jwt_subject *who, char *out)
 {
 	const struct config *cfg = app_config(c->app);
 	if (cfg->jwt_keylen == 0)
 		return -1;
-	return jwt_sign(cfg->jwt_key, cfg->jwt_keylen, user_id,
-	    clock_now_ms() / 1000, cfg->jwt_ttl, out);
+	return jwt_sign(cfg->jwt_key, cfg->jwt_keylen, who, clock_now_ms() / 1000,
+	    cfg->jwt_ttl, out);
 }
 
 enum err
-auth_session_open(struct ctx *c, int64_t user_id)
+auth_session_open(struct ctx *c, const struct jwt_subject *who)
 {
 	char sid[48], csrf[48], hash[65], cookie[200];
 	int64_t now = clock_now_ms();
@@ -364,13 +398,20 @@ auth_session_open(struct ctx *c, int64_t user_id)
 	if (r != DB_DONE || (st = db_stmt(c->db, stmts[STMT_AUTH_SESSION_PUT])) == NULL)
 		goto fail;
 	db_bind_text(st, 1, hash);
-	db_bind_int(st, 2, user_id);
+	db_bind_int(st, 2, who->user_id);
 	db_bind_text(st, 3, csrf);
 	db_bind_int(st, 4, now);
 	db_bind_int(st, 5, now + AUTH_SESSION_TTL_MS);
+	db_bind_int(st, 6, who->version);
 	r = db_step(c->db, st);
 	sqlite3_reset(st);
-	if (r != DB_DONE || db_commit(c->db) != ERR_OK)
+	if (r != DB_DONE)
+		goto fail;
+	if (sqlite3_changes(db_handle(c->db)) == 0) {
+		db_rollback(c->db);
+		return refuse_sign_in(c);
+	}
+	if (db_commit(c->db) != ERR_OK)
 		goto fail;
 	snprintf(cookie, sizeof(cookie), AUTH_SESSION_COOKIE "=%s; Path=/; "
 	    "Max-Age=%lld; HttpOnly; Secure; SameSite=Lax", sid,
@@ -408,7 +449,7 @@ h_auth_local(struct ctx *c)
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(c->body, "identifier");
 	const cJSON *pw = cJSON_GetObjectItemCaseSensitive(c->body, "password");
 	char jwt[JWT_MAX_LEN];
-	int64_t uid = 0;
+	struct jwt_subject who;
 	enum err rc;
 
 	if (!cJSON_IsObject(c->body)) {
@@ -423,11 +464,11 @@ h_auth_local(struct ctx *c)
 		verr_add(&c->ve, "password", "password is a required field", NULL);
 	if (c->ve.n)
 		return ERR_VALIDATION;
-	if ((rc = auth_sign_in(c, id->valuestring, pw->valuestring, &uid)) != ERR_OK)
+	if ((rc = auth_sign_in(c, id->valuestring, pw->valuestring, &who)) != ERR_OK)
 		return rc;
-	if (auth_jwt_issue(c, uid, jwt) != 0)
+	if (auth_jwt_issue(c, &who, jwt) != 0)
 		return ERR_INTERNAL;
-	cJSON *user = users_read(c, uid);
+	cJSON *user = users_read(c, who.user_id);
 	if (user == NULL)
 		return ERR_DB;
 	cJSON *root = cJSON_CreateObject();

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "jwt.h"
 
 struct ctx;
 struct db;
@@ -44,17 +45,26 @@ unsigned	 auth_role_bit(const char *name);
 /* Returns the name of a role bit. */
 const char	*auth_role_name(unsigned bit);
 
-/* Signs in: checks identifier (e-mail or username) and password, applies
- * the per-account delay, records the attempt. On success sets *user_id.
- * Returns ERR_OK, ERR_VALIDATION (bad credentials, c->err_msg set),
- * ERR_RATE_LIMIT or ERR_DB. */
+/* Signs in: checks identifier (e-mail or username) and password and
+ * records the attempt (every wrong password counts; after AUTH_LOCK_AFTER
+ * the account waits 1 s, then 2, 4 ... up to AUTH_LOCK_MAX_S). An unknown
+ * account, a wrong password, a blocked account and a waiting one get the
+ * same answer in the same time: ERR_VALIDATION with "Invalid identifier or
+ * password". On success fills *who (for auth_jwt_issue and
+ * auth_session_open). Returns ERR_OK, ERR_VALIDATION or ERR_DB. */
 enum err	 auth_sign_in(struct ctx *c, const char *identifier,
-		    const char *password, int64_t *user_id);
-/* Issues a JWT for user_id into out (JWT_MAX_LEN). Returns 0 or -1. */
-int		 auth_jwt_issue(struct ctx *c, int64_t user_id, char *out);
-/* Opens a browser session for user_id: sets the cookie on the response.
- * Returns ERR_OK or ERR_DB. */
-enum err	 auth_session_open(struct ctx *c, int64_t user_id);
+		    const char *password, struct jwt_subject *who);
+/* Ends the wait after failed sign-ins of the user user_id, or (user_id 0)
+ * of the user with this e-mail: an admin's unlock. Returns ERR_OK,
+ * ERR_NOT_FOUND or ERR_DB. */
+enum err	 auth_unlock(struct db *db, int64_t user_id, const char *email);
+/* Issues a JWT for who into out (JWT_MAX_LEN). Returns 0 or -1. */
+int		 auth_jwt_issue(struct ctx *c, const struct jwt_subject *who,
+		    char *out);
+/* Opens a browser session for who, unless its credentials changed since
+ * it signed in (then ERR_VALIDATION as a refused sign-in): sets the cookie
+ * on the response. Returns ERR_OK, ERR_VALIDATION or ERR_DB. */
+enum err	 auth_session_open(struct ctx *c, const struct jwt_subject *who);
 /* Closes the caller's browser session and clears the cookie. */
 enum err	 auth_session_close(struct ctx *c);
 /* A random token (32 bytes, base64url) for CSRF cookies and forms. */

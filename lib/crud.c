@@ -64,6 +64,13 @@ scoped(const struct ctx *c, const struct entity *e)
 	return c->caller.role == ROLE_MERCHANT && e->scope_col != NULL;
 }
 
+/* The table or view the caller reads e's records from. */
+static const char *
+source(const struct ctx *c, const struct entity *e)
+{
+	return scoped(c, e) && e->merchant_view ? e->merchant_view : e->table;
+}
+
 /* Merchants never reach content types without a scope column: a route
  * table mistake must not leak rows, so it answers as if nothing existed. */
 static enum err
@@ -102,7 +109,7 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 	 * with its merchant bound after the filters. */
 	const char *scope = scoped(c, e) ? e->scope_col : NULL;
 	buf_printf(&sql, "SELECT count(*) FROM %s WHERE (%s) AND (%s)%s%s%s",
-	    e->table, base ? base : "1", q.where.len ? q.where.data : "1",
+	    source(c, e), base ? base : "1", q.where.len ? q.where.data : "1",
 	    scope ? " AND " : "", scope ? scope : "", scope ? " = ?" : "");
 	rc = ERR_DB;
 	if ((st = db_prepare(c->db, sql.data)) == NULL)
@@ -122,7 +129,7 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 	buf_puts(&sql, "SELECT ");
 	query_columns(e, q.fields, &sql);
 	buf_printf(&sql, " FROM %s WHERE (%s) AND (%s)%s%s%s ORDER BY %s "
-	    "LIMIT ? OFFSET ?", e->table, base ? base : "1",
+	    "LIMIT ? OFFSET ?", source(c, e), base ? base : "1",
 	    q.where.len ? q.where.data : "1", scope ? " AND " : "",
 	    scope ? scope : "", scope ? " = ?" : "", q.order.data);
 	if ((st = db_prepare(c->db, sql.data)) == NULL)
@@ -199,7 +206,7 @@ crud_read(struct ctx *c, const struct entity *e, int64_t rowid)
 	struct buf sql = { 0 };
 	buf_puts(&sql, "SELECT ");
 	query_columns(e, ~(uint64_t)0, &sql);
-	buf_printf(&sql, " FROM %s WHERE id = ?", e->table);
+	buf_printf(&sql, " FROM %s WHERE id = ?", source(c, e));
 	sqlite3_stmt *st = db_prepare(c->db, sql.data);
 	cJSON *o = NULL;
 	if (st) {

@@ -36,7 +36,8 @@ int64_t		 crud_ref_id(struct ctx *c, const char *table, const cJSON *v);
  * *rowid. Returns ERR_OK or ERR_NOT_FOUND. */
 enum err	 crud_resolve(struct ctx *c, const struct entity *e,
 		    const char *id, int64_t *rowid);
-/* Reads record rowid as a JSON object (NULL if absent). */
+/* Reads record rowid as a JSON object (NULL if absent), as the caller
+ * sees it (a merchant through the content type's merchant view). */
 cJSON		*crud_read(struct ctx *c, const struct entity *e, int64_t rowid);
 /* Turns the current row of st (columns as query_columns wrote them)
  * into a JSON object. */

@@ -365,8 +365,35 @@ db_schema_latest(const char *schema)
 	return latest;
 }
 
-enum err
-db_migrate(struct db *db, const char *schema)
+/* Returns 0 when no foreign key of the database is broken, else -1 with
+ * the first broken one on stderr. */
+static int
+foreign_keys_hold(struct db *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA foreign_key_check");
+	int rc = -1;
+	if (st == NULL)
+		return -1;
+	switch (sqlite3_step(st)) {
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	case SQLITE_ROW:
+		fprintf(stderr, "db: migration breaks a foreign key: %s row %lld -> %s\n",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (long long)sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 2));
+		break;
+	default:
+		db_log(db, "foreign_key_check", NULL);
+		break;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum err
+migrate_all(struct db *db, const char *schema)
 {
 	int latest = db_schema_latest(schema);
 	for (;;) {
@@ -389,12 +416,30 @@ db_migrate(struct db *db, const char *schema)
 		snprintf(sql + (e - s), 64, "\n;PRAGMA user_version=%d;", cur + 1);
 		int rc = exec(db, sql);
 		free(sql);
-		if (rc != SQLITE_OK || db_commit(db) != ERR_OK)
+		if (rc != SQLITE_OK || foreign_keys_hold(db) != 0 ||
+		    db_commit(db) != ERR_OK)
 			goto fail;
 	}
 fail:
 	db_rollback(db);
 	return ERR_DB;
+}
+
+/*
+ * Migrations run with foreign keys off, as SQLite's way of changing a
+ * table asks (a new table, the rows copied, the old one dropped, the new
+ * one renamed: with foreign keys on, the drop would cascade). Each one
+ * commits only if every foreign key still holds afterwards.
+ */
+enum err
+db_migrate(struct db *db, const char *schema)
+{
+	if (exec(db, "PRAGMA foreign_keys=OFF") != SQLITE_OK)
+		return ERR_DB;
+	enum err rc = migrate_all(db, schema);
+	if (exec(db, "PRAGMA foreign_keys=ON") != SQLITE_OK)
+		rc = ERR_DB;
+	return rc;
 }
 
 void

@@ -64,6 +64,9 @@ struct entity {
 	 * themselves): a merchant caller sees only rows where it equals its
 	 * merchant. NULL: merchants never see these rows. */
 	const char	*scope_col;
+	/* What a merchant caller reads instead of table (a view of it with
+	 * the same columns, hiding what it may not see), or NULL. */
+	const char	*merchant_view;
 	/* Checks a whole record before it is written: before is the stored
 	 * record (NULL on create), data the validated changes. Adds errors to
 	 * ve; returns 0 if ok. */

@@ -11,13 +11,17 @@
 static const char header_b64[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
 int
-jwt_sign(const unsigned char *key, size_t keylen, int64_t user_id, int64_t now,
-    int64_t ttl, char *out)
+jwt_sign(const unsigned char *key, size_t keylen, const struct jwt_subject *who,
+    int64_t now, int64_t ttl, char *out)
 {
-	char payload[128], p64[200];
+	char payload[256], p64[360];
 	unsigned char mac[32];
-	int n = snprintf(payload, sizeof(payload), "{\"id\":%lld,\"iat\":%lld,\"exp\":%lld}",
-	    (long long)user_id, (long long)now, (long long)(now + ttl));
+	if (strlen(who->doc) != JWT_DOC_LEN || strspn(who->doc,
+	    "abcdefghijklmnopqrstuvwxyz0123456789") != JWT_DOC_LEN)
+		return -1;
+	int n = snprintf(payload, sizeof(payload), "{\"id\":%lld,\"sub\":\"%s\","
+	    "\"ver\":%lld,\"iat\":%lld,\"exp\":%lld}", (long long)who->user_id,
+	    who->doc, (long long)who->version, (long long)now, (long long)(now + ttl));
 	if (n < 0 || (size_t)n >= sizeof(payload))
 		return -1;
 	crypto_b64url_encode((const unsigned char *)payload, (size_t)n, p64);
@@ -50,7 +54,7 @@ integral(const cJSON *v, double lo, double hi)
 
 int
 jwt_verify(const unsigned char *key, size_t keylen, const char *token,
-    int64_t now, int64_t *user_id)
+    int64_t now, struct jwt_subject *who)
 {
 	size_t len = strnlen(token, JWT_MAX_LEN + 1);
 	if (len == 0 || len > JWT_MAX_LEN)
@@ -83,15 +87,21 @@ jwt_verify(const unsigned char *key, size_t keylen, const char *token,
 	if (crypto_ct_compare(mac, sig, 32) != 0)
 		goto out;
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "id");
+	const cJSON *sub = cJSON_GetObjectItemCaseSensitive(p, "sub");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(p, "ver");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(p, "exp");
 	const cJSON *iat = cJSON_GetObjectItemCaseSensitive(p, "iat");
-	if (!integral(id, 1, 9007199254740991.0) || !integral(exp, 0, 1e13))
+	if (!integral(id, 1, 9007199254740991.0) || !integral(exp, 0, 1e13) ||
+	    !integral(ver, 1, 9007199254740991.0) || !cJSON_IsString(sub) ||
+	    strlen(sub->valuestring) != JWT_DOC_LEN)
 		goto out;
 	if ((int64_t)exp->valuedouble <= now)
 		goto out;
 	if (iat && (!integral(iat, 0, 1e13) || (int64_t)iat->valuedouble > now + 60))
 		goto out;
-	*user_id = (int64_t)id->valuedouble;
+	who->user_id = (int64_t)id->valuedouble;
+	who->version = (int64_t)ver->valuedouble;
+	memcpy(who->doc, sub->valuestring, JWT_DOC_LEN + 1);
 	rc = 0;
 out:
 	cJSON_Delete(h);

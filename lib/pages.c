@@ -156,16 +156,18 @@ h_form_login(struct ctx *c)
 {
 	const char *id = ctx_form(c, "identifier");
 	const char *pw = ctx_form(c, "password");
-	int64_t uid = 0;
+	struct jwt_subject who;
 	if (id == NULL || *id == '\0' || pw == NULL || *pw == '\0' ||
 	    strlen(id) > 254 || strlen(pw) > 256)
 		return login_page(c, "Enter your e-mail and password.", id, 400);
 	if (!valid_text(id, 0))
 		return login_page(c, "Invalid identifier or password", NULL, 400);
-	enum err rc = auth_sign_in(c, id, pw, &uid);
-	if (rc == ERR_VALIDATION || rc == ERR_RATE_LIMIT)
+	enum err rc = auth_sign_in(c, id, pw, &who);
+	if (rc == ERR_OK)
+		rc = auth_session_open(c, &who);
+	if (rc == ERR_VALIDATION)
 		return login_page(c, c->err_msg, id, err_status(rc));
-	if (rc != ERR_OK || (rc = auth_session_open(c, uid)) != ERR_OK)
+	if (rc != ERR_OK)
 		return rc;
 	redirect(c, "/marketplace/account.html");
 	return ERR_OK;

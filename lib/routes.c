@@ -40,6 +40,7 @@ enum route_id {
 	R_USERS_CREATE,
 	R_USERS_UPDATE,
 	R_USERS_DELETE,
+	R_USERS_UNLOCK,
 	R_PLANS_ACTIVE,
 	R_PLANS_FIND,
 	R_PLANS_FIND_ONE,
@@ -112,6 +113,9 @@ const struct route routes[R__MAX] = {
 	    "Update a user (block, role, password)" },
 	[R_USERS_DELETE] = { METHOD_DELETE, "/api/users/:id", ADMIN,
 	    ROUTE_USERS_ONLY, h_crud_delete, &users_entity, "Delete a user" },
+	[R_USERS_UNLOCK] = { METHOD_PUT, "/api/users/:id/unlock", ADMIN,
+	    ROUTE_USERS_ONLY, h_users_unlock, &users_entity,
+	    "End the wait after failed sign-ins" },
 
 	[R_PLANS_ACTIVE] = { METHOD_GET, "/api/subscription-plans/active",
 	    ROLES_ALL, ROUTE_CACHE, h_plans_active, &plans_entity,

@@ -50,6 +50,8 @@ static const struct field ticket_fields[] = {
 const struct entity tickets_entity = {
 	.name = "support-tickets",
 	.table = "support_tickets",
+	/* Merchants read the ticket without what internal notes did to it. */
+	.merchant_view = "support_tickets_as_merchant",
 	.fields = ticket_fields,
 	.nfields = sizeof(ticket_fields) / sizeof(ticket_fields[0]),
 	.scope_col = "merchant_id",
@@ -137,8 +139,9 @@ static const char *const stmts[STMT_TK__MAX] = {
 	    "RETURNING last",
 	[STMT_TK_INSERT] = "INSERT INTO support_tickets (document_id, reference, "
 	    "merchant_id, requester_id, subject, description, category, priority, "
-	    "first_response_due_at, created_at, updated_at, published_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "first_response_due_at, created_at, updated_at, public_updated_at, "
+	    "published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, "
+	    "?10)",
 	[STMT_TK_FTS] = "INSERT INTO support_tickets_fts (rowid, subject, description) "
 	    "VALUES (?, ?, ?)",
 	[STMT_TK_GET] = "SELECT status, merchant_id, first_response_at FROM "
@@ -146,27 +149,34 @@ static const char *const stmts[STMT_TK__MAX] = {
 	[STMT_TK_SET_STATUS] = "UPDATE support_tickets SET status = ?1, resolved_at = "
 	    "CASE WHEN ?1 = 'resolved' THEN ?2 WHEN ?1 IN ('open', 'in_progress', "
 	    "'waiting_on_merchant') THEN NULL ELSE resolved_at END, closed_at = "
-	    "CASE WHEN ?1 = 'closed' THEN ?2 ELSE closed_at END, updated_at = ?2 "
-	    "WHERE id = ?3",
-	[STMT_TK_SET_FIELDS] = "UPDATE support_tickets SET priority = coalesce(?, "
-	    "priority), category = coalesce(?, category), updated_at = ? WHERE id = ?",
+	    "CASE WHEN ?1 = 'closed' THEN ?2 ELSE closed_at END, updated_at = ?2, "
+	    "public_updated_at = ?2 WHERE id = ?3",
+	[STMT_TK_SET_FIELDS] = "UPDATE support_tickets SET priority = coalesce(?1, "
+	    "priority), category = coalesce(?2, category), updated_at = ?3, "
+	    "public_updated_at = ?3 WHERE id = ?4",
 	[STMT_TK_ASSIGNEE] = "SELECT role, blocked FROM users WHERE id = ?",
-	[STMT_TK_SET_ASSIGNEE] = "UPDATE support_tickets SET assignee_id = ?, "
-	    "updated_at = ? WHERE id = ?",
+	[STMT_TK_SET_ASSIGNEE] = "UPDATE support_tickets SET assignee_id = ?1, "
+	    "updated_at = ?2, public_updated_at = ?2 WHERE id = ?3",
 	[STMT_TK_RESPONSE] = "INSERT INTO ticket_responses (document_id, ticket_id, "
 	    "merchant_id, author_id, author_role, body, internal, time_spent_minutes, "
 	    "created_at, updated_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
 	    "?, ?)",
+	/* An internal note (?6) moves neither what the merchant sees of the
+	 * time spent nor its last change. */
 	[STMT_TK_AFTER_REPLY] = "UPDATE support_tickets SET time_spent_minutes = "
-	    "time_spent_minutes + ?, first_response_at = coalesce(first_response_at, "
-	    "?), status = ?, resolved_at = CASE WHEN ? = 'open' THEN NULL ELSE "
-	    "resolved_at END, updated_at = ? WHERE id = ?",
+	    "time_spent_minutes + ?1, public_time_spent_minutes = "
+	    "public_time_spent_minutes + CASE WHEN ?6 THEN 0 ELSE ?1 END, "
+	    "first_response_at = coalesce(first_response_at, ?2), status = ?3, "
+	    "resolved_at = CASE WHEN ?3 = 'open' THEN NULL ELSE resolved_at END, "
+	    "updated_at = ?4, public_updated_at = CASE WHEN ?6 THEN "
+	    "public_updated_at ELSE ?4 END WHERE id = ?5",
 	[STMT_TK_FTS_DELETE] = "INSERT INTO support_tickets_fts (support_tickets_fts, "
 	    "rowid, subject, description) SELECT 'delete', id, subject, description "
 	    "FROM support_tickets WHERE id = ?",
 	[STMT_TK_DELETE] = "DELETE FROM support_tickets WHERE id = ?",
 	[STMT_TK_AUTOCLOSE] = "UPDATE support_tickets SET status = 'closed', "
-	    "closed_at = ?1, updated_at = ?1 WHERE status = 'resolved' AND "
+	    "closed_at = ?1, updated_at = ?1, public_updated_at = ?1 WHERE status = "
+	    "'resolved' AND "
 	    "resolved_at <= ?2",
 	/* The active agent with the fewest open tickets; ties: the one whose
 	 * last assignment is oldest, then the lowest id. */
@@ -385,8 +395,6 @@ h_tickets_create(struct ctx *c)
 	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(copy, "category")));
 	db_bind_text(st, n++, priority);
 	db_bind_text(st, n++, due);
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, ts);
 	db_bind_text(st, n++, ts);
 	enum db_rc r = db_step(c->db, st);
 	sqlite3_reset(st);
@@ -700,9 +708,9 @@ h_tickets_respond(struct ctx *c)
 	db_bind_int(st, 1, minutes);
 	db_bind_text(st, 2, first);
 	db_bind_text(st, 3, next);
-	db_bind_text(st, 4, next);
-	db_bind_text(st, 5, ts);
-	db_bind_int(st, 6, id);
+	db_bind_text(st, 4, ts);
+	db_bind_int(st, 5, id);
+	db_bind_int(st, 6, internal);
 	r = db_step(c->db, st);
 	sqlite3_reset(st);
 	if (r != DB_DONE) {

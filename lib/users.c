@@ -1,9 +1,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "crud.h"
 #include "id.h"
+#include "json.h"
 #include "password.h"
 #include "users.h"
 #include "valid.h"
@@ -90,6 +92,29 @@ cJSON *
 users_read(struct ctx *c, int64_t id)
 {
 	return crud_read(c, &users_entity, id);
+}
+
+enum err
+h_users_unlock(struct ctx *c)
+{
+	int64_t id;
+	enum err rc = crud_resolve(c, &users_entity, c->id, &id);
+	if (rc != ERR_OK || (rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	cJSON *before = crud_read(c, &users_entity, id), *after = NULL;
+	if ((rc = auth_unlock(c->db, id, NULL)) != ERR_OK ||
+	    (after = crud_read(c, &users_entity, id)) == NULL ||
+	    (rc = audit_record(c, "update", &users_entity, id,
+	    cJSON_GetStringValue(cJSON_GetObjectItem(after, "documentId")), before,
+	    after)) != ERR_OK || (rc = db_commit(c->db)) != ERR_OK) {
+		db_rollback(c->db);
+		cJSON_Delete(before);
+		cJSON_Delete(after);
+		return rc == ERR_OK ? ERR_DB : rc;
+	}
+	cJSON_Delete(before);
+	json_send_data(c->resp, 200, after, NULL);
+	return ERR_OK;
 }
 
 enum stmt_users {

@@ -15,6 +15,9 @@ extern const struct entity users_entity;
 
 /* Reads user id as Strapi's user object (caller deletes), or NULL. */
 cJSON		*users_read(struct ctx *c, int64_t id);
+/* PUT /api/users/:id/unlock: ends the wait after failed sign-ins
+ * (audited); answers the user. */
+enum err	 h_users_unlock(struct ctx *c);
 /* Creates a user outside any request (command line, demo data): hashes
  * the password, checks the e-mail. merchant_id is 0 unless role is
  * "merchant". Returns ERR_OK (setting *id if not NULL), ERR_VALIDATION

@@ -5,6 +5,7 @@
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
 static const int64_t now = 1795625263;
+static const struct jwt_subject user42 = { 42, "k3v9q2m7x1c8b4n6z0w5r2t8", 3 };
 
 /* Builds a token from raw header and payload JSON, signed with HS256. */
 static void
@@ -24,27 +25,30 @@ static void
 jwt_should_round_trip(void **state)
 {
 	char t[JWT_MAX_LEN];
-	int64_t id = 0;
+	struct jwt_subject id;
 	(void)state;
-	assert_int_equal(jwt_sign(key, sizeof(key), 42, now, 3600, t), 0);
+	assert_int_equal(jwt_sign(key, sizeof(key), &user42, now, 3600, t), 0);
 	/* Strapi's header, three parts. */
 	assert_int_equal(strncmp(t, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.", 37), 0);
 	assert_int_equal(jwt_verify(key, sizeof(key), t, now + 10, &id), 0);
-	assert_int_equal(id, 42);
+	assert_int_equal(id.user_id, 42);
+	assert_string_equal(id.doc, "k3v9q2m7x1c8b4n6z0w5r2t8");
+	assert_int_equal(id.version, 3);
 }
 
 static void
 jwt_should_refuse_tampering(void **state)
 {
 	char t[JWT_MAX_LEN], bad[JWT_MAX_LEN];
-	int64_t id = 0;
+	struct jwt_subject id;
 	(void)state;
-	assert_int_equal(jwt_sign(key, sizeof(key), 42, now, 3600, t), 0);
+	assert_int_equal(jwt_sign(key, sizeof(key), &user42, now, 3600, t), 0);
 	char *d1 = strchr(t, '.'), *d2 = strchr(d1 + 1, '.');
 
 	/* Another payload (id 1) under the original signature. */
-	char p[128];
-	const char *other_payload = "{\"id\":1,\"iat\":1795625263,\"exp\":1795628863}";
+	char p[256];
+	const char *other_payload = "{\"id\":1,\"sub\":\"k3v9q2m7x1c8b4n6z0w5r2t8\","
+	    "\"ver\":3,\"iat\":1795625263,\"exp\":1795628863}";
 	crypto_b64url_encode((const unsigned char *)other_payload,
 	    strlen(other_payload), p);
 	snprintf(bad, sizeof(bad), "%.*s.%s%s", (int)(d1 - t), t, p, d2);
@@ -68,10 +72,11 @@ jwt_should_refuse_tampering(void **state)
 static void
 jwt_should_refuse_other_algorithms(void **state)
 {
-	char t[JWT_MAX_LEN], h[128], p[128];
-	int64_t id = 0;
+	char t[JWT_MAX_LEN], h[128], p[256];
+	struct jwt_subject id;
 	(void)state;
-	const char *payload = "{\"id\":1,\"iat\":1795625263,\"exp\":1895625263}";
+	const char *payload = "{\"id\":1,\"sub\":\"k3v9q2m7x1c8b4n6z0w5r2t8\","
+	    "\"ver\":1,\"iat\":1795625263,\"exp\":1895625263}";
 	/* alg none, with and without a signature part. */
 	crypto_b64url_encode((const unsigned char *)"{\"alg\":\"none\",\"typ\":\"JWT\"}", 27, h);
 	crypto_b64url_encode((const unsigned char *)payload, strlen(payload), p);
@@ -104,9 +109,9 @@ static void
 jwt_should_refuse_expired_and_malformed_claims(void **state)
 {
 	char t[JWT_MAX_LEN];
-	int64_t id = 0;
+	struct jwt_subject id;
 	(void)state;
-	assert_int_equal(jwt_sign(key, sizeof(key), 7, now - 7200, 3600, t), 0);
+	assert_int_equal(jwt_sign(key, sizeof(key), &user42, now - 7200, 3600, t), 0);
 	assert_int_equal(jwt_verify(key, sizeof(key), t, now, &id), -1);
 	static const char *const payloads[] = {
 		"{\"id\":1,\"iat\":1795625263}",			/* no exp */
@@ -117,6 +122,16 @@ jwt_should_refuse_expired_and_malformed_claims(void **state)
 		"{\"id\":\"1\",\"exp\":1895625263}",
 		"{\"exp\":1895625263}",
 		"{\"id\":1,\"iat\":1895625263,\"exp\":1995625263}",	/* from the future */
+		/* Strapi's bare {id, iat, exp}: no documentId, no version. */
+		"{\"id\":1,\"iat\":1795625263,\"exp\":1895625263}",
+		"{\"id\":1,\"sub\":\"k3v9q2m7x1c8b4n6z0w5r2t8\",\"exp\":1895625263}",
+		"{\"id\":1,\"ver\":1,\"exp\":1895625263}",
+		"{\"id\":1,\"sub\":\"short\",\"ver\":1,\"exp\":1895625263}",
+		"{\"id\":1,\"sub\":7,\"ver\":1,\"exp\":1895625263}",
+		"{\"id\":1,\"sub\":\"k3v9q2m7x1c8b4n6z0w5r2t8\",\"ver\":0,"
+		    "\"exp\":1895625263}",
+		"{\"id\":1,\"sub\":\"k3v9q2m7x1c8b4n6z0w5r2t8\",\"ver\":\"1\","
+		    "\"exp\":1895625263}",
 		"[1]",
 		"not json",
 	};

@@ -98,6 +98,118 @@ migrate_should_roll_back_a_failing_migration_whole(void **state)
 }
 
 static void
+exec_ok(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db_handle(db), sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+/* The real schema up to (not including) migration n; caller frees. */
+static char *
+schema_before(int n)
+{
+	char mark[40];
+	snprintf(mark, sizeof(mark), "\n-- migration: %d ", n);
+	const char *end = strstr(schema_sql, mark);
+	assert_non_null(end);
+	return strndup(schema_sql, (size_t)(end - schema_sql) + 1);
+}
+
+static void
+migration_7_should_keep_every_row_and_never_reuse_ids(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	char *v6 = schema_before(7);
+	assert_int_equal(db_migrate(db, v6), ERR_OK);
+	free(v6);
+	assert_int_equal(db_schema_version(db), 6);
+	/* A platform at version 6: a merchant, its user and an admin with a
+	 * session, a ticket with a public reply and, last, an internal note. */
+	exec_ok(db, "INSERT INTO merchants (id, document_id, name, slug, email, "
+	    "created_at, updated_at) VALUES (1, 'mmmmmmmmmmmmmmmmmmmmmmm1', 'M', 'm', "
+	    "'m@example.com', 'T0', 'T0')");
+	exec_ok(db, "INSERT INTO users (id, document_id, email, username, "
+	    "password_hash, role, merchant_id, created_at, updated_at) VALUES "
+	    "(1, 'uuuuuuuuuuuuuuuuuuuuuuu1', 'u1@x.fr', 'u1', 'h', 'merchant', 1, "
+	    "'T0', 'T0'), (2, 'uuuuuuuuuuuuuuuuuuuuuuu2', 'u2@x.fr', 'u2', 'h', "
+	    "'admin', NULL, 'T0', 'T0')");
+	exec_ok(db, "INSERT INTO sessions VALUES ('s', 2, 'c', 0, 99)");
+	exec_ok(db, "INSERT INTO support_tickets (id, document_id, reference, "
+	    "merchant_id, requester_id, subject, description, category, priority, "
+	    "first_response_due_at, time_spent_minutes, created_at, updated_at) "
+	    "VALUES (1, 'tttttttttttttttttttttttt', 'TCK-000001', 1, 1, 'S', 'D', "
+	    "'technical', 'low', 'T9', 35, '2026-01-01', '2026-01-03')");
+	exec_ok(db, "INSERT INTO ticket_responses (document_id, ticket_id, "
+	    "merchant_id, author_id, author_role, body, internal, "
+	    "time_spent_minutes, created_at, updated_at) VALUES "
+	    "('rrrrrrrrrrrrrrrrrrrrrrr1', 1, 1, 2, 'admin', 'b', 0, 5, '2026-01-02', "
+	    "'2026-01-02'), ('rrrrrrrrrrrrrrrrrrrrrrr2', 1, 1, 2, 'admin', 'n', 1, "
+	    "30, '2026-01-03', '2026-01-03')");
+	assert_int_equal(db_migrate(db, schema_sql), ERR_OK);
+	assert_int_equal(db_schema_version(db), db_schema_latest(schema_sql));
+	/* Every row is there, foreign keys hold and are on again; the
+	 * session was not cascaded away by the rebuild of users. */
+	assert_int_equal(scalar(db, "SELECT count(*) FROM users"), 2);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM sessions"), 1);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM ticket_responses"), 2);
+	assert_int_equal(scalar(db, "SELECT credentials_version FROM users WHERE id = 2"), 1);
+	assert_int_equal(scalar(db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* What the merchant sees: the public reply's time and date only. */
+	assert_int_equal(scalar(db, "SELECT time_spent_minutes FROM "
+	    "support_tickets_as_merchant WHERE id = 1"), 5);
+	assert_int_equal(scalar(db, "SELECT updated_at = '2026-01-02' FROM "
+	    "support_tickets_as_merchant WHERE id = 1"), 1);
+	assert_int_equal(scalar(db, "SELECT time_spent_minutes FROM support_tickets "
+	    "WHERE id = 1"), 35);
+	/* The highest id deleted is not given again. */
+	exec_ok(db, "DELETE FROM users WHERE id = 2");
+	assert_int_equal(scalar(db, "SELECT count(*) FROM sessions"), 0);
+	exec_ok(db, "INSERT INTO users (document_id, email, username, password_hash, "
+	    "role, created_at, updated_at) VALUES ('uuuuuuuuuuuuuuuuuuuuuuu3', "
+	    "'u3@x.fr', 'u3', 'h', 'admin', 'T1', 'T1')");
+	assert_int_equal(scalar(db, "SELECT max(id) FROM users"), 3);
+	/* A changed password ends the user's sessions and moves its version. */
+	exec_ok(db, "INSERT INTO sessions VALUES ('s3', 3, 'c', 0, 99)");
+	exec_ok(db, "UPDATE users SET name = 'x', failed_logins = 2 WHERE id = 3");
+	assert_int_equal(scalar(db, "SELECT count(*) FROM sessions"), 1);
+	exec_ok(db, "UPDATE users SET password_hash = 'h2' WHERE id = 3");
+	assert_int_equal(scalar(db, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(scalar(db, "SELECT credentials_version FROM users WHERE id = 3"), 2);
+	db_close(db);
+	unit_rmdb(path);
+}
+
+static void
+migrate_should_refuse_a_migration_that_breaks_a_foreign_key(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	static const char *const schema =
+	    "-- migration: 1 parent and child\n"
+	    "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+	    "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id));\n"
+	    "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1);\n"
+	    "-- migration: 2 loses the parent\n"
+	    "DELETE FROM p;\n";
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	print_message("(a db error line is expected below)\n");
+	assert_int_equal(db_migrate(db, schema), ERR_DB);
+	assert_int_equal(db_schema_version(db), 1);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM p"), 1);
+	assert_int_equal(scalar(db, "PRAGMA foreign_keys"), 1);
+	db_close(db);
+	unit_rmdb(path);
+}
+
+static void
 transactions_should_nest_as_savepoints(void **state)
 {
 	char path[256];
@@ -179,6 +291,8 @@ main(void)
 		cmocka_unit_test(migrate_should_create_the_real_schema_and_be_idempotent),
 		cmocka_unit_test(migrate_should_upgrade_without_losing_data),
 		cmocka_unit_test(migrate_should_roll_back_a_failing_migration_whole),
+		cmocka_unit_test(migration_7_should_keep_every_row_and_never_reuse_ids),
+		cmocka_unit_test(migrate_should_refuse_a_migration_that_breaks_a_foreign_key),
 		cmocka_unit_test(transactions_should_nest_as_savepoints),
 		cmocka_unit_test(db_should_be_defensive),
 		cmocka_unit_test(document_ids_should_be_24_random_lowercase_alphanumerics),

@@ -21,12 +21,13 @@ ticket(int id, const char *created, const char *due, const char *first,
 	snprintf(sql, sizeof(sql), "INSERT INTO support_tickets (id, document_id, "
 	    "reference, merchant_id, subject, description, category, priority, status, "
 	    "assignee_id, first_response_at, first_response_due_at, resolved_at, "
-	    "created_at, updated_at) VALUES (%d, 'supportstats%012d', 'TCK-9%05d', 1, "
-	    "'s', 'd', 'technical', '%s', '%s', %s, %s%s%s, '%s', %s%s%s, '%s', '%s')",
+	    "created_at, updated_at, public_updated_at) VALUES (%d, 'supportstats%012d', "
+	    "'TCK-9%05d', 1, 's', 'd', 'technical', '%s', '%s', %s, %s%s%s, '%s', "
+	    "%s%s%s, '%s', '%s', '%s')",
 	    id, id, id, priority, status, assigned ? "(SELECT id FROM users WHERE email "
 	    "= 'agent@example.com')" : "NULL", first ? "'" : "", first ? first : "NULL",
 	    first ? "'" : "", due, resolved ? "'" : "", resolved ? resolved : "NULL",
-	    resolved ? "'" : "", created, created);
+	    resolved ? "'" : "", created, created, created);
 	exec_sql(sql);
 }
 

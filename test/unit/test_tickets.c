@@ -257,6 +257,80 @@ merchants_should_never_see_internal_notes(void **state)
 	cJSON_Delete(o);
 }
 
+/* A field of the one ticket answer o ("data"). */
+static double
+dnum(const cJSON *o, const char *k)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), k));
+}
+
+static void
+internal_notes_should_leave_no_trace_for_the_merchant(void **state)
+{
+	int st;
+	char path[80], upd[32], q[128];
+	(void)state;
+	cJSON *o = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"subject\":\"Traces\",\"description\":\"Where did the "
+	    "time go?\",\"category\":\"account\",\"priority\":\"low\"}}", &st);
+	assert_int_equal(st, 201);
+	int64_t id = (int64_t)dnum(o, "id");
+	cJSON_Delete(o);
+	snprintf(path, sizeof(path), "/api/support-tickets/%lld/responses", (long long)id);
+	clock_set_offset_ms(60 * 1000);
+	o = as("agent@example.com", METHOD_POST, path, "", "{\"data\":{\"body\":"
+	    "\"Looking\",\"timeSpentMinutes\":10}}", &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	snprintf(path, sizeof(path), "/api/support-tickets/%lld", (long long)id);
+	o = as("clara@example.com", METHOD_GET, path, "", NULL, &st);
+	assert_int_equal((int64_t)dnum(o, "timeSpentMinutes"), 10);
+	snprintf(upd, sizeof(upd), "%s", dstr(o, "updatedAt"));
+	cJSON_Delete(o);
+	/* An hour later, a long internal note. */
+	clock_set_offset_ms(3600 * 1000);
+	snprintf(path, sizeof(path), "/api/support-tickets/%lld/responses", (long long)id);
+	o = as("agent@example.com", METHOD_POST, path, "", "{\"data\":{\"body\":"
+	    "\"Escalate quietly\",\"internal\":true,\"timeSpentMinutes\":45}}", &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	clock_set_offset_ms(0);
+	/* Staff see all of it. */
+	snprintf(path, sizeof(path), "/api/support-tickets/%lld", (long long)id);
+	o = as("agent@example.com", METHOD_GET, path, "", NULL, &st);
+	assert_int_equal((int64_t)dnum(o, "timeSpentMinutes"), 55);
+	assert_string_not_equal(dstr(o, "updatedAt"), upd);
+	cJSON_Delete(o);
+	/* The merchant, in every way it reads its tickets, sees only what the
+	 * public reply did. */
+	o = as("clara@example.com", METHOD_GET, path, "", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal((int64_t)dnum(o, "timeSpentMinutes"), 10);
+	assert_string_equal(dstr(o, "updatedAt"), upd);
+	cJSON_Delete(o);
+	snprintf(q, sizeof(q), "filters[id]=%lld", (long long)id);
+	o = as("clara@example.com", METHOD_GET, "/api/support-tickets", q, NULL, &st);
+	const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0);
+	assert_int_equal((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(t,
+	    "timeSpentMinutes")), 10);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(t, "updatedAt")), upd);
+	cJSON_Delete(o);
+	/* Nor can filters or sorting feel for the hidden figures. */
+	snprintf(q, sizeof(q), "filters[id]=%lld&filters[timeSpentMinutes][$gt]=50",
+	    (long long)id);
+	o = as("clara@example.com", METHOD_GET, "/api/support-tickets", q, NULL, &st);
+	assert_int_equal((int64_t)unit_num(o, "meta.pagination.total"), 0);
+	cJSON_Delete(o);
+	snprintf(q, sizeof(q), "filters[id]=%lld&filters[updatedAt][$gt]=%s",
+	    (long long)id, upd);
+	o = as("clara@example.com", METHOD_GET, "/api/support-tickets", q, NULL, &st);
+	assert_int_equal((int64_t)unit_num(o, "meta.pagination.total"), 0);
+	cJSON_Delete(o);
+	o = as("agent@example.com", METHOD_GET, "/api/support-tickets", q, NULL, &st);
+	assert_int_equal((int64_t)unit_num(o, "meta.pagination.total"), 1);
+	cJSON_Delete(o);
+}
+
 static void
 status_should_follow_the_state_machine(void **state)
 {
@@ -509,6 +583,7 @@ main(void)
 		cmocka_unit_test(tickets_should_get_gapless_references_and_their_due_time),
 		cmocka_unit_test(replies_should_drive_the_ticket),
 		cmocka_unit_test(merchants_should_never_see_internal_notes),
+		cmocka_unit_test(internal_notes_should_leave_no_trace_for_the_merchant),
 		cmocka_unit_test(status_should_follow_the_state_machine),
 		cmocka_unit_test(assignment_should_take_agents_only),
 		cmocka_unit_test(search_should_find_words_within_scope),

@@ -82,13 +82,17 @@ unit_bearer(struct app *app, const char *email, char *out, size_t n)
 {
 	char jwt[JWT_MAX_LEN];
 	const struct config *cfg = app_config(app);
-	sqlite3_stmt *st = db_prepare(app_db(app), "SELECT id FROM users WHERE email = ?");
-	int64_t id = 0;
+	struct jwt_subject who = { 0 };
+	sqlite3_stmt *st = db_prepare(app_db(app), "SELECT id, document_id, "
+	    "credentials_version FROM users WHERE email = ?");
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		who.user_id = sqlite3_column_int64(st, 0);
+		snprintf(who.doc, sizeof(who.doc), "%s", sqlite3_column_text(st, 1));
+		who.version = sqlite3_column_int64(st, 2);
+	}
 	sqlite3_finalize(st);
-	jwt_sign(cfg->jwt_key, cfg->jwt_keylen, id, clock_now_ms() / 1000, 3600, jwt);
+	jwt_sign(cfg->jwt_key, cfg->jwt_keylen, &who, clock_now_ms() / 1000, 3600, jwt);
 	snprintf(out, n, "Bearer %s", jwt);
 }
 
