@@ -16,8 +16,7 @@ enum stmt_prov {
 };
 
 static const char *const stmts[STMT_PROV__MAX] = {
-	[STMT_PROV_PLAN] = "SELECT stripe_price_id, trial_days, document_id FROM "
-	    "subscription_plans WHERE id = ?",
+	[STMT_PROV_PLAN] = "SELECT stripe_price_id FROM subscription_plans WHERE id = ?",
 	[STMT_PROV_MERCHANT] = "SELECT stripe_customer_id, email, name, document_id "
 	    "FROM merchants WHERE id = ?",
 	[STMT_PROV_SET_CUSTOMER] = "UPDATE merchants SET stripe_customer_id = ? "
@@ -154,7 +153,7 @@ customer(struct ctx *c, const struct stripe *s, int64_t merchant, char out[128])
 
 enum err
 provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
-    int64_t plan, int64_t *id)
+    int64_t plan, int trial_days, int64_t *id)
 {
 	char cus[128], price[128], trial[16], doc[DOCUMENT_ID_LEN + 1], key[96];
 	char a[25], b[25], t[25], now[25];
@@ -170,7 +169,7 @@ provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
 		return ERR_NOT_FOUND;
 	}
 	snprintf(price, sizeof(price), "%s", db_col_text(st, 0));
-	snprintf(trial, sizeof(trial), "%d", sqlite3_column_int(st, 1));
+	snprintf(trial, sizeof(trial), "%d", trial_days);
 	sqlite3_reset(st);
 	if (price[0] == '\0') {
 		c->err_msg = "This plan has no Stripe price: create it again with Stripe on";

@@ -18,10 +18,11 @@
  * stripeProductId and stripePriceId to data. docid keys the idempotency. */
 enum err	 provider_plan(struct ctx *c, const struct stripe *s, cJSON *data,
 		    const char *idem_base);
-/* Subscribes merchant to plan through Stripe and stores the result.
- * Returns ERR_OK with *id, or an error with c->err_msg set. */
+/* Subscribes merchant to plan through Stripe, with trial_days of trial
+ * (0: none), and stores the result. Returns ERR_OK with *id, or an error
+ * with c->err_msg set. */
 enum err	 provider_subscribe(struct ctx *c, const struct stripe *s,
-		    int64_t merchant, int64_t plan, int64_t *id);
+		    int64_t merchant, int64_t plan, int trial_days, int64_t *id);
 /* Cancels (immediately, or at period end), reactivates (undo = 1), or
  * changes the plan (plan != 0) of a Stripe subscription, then stores what
  * Stripe answers. */

@@ -59,6 +59,8 @@ enum stmt_subs {
 	STMT_SUB_UNCOLLECTIBLE,
 	STMT_SUB_CANCEL_AT_END,
 	STMT_SUB_SET_PLAN,
+	STMT_SUB_HAD_TRIAL,
+	STMT_SUB_UNPAID,
 	STMT_SUB__MAX
 };
 
@@ -99,6 +101,13 @@ static const char *const stmts[STMT_SUB__MAX] = {
 	    "cancellation_reason = ?, updated_at = ? WHERE id = ?",
 	[STMT_SUB_SET_PLAN] = "UPDATE subscriptions SET plan_id = ?, updated_at = ? "
 	    "WHERE id = ?",
+	/* No trial for a merchant that had one, or whose debts were written
+	 * off after dunning. */
+	[STMT_SUB_HAD_TRIAL] = "SELECT 1 FROM subscriptions WHERE merchant_id = ?1 "
+	    "AND trial_end IS NOT NULL UNION ALL SELECT 1 FROM invoices WHERE "
+	    "merchant_id = ?1 AND status = 'uncollectible' LIMIT 1",
+	[STMT_SUB_UNPAID] = "SELECT number FROM invoices WHERE merchant_id = ? AND "
+	    "kind = 'invoice' AND status = 'open' ORDER BY id LIMIT 1",
 };
 
 struct plan {
@@ -387,26 +396,58 @@ billing_run(struct db *db, const struct seller *sel, int64_t now)
 }
 
 enum err
-subscription_start(struct db *db, const struct seller *sel, int64_t merchant,
-    int64_t plan, int64_t now, int64_t *id)
+subscription_may_start(struct db *db, int64_t merchant, char why[160])
 {
-	char docid[DOCUMENT_ID_LEN + 1], ts[25], end[25];
-	struct plan p;
-	struct sub s;
-	enum err rc;
-
-	if ((rc = load_plan(db, plan, &p)) != ERR_OK)
-		return rc;
 	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_LIVE]);
 	if (st == NULL)
 		return ERR_DB;
 	db_bind_int(st, 1, merchant);
 	enum db_rc r = db_step(db, st);
 	sqlite3_reset(st);
-	if (r == DB_ROW)
+	if (r == DB_ROW) {
+		snprintf(why, 160, "This merchant already has a live subscription: "
+		    "change its plan, or cancel it first");
 		return ERR_CONFLICT;
-	if (r != DB_DONE || id_document_new(docid) != 0)
+	}
+	if (r != DB_DONE || (st = db_stmt(db, stmts[STMT_SUB_UNPAID])) == NULL)
 		return ERR_DB;
+	db_bind_int(st, 1, merchant);
+	if ((r = db_step(db, st)) == DB_ROW)
+		snprintf(why, 160, "This merchant has an unpaid invoice (%s): it must "
+		    "be paid before a new subscription", db_col_text(st, 0));
+	sqlite3_reset(st);
+	return r == DB_ROW ? ERR_CONFLICT : r == DB_DONE ? ERR_OK : ERR_DB;
+}
+
+int
+subscription_trial_days(struct db *db, int64_t merchant, int plan_trial_days)
+{
+	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_HAD_TRIAL]);
+	if (st == NULL)
+		return -1;
+	db_bind_int(st, 1, merchant);
+	enum db_rc r = db_step(db, st);
+	sqlite3_reset(st);
+	return r == DB_ROW ? 0 : r == DB_DONE ? plan_trial_days : -1;
+}
+
+enum err
+subscription_start(struct db *db, const struct seller *sel, int64_t merchant,
+    int64_t plan, int64_t now, int64_t *id)
+{
+	char docid[DOCUMENT_ID_LEN + 1], ts[25], end[25], why[160];
+	struct plan p;
+	struct sub s;
+	enum err rc;
+
+	if ((rc = load_plan(db, plan, &p)) != ERR_OK ||
+	    (rc = subscription_may_start(db, merchant, why)) != ERR_OK)
+		return rc;
+	if ((p.trial_days = subscription_trial_days(db, merchant, p.trial_days)) < 0 ||
+	    id_document_new(docid) != 0)
+		return ERR_DB;
+	sqlite3_stmt *st;
+	enum db_rc r;
 	clock_format_ms(now, ts);
 	int64_t period_end = p.trial_days > 0 ? now + p.trial_days * CLOCK_DAY_MS :
 	    period_after(now, p.interval);
@@ -548,10 +589,22 @@ h_subscriptions_create(struct ctx *c)
 		verr_add(&c->ve, "plan", "this plan is not offered any more", jp);
 		return ERR_VALIDATION;
 	}
+	/* The local rules first, whoever bills: one live subscription, no
+	 * unpaid invoice, one trial per merchant. */
+	char why[160];
+	if ((rc = subscription_may_start(c->db, merchant, why)) != ERR_OK) {
+		if (rc == ERR_CONFLICT)
+			c->err_msg = arena_strdup(&c->req->arena, why);
+		return rc;
+	}
 	struct stripe stripe;
 	if (stripe_from_env(&stripe)) {
 		/* Stripe bills: it creates the subscription, we record it. */
-		if ((rc = provider_subscribe(c, &stripe, merchant, plan, &id)) != ERR_OK)
+		int trial = subscription_trial_days(c->db, merchant, p.trial_days);
+		if (trial < 0)
+			return ERR_DB;
+		if ((rc = provider_subscribe(c, &stripe, merchant, plan, trial,
+		    &id)) != ERR_OK)
 			return rc;
 		if ((rc = db_begin(c->db)) != ERR_OK)
 			return rc;
@@ -564,9 +617,10 @@ h_subscriptions_create(struct ctx *c)
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
 	if ((rc = subscription_start(c->db, &sel, merchant, plan, now, &id)) != ERR_OK) {
-		if (rc == ERR_CONFLICT)
-			c->err_msg = "This merchant already has a live subscription: "
-			    "change its plan, or cancel it first";
+		/* Checked above; only a concurrent subscription gets here. */
+		if (rc == ERR_CONFLICT && subscription_may_start(c->db, merchant,
+		    why) == ERR_CONFLICT)
+			c->err_msg = arena_strdup(&c->req->arena, why);
 		goto fail;
 	}
 	if ((rc = audit_sub(c, "create", id, NULL)) != ERR_OK ||

@@ -32,11 +32,22 @@ enum err	 h_subscriptions_stats(struct ctx *c);
 /* The same figures as a JSON object at time now (caller deletes), or NULL. */
 cJSON		*subscriptions_stats(struct db *db, int64_t now);
 
+/* Whether merchant may start a subscription: it has none live and no
+ * unpaid (open) invoice. Returns ERR_OK, ERR_CONFLICT with the reason for
+ * the merchant in why, or ERR_DB. */
+enum err	 subscription_may_start(struct db *db, int64_t merchant,
+		    char why[160]);
+/* The trial a merchant gets on a plan offering plan_trial_days: one trial
+ * per merchant, ever (any plan), so 0 once it has had one, and none for a
+ * merchant with invoices written off (uncollectible). Returns the days, or
+ * -1 on a database error. */
+int		 subscription_trial_days(struct db *db, int64_t merchant,
+		    int plan_trial_days);
 /* Starts a subscription of merchant to plan at now, inside the caller's
- * transaction: trialing when the plan has trial days, else pending with the
- * first invoice issued and collected (active once paid). Returns ERR_OK
- * (setting *id), ERR_CONFLICT when the merchant has a live one, or an
- * error. */
+ * transaction: trialing when the plan has trial days and the merchant has
+ * had no trial, else pending with the first invoice issued and collected
+ * (active once paid). Returns ERR_OK (setting *id), ERR_CONFLICT when
+ * subscription_may_start refuses, or an error. */
 enum err	 subscription_start(struct db *db, const struct seller *seller,
 		    int64_t merchant, int64_t plan, int64_t now, int64_t *id);
 

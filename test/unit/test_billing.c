@@ -314,6 +314,113 @@ one_live_subscription_per_merchant(void **state)
 	cJSON_Delete(o);
 }
 
+/* POST /api/subscriptions for an existing merchant; returns the answer. */
+static cJSON *
+resubscribe(int64_t merchant, const char *plan, int *st)
+{
+	char body[160], sql[160];
+	snprintf(sql, sizeof(sql), "SELECT id FROM subscription_plans WHERE slug = '%s'",
+	    plan);
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"plan\":%lld}}",
+	    (long long)merchant, (long long)sql_int(sql));
+	return call(METHOD_POST, "/api/subscriptions", "", body, st);
+}
+
+static void
+cancel_now(int64_t sub)
+{
+	char path[96];
+	int st;
+	snprintf(path, sizeof(path), "/api/subscriptions/%lld/cancel", (long long)sub);
+	cJSON *o = call(METHOD_PUT, path, "", "{\"data\":{\"immediately\":true}}", &st);
+	assert_int_equal(st, 200);
+	cJSON_Delete(o);
+}
+
+static const char *
+data_str(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), k));
+}
+
+static void
+trials_should_be_once_per_merchant_and_debts_should_block(void **state)
+{
+	int st;
+	char s[16];
+	(void)state;
+	/* A trial, cancelled at once, then a new subscription: no new trial,
+	 * on this plan or another; the first period is billed at once. */
+	int64_t sub = subscribe("trial-hunter", "starter", "card");
+	assert_string_equal(status_of(sub, s, sizeof(s)), "trialing");
+	int64_t m = sql_int("SELECT id FROM merchants WHERE slug = 'trial-hunter'");
+	static const char *const plans[] = { "starter", "business" };
+	for (size_t i = 0; i < 2; i++) {
+		cancel_now(sub);
+		cJSON *o = resubscribe(m, plans[i], &st);
+		assert_int_equal(st, 201);
+		assert_string_equal(data_str(o, "status"), "active");
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+		    "data"), "trialEnd")));
+		sub = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(o, "data"), "id"));
+		cJSON_Delete(o);
+		assert_int_equal(count_invoices(sub, "paid"), 1);
+	}
+	/* A merchant whose first invoice is unpaid cancels at once: a new
+	 * subscription waits until that invoice is paid. */
+	cJSON *o = call(METHOD_POST, "/api/subscription-plans", "", "{\"data\":{"
+	    "\"name\":\"Upfront\",\"slug\":\"upfront\",\"priceCents\":1500}}", &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	sub = subscribe("debtor", "upfront", "failing-card");
+	assert_string_equal(status_of(sub, s, sizeof(s)), "pending");
+	cancel_now(sub);
+	int64_t d = sql_int("SELECT id FROM merchants WHERE slug = 'debtor'");
+	char want[200], sql[200];
+	snprintf(sql, sizeof(sql), "SELECT id FROM invoices WHERE subscription_id = %lld",
+	    (long long)sub);
+	int64_t inv = sql_int(sql);
+	char number[32];
+	snprintf(sql, sizeof(sql), "SELECT number FROM invoices WHERE id = %lld",
+	    (long long)inv);
+	sqlite3_stmt *q = db_prepare(app_db(app), sql);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(number, sizeof(number), "%s", sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	snprintf(want, sizeof(want), "This merchant has an unpaid invoice (%s): it must "
+	    "be paid before a new subscription", number);
+	for (size_t i = 0; i < 2; i++) {
+		o = resubscribe(d, i ? "starter" : "upfront", &st);
+		assert_int_equal(st, 409);
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(o, "error"), "message")), want);
+		cJSON_Delete(o);
+	}
+	/* Once paid (here by hand) it may subscribe, and, never having had a
+	 * trial, it gets one. */
+	snprintf(sql, sizeof(sql), "UPDATE invoices SET status = 'paid' WHERE id = %lld",
+	    (long long)inv);
+	sql_exec(sql);
+	o = resubscribe(d, "starter", &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(data_str(o, "status"), "trialing");
+	cJSON_Delete(o);
+	/* A merchant whose debts were written off after dunning may subscribe
+	 * again, but pays up front: no trial. */
+	int64_t gone = subscribe("written-off", "upfront", "failing-card");
+	for (int i = 0; i < 3; i++)
+		advance(3 * CLOCK_DAY_MS);
+	assert_string_equal(status_of(gone, s, sizeof(s)), "cancelled");
+	assert_int_equal(count_invoices(gone, "uncollectible"), 1);
+	int64_t w = sql_int("SELECT id FROM merchants WHERE slug = 'written-off'");
+	sql_exec("UPDATE merchants SET payment_method = 'card' WHERE slug = 'written-off'");
+	o = resubscribe(w, "starter", &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(data_str(o, "status"), "active");
+	cJSON_Delete(o);
+}
+
 static void
 plan_change_should_be_prorated_to_the_day(void **state)
 {
@@ -515,6 +622,7 @@ main(void)
 		cmocka_unit_test(final_failure_should_cancel),
 		cmocka_unit_test(cancellation_should_take_effect_at_period_end_or_now),
 		cmocka_unit_test(one_live_subscription_per_merchant),
+		cmocka_unit_test(trials_should_be_once_per_merchant_and_debts_should_block),
 		cmocka_unit_test(plan_change_should_be_prorated_to_the_day),
 		cmocka_unit_test(invoice_numbers_should_stay_gapless_across_processes),
 		cmocka_unit_test(invoice_pdf_should_carry_the_mentions_and_never_change),

@@ -453,6 +453,9 @@ provider_should_bill_through_stripe(void **state)
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
 	    o, "error"), "message")), "Stripe: Your card was declined.");
 	cJSON_Delete(o);
+	/* It had its trial: Stripe is asked for none this time. */
+	assert_string_equal(fake.seen[0].path, "/v1/subscriptions");
+	assert_null(strstr(fake.seen[0].body, "trial_period_days"));
 	q = db_prepare(app_db(app), "SELECT count(*) FROM subscriptions WHERE "
 	    "merchant_id = 2 AND status != 'cancelled'");
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
