@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,13 +282,45 @@ tickets_autoclose(struct db *db, int64_t now)
 	return r == DB_DONE ? sqlite3_changes(db_handle(db)) : -1;
 }
 
-/* Turns free text into an FTS5 query of quoted words (no operators). */
+/* Returns 1 when word holds a character FTS5's unicode61 tokenizer keeps
+ * (a letter or digit): ASCII letters and digits, and code points beyond
+ * ASCII outside the blocks of spaces, punctuation and symbols. word is
+ * valid UTF-8. */
+static int
+fts_has_token(const char *word)
+{
+	const unsigned char *p = (const unsigned char *)word;
+	while (*p) {
+		uint32_t cp = *p;
+		int len = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : cp < 0xf0 ? 3 : 4;
+		if (len > 1)
+			cp &= 0x3fu >> (len - 1);
+		for (int i = 1; i < len && p[i]; i++)
+			cp = cp << 6 | (p[i] & 0x3fu);
+		if (cp < 0x80 ? (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' &&
+		    (cp | 0x20) <= 'z') : !(cp <= 0xbf || cp == 0xd7 || cp == 0xf7 ||
+		    (cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x2e00 && cp <= 0x2e7f) ||
+		    (cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
+		    (cp >= 0xff00 && cp <= 0xff20) || (cp >= 0xff3b && cp <= 0xff40) ||
+		    (cp >= 0xff5b && cp <= 0xff65) || cp >= 0x1f000))
+			return 1;
+		for (int i = 0; i < len && *p; i++)
+			p++;
+	}
+	return 0;
+}
+
+/* Turns free text into an FTS5 query of quoted words (no operators).
+ * Words without a letter or digit are left out; NULL when none is left
+ * (a blank or punctuation-only search filters nothing). */
 static char *
 fts_phrase(struct arena *a, const char *q)
 {
 	struct buf b = { 0 };
 	char *copy = arena_strdup(a, q), *save = NULL;
-	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (!fts_has_token(t))
+			continue;
 		buf_puts(&b, b.len ? " \"" : "\"");
 		for (char *p = t; *p; p++) {
 			if (*p == '"')
@@ -296,7 +329,7 @@ fts_phrase(struct arena *a, const char *q)
 		}
 		buf_putc(&b, '"');
 	}
-	char *out = arena_strdup(a, buf_str(&b));
+	char *out = b.len ? arena_strdup(a, buf_str(&b)) : NULL;
 	buf_free(&b);
 	return out;
 }
@@ -314,15 +347,14 @@ h_tickets_find(struct ctx *c)
 			c->req->params[w++] = c->req->params[i];
 	}
 	c->req->nparams = w;
-	if (q && *q) {
-		if (strlen(q) > 200 || !valid_text(q, 0)) {
-			c->err_msg = "q must be a line of at most 200 characters";
-			return ERR_VALIDATION;
-		}
-		return crud_list_bind(c, &tickets_entity, "id IN (SELECT rowid FROM "
-		    "support_tickets_fts WHERE support_tickets_fts MATCH ?)",
-		    fts_phrase(&c->req->arena, q));
+	if (q && (strlen(q) > 200 || !valid_text(q, 0))) {
+		c->err_msg = "q must be a line of at most 200 characters";
+		return ERR_VALIDATION;
 	}
+	const char *match = q ? fts_phrase(&c->req->arena, q) : NULL;
+	if (match)
+		return crud_list_bind(c, &tickets_entity, "id IN (SELECT rowid FROM "
+		    "support_tickets_fts WHERE support_tickets_fts MATCH ?)", match);
 	return crud_list(c, &tickets_entity, NULL);
 }
 

@@ -9,6 +9,7 @@
 
 static char dbpath[256];
 static char auth[JWT_MAX_LEN + 16];
+static char merchant_auth[JWT_MAX_LEN + 16];
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t
@@ -44,6 +45,7 @@ setup(void **state)
 	if (unit_app_open(dbpath, sizeof(dbpath), 1 << 16, &app) != 0)
 		return -1;
 	unit_bearer(app, "admin@example.com", auth, sizeof(auth));
+	unit_bearer(app, "clara@example.com", merchant_auth, sizeof(merchant_auth));
 	*state = app;
 	return 0;
 }
@@ -138,6 +140,83 @@ fuzz_should_never_break_json_on_random_bytes(void **state)
 	}
 }
 
+/* GET /api/support-tickets?<query> with credentials; the answer's status
+ * and, for lists, its total (else -1). */
+static int
+search(struct app *app, const char *query, const char *bearer, int64_t *total)
+{
+	struct request req;
+	struct response resp;
+	unit_request(&req, METHOD_GET, "/api/support-tickets", query);
+	http_add_header(&req, "authorization", bearer);
+	resp_init(&resp);
+	app_handle(app, &req, &resp);
+	check_answer(&resp, query);
+	int st = resp.status;
+	cJSON *o = cJSON_Parse(buf_str(&resp.body));
+	const cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "meta"), "pagination"), "total");
+	*total = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : -1;
+	cJSON_Delete(o);
+	resp_free(&resp);
+	arena_free(&req.arena);
+	return st;
+}
+
+static void
+fuzz_should_never_break_ticket_search(void **state)
+{
+	struct app *app = *state;
+	for (int i = 0; i < 3; i++) {
+		struct request req;
+		struct response resp;
+		unit_request(&req, METHOD_POST, "/api/support-tickets", "");
+		http_add_header(&req, "authorization", merchant_auth);
+		req.body = "{\"data\":{\"subject\":\"Search me\",\"description\":"
+		    "\"Payment page shows an error\",\"category\":\"billing\","
+		    "\"priority\":\"low\"}}";
+		req.body_len = strlen(req.body);
+		resp_init(&resp);
+		app_handle(app, &req, &resp);
+		assert_int_equal(resp.status, 201);
+		resp_free(&resp);
+		arena_free(&req.arena);
+	}
+	int64_t all = 0, n = 0;
+	assert_int_equal(search(app, "", auth, &all), 200);
+	assert_true(all >= 3);
+	/* Blank and punctuation-only searches filter nothing. */
+	static const char *const blank[] = { "q=", "q=%20", "q=+", "q=+++", "q=...",
+	    "q=%22", "q=%22%22", "q=-", "q=*", "q=(", "q=%5E", "q=:", "q=%C2%AB%C2%BB",
+	    "q=%E2%80%A6", "q=!%3F", "q=%22+%22", "q=%E2%80%94+%E2%80%94" };
+	for (size_t i = 0; i < sizeof(blank) / sizeof(blank[0]); i++) {
+		if (search(app, blank[i], auth, &n) != 200 || n != all)
+			fail_msg("%s: total %lld, want %lld", blank[i], (long long)n,
+			    (long long)all);
+	}
+	/* Query syntax is taken as words; words are found. */
+	static const char *const words[] = { "q=AND", "q=NEAR(a+b)", "q=OR+NOT",
+	    "q=payment*", "q=%22payment%22", "q=^payment", "q=subject:payment" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		assert_int_equal(search(app, words[i], auth, &n), 200);
+	assert_int_equal(search(app, "q=payment+...", auth, &n), 200);
+	assert_int_equal(n, 3);
+	/* Random bytes, percent-encoded, as staff and as a merchant: a list
+	 * or a 400, never a 500. */
+	char q[400];
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len = next() % 60, k = (size_t)snprintf(q, sizeof(q), "q=");
+		for (size_t i = 0; i < len; i++) {
+			unsigned c = next() & 3 ? " \"*^:()-+.,!?'aZ9\xc3\xa9\xe2\x80\xa6"
+			    [next() % 22] & 0xffu : next() & 0xffu;
+			k += (size_t)snprintf(q + k, sizeof(q) - k, "%%%02X", c);
+		}
+		int st = search(app, q, iter & 1 ? auth : merchant_auth, &n);
+		if (st != 200 && st != 400)
+			fail_msg("%s: %d", q, st);
+	}
+}
+
 int
 main(void)
 {
@@ -145,6 +224,7 @@ main(void)
 		cmocka_unit_test(fuzz_should_never_break_the_query_parser),
 		cmocka_unit_test(fuzz_should_never_break_body_parsing_and_validation),
 		cmocka_unit_test(fuzz_should_never_break_json_on_random_bytes),
+		cmocka_unit_test(fuzz_should_never_break_ticket_search),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
