@@ -423,6 +423,21 @@ resolve_refs(struct ctx *c, const struct entity *e, cJSON *data)
 }
 
 enum err
+crud_audit(struct ctx *c, const char *action, const struct entity *e,
+    int64_t id, const cJSON *before)
+{
+	if (!audit_wanted(c))
+		return ERR_OK;
+	cJSON *after = crud_read(c, e, id);
+	if (after == NULL)
+		return ERR_DB;
+	enum err rc = audit_record(c, action, e, id, cJSON_GetStringValue(
+	    cJSON_GetObjectItem(after, "documentId")), before, after);
+	cJSON_Delete(after);
+	return rc;
+}
+
+enum err
 crud_write(struct ctx *c, const struct entity *e, cJSON *data, int64_t rowid,
     cJSON **out)
 {

@@ -53,6 +53,12 @@ enum err	 crud_prepare(struct ctx *c, const struct entity *e,
  * audit entry. On success *out is the stored record (caller deletes). */
 enum err	 crud_write(struct ctx *c, const struct entity *e, cJSON *data,
 		    int64_t rowid, cJSON **out);
+/* Records in the audit log, inside the caller's transaction, that the
+ * caller did action ("create" or "update") to record id of e, which was
+ * before (NULL on create; not taken) and is now as read back. Nothing for
+ * callers whose changes are not audited. Returns ERR_OK or ERR_DB. */
+enum err	 crud_audit(struct ctx *c, const char *action,
+		    const struct entity *e, int64_t id, const cJSON *before);
 /* Returns the "data" object of the request body, or sets the Strapi
  * error ('Missing "data" payload') and returns NULL. */
 const cJSON	*crud_body_data(struct ctx *c);

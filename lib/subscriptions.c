@@ -514,14 +514,7 @@ answer(struct ctx *c, int64_t id, int status, cJSON *before)
 static enum err
 audit_sub(struct ctx *c, const char *action, int64_t id, const cJSON *before)
 {
-	if (!audit_wanted(c))
-		return ERR_OK;
-	cJSON *after = crud_read(c, &subscriptions_entity, id);
-	enum err rc = audit_record(c, action, &subscriptions_entity, id,
-	    cJSON_GetStringValue(cJSON_GetObjectItem(after, "documentId")), before,
-	    after);
-	cJSON_Delete(after);
-	return rc;
+	return crud_audit(c, action, &subscriptions_entity, id, before);
 }
 
 /* The end of a change inside a transaction: audits it, commits, answers

@@ -463,15 +463,9 @@ h_tickets_create(struct ctx *c)
 	copy = NULL;
 	if (r != DB_DONE || desc_copy == NULL)
 		goto dbfail;
-	if ((rc = notify(c->db, id, NOTE_NEW, desc_copy, now)) != ERR_OK)
+	if ((rc = notify(c->db, id, NOTE_NEW, desc_copy, now)) != ERR_OK ||
+	    (rc = crud_audit(c, "create", &tickets_entity, id, NULL)) != ERR_OK)
 		goto fail;
-	if (audit_wanted(c)) {
-		cJSON *after = crud_read(c, &tickets_entity, id);
-		rc = audit_record(c, "create", &tickets_entity, id, docid, NULL, after);
-		cJSON_Delete(after);
-		if (rc != ERR_OK)
-			goto fail;
-	}
 	if ((rc = db_commit(c->db)) != ERR_OK)
 		goto out;
 	rc = answer(c, &tickets_entity, id, 201);
@@ -533,13 +527,7 @@ set_status(struct ctx *c, int64_t id, const char *from, const char *to,
 static enum err
 finish(struct ctx *c, int64_t id, cJSON *before)
 {
-	enum err rc = ERR_OK;
-	if (audit_wanted(c)) {
-		cJSON *after = crud_read(c, &tickets_entity, id);
-		rc = audit_record(c, "update", &tickets_entity, id, cJSON_GetStringValue(
-		    cJSON_GetObjectItem(after, "documentId")), before, after);
-		cJSON_Delete(after);
-	}
+	enum err rc = crud_audit(c, "update", &tickets_entity, id, before);
 	cJSON_Delete(before);
 	if (rc == ERR_OK)
 		rc = db_commit(c->db);
@@ -689,6 +677,9 @@ h_tickets_respond(struct ctx *c)
 	clock_format_ms(clock_now_ms(), ts);
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
+	/* A reply changes the ticket too (status, first response, time
+	 * spent): both are audited for staff and tokens. */
+	cJSON *before = audit_wanted(c) ? crud_read(c, &tickets_entity, id) : NULL;
 	if ((rc = ticket_state(c, id, status, &merchant, &answered)) != ERR_OK)
 		goto fail;
 	if (strcmp(status, "closed") == 0) {
@@ -754,10 +745,15 @@ h_tickets_respond(struct ctx *c)
 	    NOTE_MERCHANT_REPLY, cJSON_GetStringValue(cJSON_GetObjectItem(data, "body")),
 	    clock_now_ms())) != ERR_OK)
 		goto fail;
+	if ((rc = crud_audit(c, "create", &responses_entity, rid, NULL)) != ERR_OK ||
+	    (rc = crud_audit(c, "update", &tickets_entity, id, before)) != ERR_OK)
+		goto fail;
+	cJSON_Delete(before);
 	if ((rc = db_commit(c->db)) != ERR_OK)
 		return rc;
 	return answer(c, &responses_entity, rid, 201);
 fail:
+	cJSON_Delete(before);
 	db_rollback(c->db);
 	return rc;
 }

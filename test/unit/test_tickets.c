@@ -331,6 +331,110 @@ internal_notes_should_leave_no_trace_for_the_merchant(void **state)
 	cJSON_Delete(o);
 }
 
+/* The audit entries of content type ct for record id, newest first. */
+static cJSON *
+audit_of(const char *ct, int64_t id)
+{
+	int st;
+	char q[200];
+	snprintf(q, sizeof(q), "filters[contentType]=%s&filters[recordId]=%lld&"
+	    "sort=id:desc", ct, (long long)id);
+	cJSON *o = as("admin@example.com", METHOD_GET, "/api/audit-logs", q, NULL, &st);
+	assert_int_equal(st, 200);
+	return o;
+}
+
+static void
+replies_and_notes_by_staff_should_be_audited(void **state)
+{
+	int st;
+	char path[80];
+	(void)state;
+	cJSON *o = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"subject\":\"Audit me\",\"description\":\"d\","
+	    "\"category\":\"technical\",\"priority\":\"high\"}}", &st);
+	int64_t id = (int64_t)dnum(o, "id");
+	cJSON_Delete(o);
+	snprintf(path, sizeof(path), "/api/support-tickets/%lld/responses", (long long)id);
+	/* The merchant's own reply is not a staff action. */
+	o = as("clara@example.com", METHOD_POST, path, "", "{\"data\":{\"body\":"
+	    "\"More details\"}}", &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	o = audit_of("support-tickets", id);
+	assert_int_equal((int64_t)unit_num(o, "meta.pagination.total"), 0);
+	cJSON_Delete(o);
+	/* An agent's note with time, then a public reply: each reply is
+	 * created, and the ticket's change recorded before and after. */
+	o = as("agent@example.com", METHOD_POST, path, "", "{\"data\":{\"body\":"
+	    "\"Checked logs\",\"internal\":true,\"timeSpentMinutes\":20}}", &st);
+	assert_int_equal(st, 201);
+	int64_t note = (int64_t)dnum(o, "id");
+	cJSON_Delete(o);
+	o = as("agent@example.com", METHOD_POST, path, "", "{\"data\":{\"body\":"
+	    "\"Fixed\"}}", &st);
+	assert_int_equal(st, 201);
+	int64_t reply = (int64_t)dnum(o, "id");
+	cJSON_Delete(o);
+	int64_t rs[] = { note, reply };
+	for (size_t i = 0; i < 2; i++) {
+		o = audit_of("ticket-responses", rs[i]);
+		assert_int_equal((int64_t)unit_num(o, "meta.pagination.total"), 1);
+		const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0);
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "action")),
+		    "create");
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "actor")),
+		    "agent@example.com");
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e,
+		    "actorRole")), "agent");
+		cJSON_Delete(o);
+	}
+	o = audit_of("support-tickets", id);
+	assert_int_equal((int64_t)unit_num(o, "meta.pagination.total"), 2);
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0);
+	const cJSON *b = cJSON_GetObjectItem(e, "before"), *a = cJSON_GetObjectItem(e, "after");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(b, "status")), "open");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(a, "status")),
+	    "waiting_on_merchant");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(b, "firstResponseAt")));
+	assert_true(cJSON_IsString(cJSON_GetObjectItem(a, "firstResponseAt")));
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 1);
+	assert_int_equal((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(e, "before"), "timeSpentMinutes")), 0);
+	assert_int_equal((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(e, "after"), "timeSpentMinutes")), 20);
+	cJSON_Delete(o);
+	/* An API token's reply, the same. */
+	o = as("admin@example.com", METHOD_POST, "/api/api-tokens", "", "{\"data\":{"
+	    "\"name\":\"helpdesk bot\",\"kind\":\"full-access\"}}", &st);
+	assert_int_equal(st, 201);
+	char bearer[128];
+	snprintf(bearer, sizeof(bearer), "Bearer %s", dstr(o, "accessKey"));
+	cJSON_Delete(o);
+	struct request req;
+	struct response resp;
+	unit_request(&req, METHOD_POST, path, "");
+	req.body = "{\"data\":{\"body\":\"Automatic follow-up\"}}";
+	req.body_len = strlen(req.body);
+	http_add_header(&req, "content-type", "application/json");
+	http_add_header(&req, "authorization", bearer);
+	resp_init(&resp);
+	app_handle(app, &req, &resp);
+	assert_int_equal(resp.status, 201);
+	o = cJSON_Parse(buf_str(&resp.body));
+	int64_t bot = (int64_t)dnum(o, "id");
+	cJSON_Delete(o);
+	resp_free(&resp);
+	arena_free(&req.arena);
+	o = audit_of("ticket-responses", bot);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "actor")),
+	    "token:helpdesk bot");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "actorRole")),
+	    "api-token");
+	cJSON_Delete(o);
+}
+
 static void
 status_should_follow_the_state_machine(void **state)
 {
@@ -584,6 +688,7 @@ main(void)
 		cmocka_unit_test(replies_should_drive_the_ticket),
 		cmocka_unit_test(merchants_should_never_see_internal_notes),
 		cmocka_unit_test(internal_notes_should_leave_no_trace_for_the_merchant),
+		cmocka_unit_test(replies_and_notes_by_staff_should_be_audited),
 		cmocka_unit_test(status_should_follow_the_state_machine),
 		cmocka_unit_test(assignment_should_take_agents_only),
 		cmocka_unit_test(search_should_find_words_within_scope),
