@@ -12,6 +12,7 @@
 #   PLATFORM_MAX_BODY=1048576   request body limit in bytes (nginx and app)
 #   PLATFORM_DEMO=1             load the demo data (0: none)
 #   PLATFORM_LOGIN_RATE=10      sign-in attempts a minute per address (nginx)
+#   PLATFORM_SERVER_NAME=localhost  the name HTTP requests are redirected to
 #   PLATFORM_BENCH_BARE=0       1: also serve the bare responder at /bench/bare
 #   BUILD=build/rel             where the programs are
 set -eu
@@ -34,6 +35,7 @@ export PLATFORM_TEMPLATES="${PLATFORM_TEMPLATES:-$ROOT/templates}"
 export PLATFORM_MAX_BODY="$MAX_BODY"
 export PLATFORM_JWT_SECRET_FILE="${PLATFORM_JWT_SECRET_FILE:-$VAR/secrets/jwt.key}"
 LOGIN_RATE=${PLATFORM_LOGIN_RATE:-10}
+SERVER_NAME=${PLATFORM_SERVER_NAME:-localhost}
 
 die() { echo "stack: $*" >&2; exit 1; }
 
@@ -48,6 +50,9 @@ case "$LOGIN_RATE" in ''|*[!0-9]*) die "PLATFORM_LOGIN_RATE must be sign-ins a m
 [ "$LOGIN_RATE" -ge 1 ] || die "PLATFORM_LOGIN_RATE must be at least 1"
 case "$MAX_BODY" in ''|*[!0-9]*) die "PLATFORM_MAX_BODY must be bytes" ;; esac
 case "$LISTEN" in *[!0-9.]*|'') die "PLATFORM_LISTEN must be an IPv4 address" ;; esac
+case "$SERVER_NAME" in
+*[!a-z0-9.-]*|''|[.-]*|*[.-]|*..*) die "PLATFORM_SERVER_NAME must be a host name (a-z 0-9 . -)" ;;
+esac
 is_path "$VAR" || die "PLATFORM_VAR may only contain A-Z a-z 0-9 _ . / -"
 is_path "$ROOT" || die "the checkout path may only contain A-Z a-z 0-9 _ . / -"
 is_path "$PLATFORM_DB" || die "PLATFORM_DB may only contain A-Z a-z 0-9 _ . / -"
@@ -101,6 +106,14 @@ start() {
 	umask 022
 	mkdir -p "$VAR/run" "$VAR/log" "$VAR/nginx" "$VAR/tls"
 	(umask 077; mkdir -p "$VAR/secrets")
+	# Nobody else reads the database (the programs create it 0600, SQLite
+	# gives its -wal and -shm the same mode) or the secrets, including
+	# those of a var/ made before that was so.
+	chmod 700 "$VAR/secrets"
+	for f in "$PLATFORM_DB" "$PLATFORM_DB-wal" "$PLATFORM_DB-shm" \
+	    "$PLATFORM_DB-gen" "$VAR/secrets/jwt.key" "$VAR/tls/key.pem"; do
+		[ ! -e "$f" ] || chmod 600 "$f"
+	done
 	if [ ! -s "$VAR/tls/cert.pem" ] || [ ! -s "$VAR/tls/key.pem" ]; then
 		(umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 		    -nodes -days 825 -subj "/CN=localhost" \
@@ -156,6 +169,7 @@ start() {
 	    -e "s|@NGINX_WORKERS@|$(nproc)|g" -e "s|@MAX_BODY@|$MAX_BODY|g" \
 	    -e "s|@USER_LINE@|$USER_LINE|g" -e "s|@LOGIN_RATE@|$LOGIN_RATE|g" \
 	    -e "s|@LOGIN_BURST@|$((LOGIN_RATE - 1))|g" \
+	    -e "s|@SERVER_NAME@|$SERVER_NAME|g" \
 	    nginx/platform.conf.in > "$VAR/nginx.conf"
 	nginx -q -t -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
 	    { stop; die "nginx configuration refused"; }

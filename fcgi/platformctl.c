@@ -4,6 +4,8 @@
  * version. The database path comes from
  * PLATFORM_DB (default var/platform.db).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -37,6 +39,13 @@ static int
 backup(struct db *db, const char *path)
 {
 	sqlite3 *dst = NULL;
+	/* A copy of everything: its owner's only, as the database. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "platformctl: backup: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	close(fd);
 	int rc = sqlite3_open(path, &dst);
 	if (rc == SQLITE_OK) {
 		sqlite3_backup *b = sqlite3_backup_init(dst, "main", db_handle(db), "main");

@@ -98,6 +98,11 @@ enum err
 db_open(const char *path, struct db **out)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
+	/* A new database is its owner's only: SQLite gives the -wal and -shm
+	 * files the mode of the database file. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 	int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

@@ -16,8 +16,9 @@ struct db;
 /* The three outcomes of a statement. */
 enum db_rc { DB_ROW, DB_DONE, DB_CONSTRAINT, DB_ERROR };
 
-/* Opens (creating if needed) the database at path. Returns ERR_OK and sets
- * *out, or ERR_DB with a line on stderr. Free with db_close(). */
+/* Opens (creating if needed, mode 0600) the database at path. Returns
+ * ERR_OK and sets *out, or ERR_DB with a line on stderr. Free with
+ * db_close(). */
 enum err	 db_open(const char *path, struct db **out);
 /* Finalises every cached statement and closes the connection. */
 void		 db_close(struct db *db);
@@ -25,7 +26,8 @@ void		 db_close(struct db *db);
 sqlite3		*db_handle(struct db *db);
 
 /* Applies every migration of schema (the text of schema.sql) newer than
- * the database's user_version, each in its own transaction. Returns ERR_OK
+ * the database's user_version, each in its own transaction, with foreign
+ * keys off and every foreign key checked before the commit. Returns ERR_OK
  * or ERR_DB. Safe to run from several processes at once. */
 enum err	 db_migrate(struct db *db, const char *schema);
 /* Returns the database's schema version (PRAGMA user_version). */

@@ -312,7 +312,8 @@ h_invoices_pdf(struct ctx *c)
 		snprintf(disp, sizeof(disp), "attachment; filename=\"%s.pdf\"",
 		    cJSON_GetStringValue(cJSON_GetObjectItem(inv, "number")));
 		resp_header(c->resp, "Content-Disposition", disp);
-		resp_header(c->resp, "Cache-Control", "private, max-age=3600");
+		/* An invoice names a customer: kept by no cache. */
+		resp_header(c->resp, "Cache-Control", "private, no-store");
 	}
 	cJSON_Delete(inv);
 	return rc;

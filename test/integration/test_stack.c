@@ -367,16 +367,24 @@ nginx_should_secure_and_compress(void **state)
 	assert_null(strstr(r.headers, "nginx/"));
 	reply_free(&r);
 
+	/* HTTP redirects to the configured name (localhost by default),
+	 * whatever Host the request names. */
 	char url[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/subscription-plans/active",
 	    S.http_port);
-	r = request("GET", url, NULL);
-	assert_int_equal(r.status, 301);
 	char want[160];
-	snprintf(want, sizeof(want), "location: https://127.0.0.1:%d/api/subscription-plans/active",
+	snprintf(want, sizeof(want), "location: https://localhost:%d/api/subscription-plans/active",
 	    S.https_port);
-	assert_non_null(strcasestr(r.headers, want));
-	reply_free(&r);
+	static const char *const hosts[] = { NULL, "Host: evil.example",
+	    "Host: evil.example:443" };
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		const char *hs[] = { hosts[i], NULL };
+		r = request_full("GET", url, NULL, 0, hosts[i] ? hs : NULL);
+		assert_int_equal(r.status, 301);
+		if (strcasestr(r.headers, want) == NULL)
+			fail_msg("with %s:\n%s", hosts[i] ? hosts[i] : "no Host", r.headers);
+		reply_free(&r);
+	}
 
 	r = request("GET", "/static/css/site.css", NULL);
 	assert_int_equal(r.status, 200);
@@ -398,6 +406,39 @@ nginx_should_speak_tls_1_2_and_1_3(void **state)
 	assert_int_equal(r.status, 200);
 	reply_free(&r);
 	harness_sslversion = 0;
+}
+
+/* Fails unless path exists and neither its group nor others may use it. */
+static void
+assert_private(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		fail_msg("%s is missing", path);
+	if (st.st_mode & 077)
+		fail_msg("%s has mode %o", path, (unsigned)(st.st_mode & 0777));
+}
+
+static void
+runtime_files_should_be_private(void **state)
+{
+	(void)state;
+	char path[400], cmd[1200];
+	static const char *const files[] = { "platform.db", "platform.db-wal",
+	    "platform.db-shm", "platform.db-gen", "secrets", "secrets/jwt.key",
+	    "tls/key.pem" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", S.var, files[i]);
+		assert_private(path);
+	}
+	/* A backup is as private as the database. */
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build/rel";
+	snprintf(cmd, sizeof(cmd), "umask 022; PLATFORM_DB=%s/platform.db "
+	    "PLATFORM_JWT_SECRET_FILE=%s/secrets/jwt.key %s/bin/platformctl backup "
+	    "%s/backup.db", S.var, S.var, build, S.var);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/backup.db", S.var);
+	assert_private(path);
 }
 
 static void
@@ -609,6 +650,7 @@ main(void)
 		cmocka_unit_test(concurrent_idempotent_posts_should_create_once),
 		cmocka_unit_test(nginx_should_secure_and_compress),
 		cmocka_unit_test(nginx_should_speak_tls_1_2_and_1_3),
+		cmocka_unit_test(runtime_files_should_be_private),
 		cmocka_unit_test(requests_should_be_logged_with_nginx_request_id),
 		cmocka_unit_test(killed_worker_should_be_replaced),
 		cmocka_unit_test(reload_should_replace_workers_without_refusing_a_request),

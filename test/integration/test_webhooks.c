@@ -260,6 +260,8 @@ invoice_pdf_should_download_through_nginx(void **state)
 	assert_non_null(strstr(r.headers, "content-type: application/pdf"));
 	snprintf(want, sizeof(want), "attachment; filename=\"%s.pdf\"", number);
 	assert_non_null(strstr(r.headers, want));
+	/* An invoice names its customer: no cache keeps it. */
+	assert_non_null(strstr(r.headers, "cache-control: private, no-store\r\n"));
 	struct reply r2 = request("GET", path, NULL);
 	assert_int_equal(r2.len, r.len);
 	assert_memory_equal(r2.body, r.body, r.len);
