@@ -316,6 +316,19 @@ authorize(struct ctx *c)
 		c->err_msg = "This API token is read-only";
 		return ERR_FORBIDDEN;
 	}
+	if (cl->role == ROLE_MERCHANT && cl->merchant_state != MERCHANT_ACTIVE &&
+	    !safe) {
+		unsigned ok = cl->merchant_state == MERCHANT_SUSPENDED ?
+		    ROUTE_SUSPENDED_OK | ROUTE_CLOSED_OK : ROUTE_CLOSED_OK;
+		if (!(c->route->flags & ok)) {
+			c->err_msg = cl->merchant_state == MERCHANT_SUSPENDED ?
+			    "This merchant account is suspended: it may read its records, "
+			    "write to support and cancel its subscription" :
+			    "This merchant account is closed: its records can be read, "
+			    "not changed";
+			return ERR_FORBIDDEN;
+		}
+	}
 	return ERR_OK;
 }
 

@@ -38,6 +38,11 @@
 #define ROUTE_BODY_OPT	0x40u	/* takes a JSON body, which may be absent */
 #define ROUTE_NO_IDEM	0x10u	/* answers carry secrets (tokens, JWTs): an
 				 * Idempotency-Key is ignored, never stored */
+/* What the users of a merchant that is not active may still change (they
+ * may read all they could): a suspended one, routes flagged either way; a
+ * closed one, ROUTE_CLOSED_OK only. */
+#define ROUTE_SUSPENDED_OK 0x80u	/* support, cancelling its subscription */
+#define ROUTE_CLOSED_OK	0x100u	/* signing in and out */
 
 #define CONFIG_KEY_MAX	64
 

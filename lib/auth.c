@@ -30,14 +30,16 @@ enum stmt_auth {
 };
 
 static const char *const stmts[STMT_AUTH__MAX] = {
-	[STMT_AUTH_USER] = "SELECT email, role, merchant_id, blocked, document_id, "
-	    "credentials_version FROM users WHERE id = ?",
+	[STMT_AUTH_USER] = "SELECT u.email, u.role, u.merchant_id, u.blocked, "
+	    "m.status, u.document_id, u.credentials_version FROM users u LEFT JOIN "
+	    "merchants m ON m.id = u.merchant_id WHERE u.id = ?",
 	[STMT_AUTH_TOKEN] = "SELECT id, name, kind, expires_at, last_used_at "
 	    "FROM api_tokens WHERE token_hash = ?",
 	[STMT_AUTH_TOKEN_USED] = "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
 	[STMT_AUTH_SESSION] = "SELECT s.user_id, s.csrf, s.expires_ms, u.email, "
-	    "u.role, u.merchant_id, u.blocked FROM sessions s JOIN users u "
-	    "ON u.id = s.user_id WHERE s.id_hash = ?",
+	    "u.role, u.merchant_id, u.blocked, m.status FROM sessions s JOIN users u "
+	    "ON u.id = s.user_id LEFT JOIN merchants m ON m.id = u.merchant_id "
+	    "WHERE s.id_hash = ?",
 	/* Only for the credentials signed in with: a change of password,
 	 * role or blocked state in between leaves no session behind. */
 	[STMT_AUTH_SESSION_PUT] = "INSERT INTO sessions (id_hash, user_id, csrf, "
@@ -113,7 +115,8 @@ auth_cookie(struct ctx *c, const char *name)
 }
 
 /* Fills the caller from a user row; returns ERR_UNAUTHORIZED for a
- * blocked user. Columns: email, role, merchant_id, blocked from col. */
+ * blocked user. Columns: email, role, merchant_id, blocked, the merchant's
+ * status from col. */
 static enum err
 caller_from_user(struct caller *cl, sqlite3_stmt *st, int col, int64_t uid)
 {
@@ -122,6 +125,9 @@ caller_from_user(struct caller *cl, sqlite3_stmt *st, int col, int64_t uid)
 	cl->user_id = uid;
 	cl->role = auth_role_bit(db_col_text(st, col + 1));
 	cl->merchant_id = sqlite3_column_int64(st, col + 2);
+	const char *status = db_col_text(st, col + 4);
+	cl->merchant_state = strcmp(status, "suspended") == 0 ? MERCHANT_SUSPENDED :
+	    strcmp(status, "closed") == 0 ? MERCHANT_CLOSED : MERCHANT_ACTIVE;
 	snprintf(cl->name, sizeof(cl->name), "%s", db_col_text(st, col));
 	return cl->role ? ERR_OK : ERR_UNAUTHORIZED;
 }
@@ -143,8 +149,8 @@ resolve_jwt(struct ctx *c, const char *token)
 	enum db_rc r = db_step(c->db, st);
 	enum err rc = r == DB_DONE ? ERR_UNAUTHORIZED : ERR_DB;	/* deleted user */
 	if (r == DB_ROW) {
-		if (strcmp(db_col_text(st, 4), who.doc) != 0 ||
-		    sqlite3_column_int64(st, 5) != who.version)
+		if (strcmp(db_col_text(st, 5), who.doc) != 0 ||
+		    sqlite3_column_int64(st, 6) != who.version)
 			rc = ERR_UNAUTHORIZED;
 		else
 			rc = caller_from_user(&c->caller, st, 0, who.user_id);

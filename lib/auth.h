@@ -22,11 +22,16 @@ struct db;
 
 enum auth_via { AUTH_NONE, AUTH_JWT, AUTH_TOKEN, AUTH_SESSION };
 
+/* The merchant's status, for the merchant role (what it may still do is
+ * the dispatcher's: see ROUTE_SUSPENDED_OK and ROUTE_CLOSED_OK). */
+enum merchant_state { MERCHANT_ACTIVE, MERCHANT_SUSPENDED, MERCHANT_CLOSED };
+
 struct caller {
 	unsigned	 role;		/* one ROLE_* bit; ROLE_ANON if nobody */
 	enum auth_via	 via;
 	int64_t		 user_id;	/* 0 for API tokens */
 	int64_t		 merchant_id;	/* the merchant role's merchant */
+	enum merchant_state merchant_state; /* and its status */
 	int64_t		 token_id;	/* API tokens */
 	int		 read_only;	/* read-only API token */
 	char		 name[160];	/* e-mail, or "token:<name>" */

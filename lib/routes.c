@@ -4,10 +4,12 @@
  * Order matters only between a literal segment and a :id at the same place:
  * the literal comes first.
  *
- * Who may do what (SPEC §4): admins everything; agents read merchants (and
- * will handle tickets); a merchant only its own records, which the core
- * scopes (another merchant's record answers 404). API tokens act as an
- * admin (read-only ones for GET only) but never manage users or tokens.
+ * Who may do what (SPEC §4): admins everything; agents read merchants and
+ * handle tickets; a merchant only its own records, which the core scopes
+ * (another merchant's record answers 404), and while its merchant is
+ * suspended or closed only the routes flagged ROUTE_SUSPENDED_OK or
+ * ROUTE_CLOSED_OK besides reads. API tokens act as an admin (read-only
+ * ones for GET only) but never manage users or tokens.
  */
 #include "app.h"
 #include "audit.h"
@@ -95,10 +97,11 @@ const struct route routes[R__MAX] = {
 	    "Liveness and database check" },
 
 	[R_AUTH_LOCAL] = { METHOD_POST, "/api/auth/local", ROLES_ALL,
-	    ROUTE_BODY | ROUTE_NO_IDEM, h_auth_local, NULL,
+	    ROUTE_BODY | ROUTE_NO_IDEM | ROUTE_CLOSED_OK, h_auth_local, NULL,
 	    "Sign in: {identifier, password} gives {jwt, user}" },
 	[R_AUTH_LOGOUT] = { METHOD_POST, "/api/auth/logout", ROLES_SIGNED_IN,
-	    ROUTE_NO_IDEM, h_auth_logout, NULL, "End the browser session" },
+	    ROUTE_NO_IDEM | ROUTE_CLOSED_OK, h_auth_logout, NULL,
+	    "End the browser session" },
 	[R_USERS_ME] = { METHOD_GET, "/api/users/me", ROLES_SIGNED_IN, 0,
 	    h_users_me, NULL, "The signed-in user" },
 	[R_USERS_FIND] = { METHOD_GET, "/api/users", ADMIN, ROUTE_USERS_ONLY,
@@ -162,7 +165,8 @@ const struct route routes[R__MAX] = {
 	    h_crud_delete, &subscriptions_entity,
 	    "Delete a subscription that has no invoices" },
 	[R_SUBS_CANCEL] = { METHOD_PUT, "/api/subscriptions/:id/cancel", OWNERS,
-	    ROUTE_BODY_OPT, h_subscriptions_cancel, &subscriptions_entity,
+	    ROUTE_BODY_OPT | ROUTE_SUSPENDED_OK, h_subscriptions_cancel,
+	    &subscriptions_entity,
 	    "Cancel at period end, or {\"data\":{\"immediately\":true}}, with a reason" },
 	[R_SUBS_REACTIVATE] = { METHOD_PUT, "/api/subscriptions/:id/reactivate",
 	    OWNERS, 0, h_subscriptions_reactivate, &subscriptions_entity,
@@ -185,7 +189,7 @@ const struct route routes[R__MAX] = {
 	[R_TICKETS_FIND_ONE] = { METHOD_GET, "/api/support-tickets/:id", READERS, 0,
 	    h_crud_find_one, &tickets_entity, "One ticket" },
 	[R_TICKETS_CREATE] = { METHOD_POST, "/api/support-tickets", READERS,
-	    ROUTE_BODY, h_tickets_create, &tickets_entity,
+	    ROUTE_BODY | ROUTE_SUSPENDED_OK, h_tickets_create, &tickets_entity,
 	    "Open a ticket (a merchant for itself; staff for any merchant)" },
 	[R_TICKETS_UPDATE] = { METHOD_PUT, "/api/support-tickets/:id", STAFF,
 	    ROUTE_BODY, h_tickets_update, &tickets_entity,
@@ -195,7 +199,8 @@ const struct route routes[R__MAX] = {
 	[R_TICKETS_ASSIGN] = { METHOD_PUT, "/api/support-tickets/:id/assign", STAFF,
 	    ROUTE_BODY, h_tickets_assign, &tickets_entity, "Assign to an agent" },
 	[R_TICKETS_RESPOND] = { METHOD_POST, "/api/support-tickets/:id/responses",
-	    READERS, ROUTE_BODY, h_tickets_respond, &responses_entity,
+	    READERS, ROUTE_BODY | ROUTE_SUSPENDED_OK, h_tickets_respond,
+	    &responses_entity,
 	    "Reply, or (agents) add an internal note, with time spent" },
 	[R_RESPONSES_FIND] = { METHOD_GET, "/api/ticket-responses", READERS, 0,
 	    h_responses_find, &responses_entity,
@@ -226,12 +231,14 @@ const struct route routes[R__MAX] = {
 	[R_PAGE_LOGIN] = { METHOD_GET, "/marketplace/login.html", ROLES_ALL,
 	    ROUTE_PAGE, h_page_login, NULL, "Sign-in page" },
 	[R_FORM_LOGIN] = { METHOD_POST, "/marketplace/login", ROLES_ALL,
-	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM, h_form_login, NULL,
+	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM | ROUTE_CLOSED_OK, h_form_login,
+	    NULL,
 	    "Sign-in form: opens a browser session" },
 	[R_PAGE_ACCOUNT] = { METHOD_GET, "/marketplace/account.html",
 	    ROLES_SIGNED_IN, ROUTE_PAGE, h_page_account, NULL, "Your account" },
 	[R_FORM_LOGOUT] = { METHOD_POST, "/marketplace/logout", ROLES_SIGNED_IN,
-	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM, h_form_logout, NULL,
+	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM | ROUTE_CLOSED_OK, h_form_logout,
+	    NULL,
 	    "Sign-out form" },
 };
 

@@ -352,6 +352,107 @@ merchants_should_only_see_themselves(void **state)
 	reply_free(&r);
 }
 
+/* Sets merchant B's status as admin. */
+static void
+set_status_b(const char *status)
+{
+	char url[96], body[96];
+	snprintf(url, sizeof(url), "/api/merchants/%lld", (long long)merchant_b);
+	snprintf(body, sizeof(body), "{\"data\":{\"status\":\"%s\"}}", status);
+	as(ADMIN);
+	struct reply r = request("PUT", url, body);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+}
+
+static void
+suspended_and_closed_merchants_should_read_and_barely_write(void **state)
+{
+	(void)state;
+	char url[128], idb[32], mine[96], cancel[96];
+	snprintf(idb, sizeof(idb), "%lld", (long long)merchant_b);
+	int64_t sub_b = lookup("/api/subscriptions", "merchant", idb);
+	assert_true(sub_b > 0);
+	snprintf(mine, sizeof(mine), "/api/merchants/%lld", (long long)merchant_b);
+	snprintf(cancel, sizeof(cancel), "/api/subscriptions/%lld/cancel", (long long)sub_b);
+	const char *ticket = "{\"data\":{\"subject\":\"Why suspended?\","
+	    "\"description\":\"Please explain\",\"category\":\"account\","
+	    "\"priority\":\"high\"}}";
+	static const char suspended[] = "{\"data\":null,\"error\":{\"status\":403,"
+	    "\"name\":\"ForbiddenError\",\"message\":\"This merchant account is "
+	    "suspended: it may read its records, write to support and cancel its "
+	    "subscription\",\"details\":{}}}";
+	static const char closed[] = "{\"data\":null,\"error\":{\"status\":403,"
+	    "\"name\":\"ForbiddenError\",\"message\":\"This merchant account is "
+	    "closed: its records can be read, not changed\",\"details\":{}}}";
+
+	/* Suspended: reads, support and cancelling; nothing else. */
+	set_status_b("suspended");
+	as(MB);
+	static const char *const reads[] = { "/api/merchants", "/api/invoices",
+	    "/api/subscriptions", "/api/support-tickets", "/api/users/me" };
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		struct reply r = request("GET", reads[i], NULL);
+		assert_int_equal(r.status, 200);
+		reply_free(&r);
+	}
+	struct reply r = request("PUT", mine, "{\"data\":{\"phone\":\"+49 30 1234\"}}");
+	assert_reply(r, 403, suspended);
+	reply_free(&r);
+	r = request("POST", "/api/subscriptions", "{\"data\":{\"plan\":1}}");
+	assert_reply(r, 403, suspended);
+	reply_free(&r);
+	r = request("POST", "/api/support-tickets", ticket);
+	assert_int_equal(r.status, 201);
+	cJSON *o = cJSON_Parse(r.body);
+	int64_t t = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "id"));
+	cJSON_Delete(o);
+	reply_free(&r);
+	snprintf(url, sizeof(url), "/api/support-tickets/%lld/responses", (long long)t);
+	r = request("POST", url, "{\"data\":{\"body\":\"Any news?\"}}");
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	r = request("PUT", cancel, "{\"data\":{\"reason\":\"suspended\"}}");
+	assert_reply_has(r, 200, "\"cancelAtPeriodEnd\":true");
+	reply_free(&r);
+	snprintf(url, sizeof(url), "/api/subscriptions/%lld/reactivate", (long long)sub_b);
+	r = request("PUT", url, NULL);
+	assert_reply(r, 403, suspended);
+	reply_free(&r);
+
+	/* Closed: reads, and signing in and out. */
+	set_status_b("closed");
+	as(MB);
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		r = request("GET", reads[i], NULL);
+		assert_int_equal(r.status, 200);
+		reply_free(&r);
+	}
+	r = request("POST", "/api/support-tickets", ticket);
+	assert_reply(r, 403, closed);
+	reply_free(&r);
+	r = request("PUT", cancel, NULL);
+	assert_reply(r, 403, closed);
+	reply_free(&r);
+	r = request("POST", "/api/auth/logout", NULL);
+	assert_int_equal(r.status, 204);
+	reply_free(&r);
+	char jwt[2048];
+	assert_int_equal(stack_login("bob@example.com", "demo-password", jwt), 200);
+
+	/* Active again: everything, as before. */
+	set_status_b("active");
+	snprintf(url, sizeof(url), "/api/subscriptions/%lld/reactivate", (long long)sub_b);
+	as(MB);
+	r = request("PUT", url, NULL);
+	assert_reply_has(r, 200, "\"cancelAtPeriodEnd\":false");
+	reply_free(&r);
+	r = request("PUT", mine, "{\"data\":{\"phone\":\"+49 30 1234\"}}");
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+}
+
 static void
 merchants_should_be_validated(void **state)
 {
@@ -1224,6 +1325,7 @@ main(void)
 		cmocka_unit_test(matrix_should_follow_spec_for_every_route),
 		cmocka_unit_test(merchants_should_only_see_themselves),
 		cmocka_unit_test(merchants_should_be_validated),
+		cmocka_unit_test(suspended_and_closed_merchants_should_read_and_barely_write),
 		cmocka_unit_test(users_should_never_show_passwords),
 		cmocka_unit_test(jwts_should_be_refused_unless_genuine),
 		cmocka_unit_test(jwt_of_a_blocked_or_deleted_user_should_stop_working),
