@@ -464,7 +464,10 @@ crud_write(struct ctx *c, const struct entity *e, cJSON *data, int64_t rowid,
 		rc = ERR_DB;
 		goto fail;
 	}
-	if (audit_wanted(c) && (rc = audit_record(c, rowid ? "update" : "create", e,
+	if (e->after_write && (rc = e->after_write(c, before, after)) != ERR_OK)
+		goto fail;
+	if ((audit_wanted(c) || (e->audit_merchants && c->caller.role ==
+	    ROLE_MERCHANT)) && (rc = audit_record(c, rowid ? "update" : "create", e,
 	    id, cJSON_GetStringValue(cJSON_GetObjectItem(after, "documentId")),
 	    before, after)) != ERR_OK)
 		goto fail;

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
+#include "err.h"
+
+struct ctx;
 struct verrs;
 
 enum ftype {
@@ -74,6 +77,13 @@ struct entity {
 			    struct verrs *ve);
 	/* Adds computed members to each record's JSON (may be NULL). */
 	void		(*decorate)(cJSON *record);
+	/* Runs inside the transaction of a generic write once the record is
+	 * stored: before is the record as it was (NULL on create), after as
+	 * it is. An error undoes the write. May be NULL. */
+	enum err	(*after_write)(struct ctx *c, const cJSON *before,
+			    const cJSON *after);
+	/* Changes by merchant callers are audited too, not only staff's. */
+	int		 audit_merchants;
 };
 
 /* The fields every content type starts with, in this order. */

@@ -6,7 +6,9 @@
 #include "clock.h"
 #include "crud.h"
 #include "id.h"
+#include "json.h"
 #include "merchants.h"
+#include "outbox.h"
 #include "users.h"
 #include "valid.h"
 
@@ -35,34 +37,108 @@ valid_country(const char *s)
 	    (strstr(countries, code) - countries) % 3 == 0;
 }
 
+/*
+ * VAT numbers by prefix: the shapes the EU's VIES documents for each member
+ * state (EL is Greece, XI Northern Ireland), and a few neighbours'. A
+ * pattern holds 'd' for a digit, 'l' for a letter, 'x' for either, 'b' for
+ * 0 or 1, other characters as themselves. Other prefixes: 2 to 13 letters
+ * or digits.
+ */
+static const struct { const char *prefix, *shapes[4]; } vat_shapes[] = {
+	{ "AT", { "Udddddddd" } },
+	{ "BE", { "bddddddddd" } },
+	{ "BG", { "ddddddddd", "dddddddddd" } },
+	{ "CH", { "Eddddddddd", "EdddddddddMWST", "EdddddddddTVA", "EdddddddddIVA" } },
+	{ "CY", { "ddddddddl" } },
+	{ "CZ", { "dddddddd", "ddddddddd", "dddddddddd" } },
+	{ "DE", { "ddddddddd" } },
+	{ "DK", { "dddddddd" } },
+	{ "EE", { "ddddddddd" } },
+	{ "EL", { "ddddddddd" } },
+	{ "ES", { "xdddddddx" } },
+	{ "FI", { "dddddddd" } },
+	{ "FR", { "xxddddddddd" } },
+	{ "GB", { "ddddddddd", "dddddddddddd", "GDddd", "HAddd" } },
+	{ "GR", { NULL } },	/* Greek numbers are written EL */
+	{ "HR", { "ddddddddddd" } },
+	{ "HU", { "dddddddd" } },
+	{ "IE", { "dddddddl", "dddddddll", "dldddddl" } },
+	{ "IT", { "ddddddddddd" } },
+	{ "LT", { "ddddddddd", "dddddddddddd" } },
+	{ "LU", { "dddddddd" } },
+	{ "LV", { "ddddddddddd" } },
+	{ "MT", { "dddddddd" } },
+	{ "NL", { "dddddddddBdd" } },
+	{ "NO", { "ddddddddd", "dddddddddMVA" } },
+	{ "PL", { "dddddddddd" } },
+	{ "PT", { "ddddddddd" } },
+	{ "RO", { "dd", "ddd", "dddd", "ddddd" } },	/* and up to 10: below */
+	{ "SE", { "dddddddddd01" } },
+	{ "SI", { "dddddddd" } },
+	{ "SK", { "dddddddddd" } },
+	{ "XI", { "ddddddddd", "dddddddddddd", "GDddd", "HAddd" } },
+};
+
+static int
+shape_matches(const char *shape, const char *s)
+{
+	for (; *shape; shape++, s++) {
+		unsigned char c = (unsigned char)*s;
+		int ok = *shape == 'd' ? isdigit(c) : *shape == 'l' ? isupper(c) :
+		    *shape == 'x' ? isdigit(c) || isupper(c) :
+		    *shape == 'b' ? c == '0' || c == '1' : c == (unsigned char)*shape;
+		if (!ok)
+			return 0;
+	}
+	return *s == '\0';
+}
+
 int
 valid_vat(const char *s)
 {
 	size_t n = strlen(s);
-	if (n < 4 || n > 15 || !isupper((unsigned char)s[0]) ||
+	if (n < 4 || n > 16 || !isupper((unsigned char)s[0]) ||
 	    !isupper((unsigned char)s[1]))
 		return 0;
 	for (size_t i = 2; i < n; i++)
 		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
 			return 0;
-	/* Greece uses EL; otherwise the prefix is a country. */
-	if (strncmp(s, "EL", 2) != 0 && strncmp(s, "XI", 2) != 0) {
-		char cc[3] = { s[0], s[1], '\0' };
-		if (!valid_country(cc))
+	/* Greece uses EL, Northern Ireland XI; otherwise the prefix is a
+	 * country. */
+	char cc[3] = { s[0], s[1], '\0' };
+	if (strcmp(cc, "EL") != 0 && strcmp(cc, "XI") != 0 && !valid_country(cc))
+		return 0;
+	for (size_t i = 0; i < sizeof(vat_shapes) / sizeof(vat_shapes[0]); i++) {
+		if (strcmp(vat_shapes[i].prefix, cc) != 0)
+			continue;
+		if (strcmp(cc, "RO") == 0)	/* 2 to 10 digits */
+			return n >= 4 && n <= 12 && strspn(s + 2, "0123456789") == n - 2;
+		int ok = 0;
+		for (int k = 0; k < 4 && vat_shapes[i].shapes[k]; k++)
+			ok |= shape_matches(vat_shapes[i].shapes[k], s + 2);
+		if (!ok)
 			return 0;
-	}
-	if (strncmp(s, "FR", 2) == 0) {
-		/* FR + 2-character key + 9-digit SIREN; a numeric key is
-		 * (12 + 3 * (SIREN mod 97)) mod 97. */
-		if (n != 13 || strspn(s + 4, "0123456789") != 9)
-			return 0;
-		if (isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3])) {
+		if (strcmp(cc, "FR") == 0 && isdigit((unsigned char)s[2]) &&
+		    isdigit((unsigned char)s[3])) {
+			/* FR + key + SIREN; a numeric key is (12 + 3 * (SIREN
+			 * mod 97)) mod 97. */
 			long siren = strtol(s + 4, NULL, 10);
 			int key = (s[2] - '0') * 10 + (s[3] - '0');
 			return key == (12 + 3 * (siren % 97)) % 97;
 		}
+		return 1;
 	}
-	return 1;
+	return n <= 15;
+}
+
+int
+valid_vat_country(const char *vat, const char *country)
+{
+	if (strcmp(country, "GR") == 0)
+		return strncmp(vat, "EL", 2) == 0;
+	if (strcmp(country, "GB") == 0)
+		return strncmp(vat, "GB", 2) == 0 || strncmp(vat, "XI", 2) == 0;
+	return strncmp(vat, country, 2) == 0;
 }
 
 static int
@@ -80,8 +156,8 @@ check_vat(const cJSON *v, const char *name, struct verrs *ve)
 {
 	if (valid_vat(v->valuestring))
 		return 0;
-	verr_addf(ve, name, v, "%s must be a VAT number such as FR40303265045",
-	    name);
+	verr_addf(ve, name, v, "%s must be a VAT number of its country's shape, "
+	    "such as FR40303265045", name);
 	return -1;
 }
 
@@ -118,7 +194,7 @@ static const struct field merchant_fields[] = {
 	{ "company", "company", FT_STRING, F_WRITABLE | F_NULLABLE | F_FILTER |
 	    F_SORT, 0, 200, NULL, NULL, NULL },
 	{ "vatNumber", "vat_number", FT_STRING, F_WRITABLE | F_NULLABLE | F_FILTER,
-	    0, 15, NULL, check_vat, NULL },
+	    0, 16, NULL, check_vat, NULL },
 	{ "country", "country", FT_STRING, F_WRITABLE | F_FILTER | F_SORT,
 	    2, 2, NULL, check_country, NULL },
 	{ "address", "address", FT_TEXT, F_WRITABLE | F_NULLABLE, 0, 500,
@@ -137,12 +213,89 @@ static const struct field merchant_fields[] = {
 	    0, 0, payment_methods, NULL, NULL },
 };
 
+/* The value of member k after a change (data) of record before. */
+static const cJSON *
+value_after(const cJSON *before, const cJSON *data, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, k);
+	return v ? v : cJSON_GetObjectItemCaseSensitive(before, k);
+}
+
+/* The VAT number belongs to the country: checked when either changes. */
+static int
+check_merchant(const cJSON *before, const cJSON *data, struct verrs *ve)
+{
+	if (!cJSON_GetObjectItemCaseSensitive(data, "vatNumber") &&
+	    !cJSON_GetObjectItemCaseSensitive(data, "country"))
+		return 0;
+	const char *vat = cJSON_GetStringValue(value_after(before, data, "vatNumber"));
+	const char *country = cJSON_GetStringValue(value_after(before, data, "country"));
+	if (country == NULL)
+		country = "FR";	/* the column's default */
+	if (vat == NULL || valid_vat_country(vat, country))
+		return 0;
+	verr_addf(ve, "vatNumber", value_after(before, data, "vatNumber"),
+	    "vatNumber %s is not a VAT number of country %s", vat, country);
+	return -1;
+}
+
+/* A change of the billing e-mail, country or VAT number is told to the
+ * address the merchant had before, in its language: whoever made it, the
+ * owner hears of it. */
+static enum err
+billing_changed(struct ctx *c, const cJSON *before, const cJSON *after)
+{
+	static const struct { const char *key, *fr, *en; } watched[] = {
+		{ "email", "adresse e-mail de facturation", "billing e-mail" },
+		{ "country", "pays", "country" },
+		{ "vatNumber", "numéro de TVA", "VAT number" },
+	};
+	if (before == NULL)
+		return ERR_OK;
+	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(after, "language"));
+	int fr = lang == NULL || strcmp(lang, "en") != 0;
+	struct buf lines = { 0 };
+	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
+		const char *a = cJSON_GetStringValue(cJSON_GetObjectItem(before,
+		    watched[i].key));
+		const char *b = cJSON_GetStringValue(cJSON_GetObjectItem(after,
+		    watched[i].key));
+		if ((a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0))
+			continue;
+		const char *none = fr ? "(aucun)" : "(none)";
+		buf_printf(&lines, fr ? "- %s : %s -> %s\n" : "- %s: %s -> %s\n",
+		    fr ? watched[i].fr : watched[i].en, a ? a : none, b ? b : none);
+	}
+	if (lines.len == 0)
+		return ERR_OK;
+	char subject[200], body[2000], related[48];
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(after, "name"));
+	int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(after, "id"));
+	snprintf(subject, sizeof(subject), fr ? "Vos informations de facturation ont "
+	    "été modifiées" : "Your billing details were changed");
+	snprintf(body, sizeof(body), fr ? "Bonjour,\n\nLes informations de "
+	    "facturation de %s viennent d'être modifiées :\n\n%s\nSi vous n'êtes pas "
+	    "à l'origine de ce changement, contactez le support sans attendre.\n" :
+	    "Hello,\n\nThe billing details of %s were just changed:\n\n%s\nIf you "
+	    "did not make this change, contact support at once.\n", name ? name : "",
+	    buf_str(&lines));
+	buf_free(&lines);
+	snprintf(related, sizeof(related), "merchant:%lld", (long long)id);
+	return outbox_queue(c->db, "billing_details_changed", cJSON_GetStringValue(
+	    cJSON_GetObjectItem(before, "email")), subject, body, id, related,
+	    clock_now_ms());
+}
+
 const struct entity merchants_entity = {
 	.name = "merchants",
 	.table = "merchants",
 	.fields = merchant_fields,
 	.nfields = sizeof(merchant_fields) / sizeof(merchant_fields[0]),
 	.scope_col = "id",
+	.check_record = check_merchant,
+	.after_write = billing_changed,
+	/* A merchant's own changes of its billing identity are kept too. */
+	.audit_merchants = 1,
 };
 
 enum stmt_merchants {

@@ -489,6 +489,113 @@ merchants_should_be_validated(void **state)
 	reply_free(&r);
 }
 
+/* The newest message of a kind in the outbox, as admin (caller deletes). */
+static cJSON *
+newest_mail(const char *kind, int64_t *total)
+{
+	char url[200];
+	snprintf(url, sizeof(url), "/api/email-outbox?filters%%5Bkind%%5D=%s&sort=id:desc",
+	    kind);
+	as(ADMIN);
+	struct reply r = request("GET", url, NULL);
+	assert_int_equal(r.status, 200);
+	cJSON *o = cJSON_Parse(r.body);
+	reply_free(&r);
+	*total = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "meta"), "pagination"), "total"));
+	cJSON *m = cJSON_DetachItemFromArray(cJSON_GetObjectItem(o, "data"), 0);
+	cJSON_Delete(o);
+	return m;
+}
+
+static void
+billing_details_changes_should_be_checked_audited_and_told(void **state)
+{
+	(void)state;
+	char url[96];
+	int64_t n0 = 0, n = 0;
+	snprintf(url, sizeof(url), "/api/merchants/%lld", (long long)merchant_a);
+	cJSON_Delete(newest_mail("billing_details_changed", &n0));
+	/* The VAT number must be the country's. */
+	as(MA);
+	struct reply r = request("PUT", url, "{\"data\":{\"vatNumber\":\"DE129273398\"}}");
+	assert_reply(r, 400, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"vatNumber DE129273398 is not a VAT "
+	    "number of country FR\",\"details\":{\"errors\":[{\"path\":[\"vatNumber\"],"
+	    "\"message\":\"vatNumber DE129273398 is not a VAT number of country FR\","
+	    "\"name\":\"ValidationError\",\"value\":\"DE129273398\"}]}}}");
+	reply_free(&r);
+	r = request("PUT", url, "{\"data\":{\"country\":\"DE\"}}");
+	assert_reply_has(r, 400, "\"message\":\"vatNumber FR40303265045 is not a VAT "
+	    "number of country DE\"");
+	reply_free(&r);
+	r = request("PUT", url, "{\"data\":{\"vatNumber\":\"DE12927339\"}}");
+	assert_reply_has(r, 400, "\"path\":[\"vatNumber\"]");
+	reply_free(&r);
+	cJSON_Delete(newest_mail("billing_details_changed", &n));
+	assert_int_equal(n, n0);
+	/* A consistent change: stored, audited, told to the address on file. */
+	as(MA);
+	r = request("PUT", url, "{\"data\":{\"country\":\"DE\",\"vatNumber\":"
+	    "\"DE129273398\"}}");
+	assert_reply_has(r, 200, "\"vatNumber\":\"DE129273398\",\"country\":\"DE\"");
+	reply_free(&r);
+	cJSON *m = newest_mail("billing_details_changed", &n);
+	assert_int_equal(n, n0 + 1);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(m, "recipient")),
+	    "contact@boutique-clara.fr");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(m, "subject")),
+	    "Vos informations de facturation ont été modifiées");
+	const char *body = cJSON_GetStringValue(cJSON_GetObjectItem(m, "body"));
+	assert_non_null(strstr(body, "- pays : FR -> DE\n"));
+	assert_non_null(strstr(body, "- numéro de TVA : FR40303265045 -> DE129273398\n"));
+	cJSON_Delete(m);
+	char q[200];
+	snprintf(q, sizeof(q), "/api/audit-logs?filters%%5BcontentType%%5D=merchants&"
+	    "filters%%5BrecordId%%5D=%lld&sort=id:desc", (long long)merchant_a);
+	r = request("GET", q, NULL);
+	cJSON *o = cJSON_Parse(r.body);
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "data"), 0);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "actor")),
+	    "clara@example.com");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "actorRole")),
+	    "merchant");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    e, "before"), "vatNumber")), "FR40303265045");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    e, "after"), "vatNumber")), "DE129273398");
+	cJSON_Delete(o);
+	reply_free(&r);
+	/* A new e-mail: the previous address hears of it. */
+	as(MA);
+	r = request("PUT", url, "{\"data\":{\"email\":\"billing@boutique-clara.fr\"}}");
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	m = newest_mail("billing_details_changed", &n);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(m, "recipient")),
+	    "contact@boutique-clara.fr");
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(m, "body")),
+	    "contact@boutique-clara.fr -> billing@boutique-clara.fr"));
+	cJSON_Delete(m);
+	/* Other fields tell nobody; then everything back as it was. */
+	as(MA);
+	r = request("PUT", url, "{\"data\":{\"phone\":\"+33 4 72 00 00 01\"}}");
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	int64_t n2 = 0;
+	cJSON_Delete(newest_mail("billing_details_changed", &n2));
+	assert_int_equal(n2, n);
+	as(MA);
+	r = request("PUT", url, "{\"data\":{\"email\":\"contact@boutique-clara.fr\","
+	    "\"country\":\"FR\",\"vatNumber\":\"FR40303265045\"}}");
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	m = newest_mail("billing_details_changed", &n2);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(m, "recipient")),
+	    "billing@boutique-clara.fr");
+	cJSON_Delete(m);
+}
+
 static void
 users_should_never_show_passwords(void **state)
 {
@@ -1326,6 +1433,7 @@ main(void)
 		cmocka_unit_test(merchants_should_only_see_themselves),
 		cmocka_unit_test(merchants_should_be_validated),
 		cmocka_unit_test(suspended_and_closed_merchants_should_read_and_barely_write),
+		cmocka_unit_test(billing_details_changes_should_be_checked_audited_and_told),
 		cmocka_unit_test(users_should_never_show_passwords),
 		cmocka_unit_test(jwts_should_be_refused_unless_genuine),
 		cmocka_unit_test(jwt_of_a_blocked_or_deleted_user_should_stop_working),

@@ -1,5 +1,6 @@
 #include "unit.h"
 #include "json.h"
+#include "merchants.h"
 #include "plans.h"
 #include "valid.h"
 
@@ -186,6 +187,42 @@ json_should_write_strapi_envelopes(void **state)
 	resp_free(&r);
 }
 
+static void
+vat_numbers_should_have_their_countrys_shape(void **state)
+{
+	(void)state;
+	static const char *const good[] = { "FR40303265045", "FRXX303265045",
+	    "DE129273398", "ATU12345678", "BE0123456789", "BE1123456789",
+	    "BG123456789", "BG1234567890", "CY12345678L", "CZ12345678",
+	    "CZ1234567890", "DK12345678", "EE123456789", "EL123456789",
+	    "ESX1234567X", "ESA12345678", "FI12345678", "HR12345678901",
+	    "HU12345678", "IE1234567T", "IE1234567TW", "IE1A23456T",
+	    "IT12345678901", "LT123456789", "LT123456789012", "LU12345678",
+	    "LV12345678901", "MT12345678", "NL123456789B01", "PL1234567890",
+	    "PT123456789", "RO12", "RO1234567890", "SE556677889901", "SI12345678",
+	    "SK1234567890", "XI123456789", "GB123456789", "GBGD123",
+	    "CHE123456789", "CHE123456789MWST", "NO123456789MVA", "US12345" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!valid_vat(good[i]))
+			fail_msg("refused %s", good[i]);
+	static const char *const bad[] = { "", "FR", "FR00303265045",
+	    "FR4030326504", "DE12927339", "DE1292733980", "ATX12345678",
+	    "AT12345678", "BE2123456789", "NL123456789C01", "SE556677889902",
+	    "EL12345678", "GR123456789", "XX123456789", "IE12345678",
+	    "RO1", "RO12345678901", "de129273398", "DE 129273398", "CHE12345678",
+	    "NO12345678", "US12345678901234" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (valid_vat(bad[i]))
+			fail_msg("accepted %s", bad[i]);
+	assert_true(valid_vat_country("FR40303265045", "FR"));
+	assert_true(valid_vat_country("EL123456789", "GR"));
+	assert_true(valid_vat_country("XI123456789", "GB"));
+	assert_true(valid_vat_country("GB123456789", "GB"));
+	assert_false(valid_vat_country("DE129273398", "FR"));
+	assert_false(valid_vat_country("FR40303265045", "BE"));
+	assert_false(valid_vat_country("EL123456789", "CY"));
+}
+
 int
 main(void)
 {
@@ -198,6 +235,7 @@ main(void)
 		cmocka_unit_test(valid_datetime_should_take_only_utc_iso),
 		cmocka_unit_test(json_should_refuse_bad_bodies),
 		cmocka_unit_test(json_should_write_strapi_envelopes),
+		cmocka_unit_test(vat_numbers_should_have_their_countrys_shape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
