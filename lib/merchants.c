@@ -40,9 +40,9 @@ valid_country(const char *s)
 /*
  * VAT numbers by prefix: the shapes the EU's VIES documents for each member
  * state (EL is Greece, XI Northern Ireland), and a few neighbours'. A
- * pattern holds 'd' for a digit, 'l' for a letter, 'x' for either, 'b' for
- * 0 or 1, other characters as themselves. Other prefixes: 2 to 13 letters
- * or digits.
+ * pattern holds 'd' for a digit, 'o' for an optional one (trailing), 'l'
+ * for a letter, 'x' for either, 'b' for 0 or 1, other characters as
+ * themselves. Other prefixes: 2 to 13 letters or digits.
  */
 static const struct { const char *prefix, *shapes[4]; } vat_shapes[] = {
 	{ "AT", { "Udddddddd" } },
@@ -72,7 +72,7 @@ static const struct { const char *prefix, *shapes[4]; } vat_shapes[] = {
 	{ "NO", { "ddddddddd", "dddddddddMVA" } },
 	{ "PL", { "dddddddddd" } },
 	{ "PT", { "ddddddddd" } },
-	{ "RO", { "dd", "ddd", "dddd", "ddddd" } },	/* and up to 10: below */
+	{ "RO", { "ddoooooooo" } },
 	{ "SE", { "dddddddddd01" } },
 	{ "SI", { "dddddddd" } },
 	{ "SK", { "dddddddddd" } },
@@ -82,13 +82,18 @@ static const struct { const char *prefix, *shapes[4]; } vat_shapes[] = {
 static int
 shape_matches(const char *shape, const char *s)
 {
-	for (; *shape; shape++, s++) {
+	for (; *shape; shape++) {
 		unsigned char c = (unsigned char)*s;
+		if (*shape == 'o') {	/* an optional digit */
+			s += isdigit(c) != 0;
+			continue;
+		}
 		int ok = *shape == 'd' ? isdigit(c) : *shape == 'l' ? isupper(c) :
 		    *shape == 'x' ? isdigit(c) || isupper(c) :
 		    *shape == 'b' ? c == '0' || c == '1' : c == (unsigned char)*shape;
 		if (!ok)
 			return 0;
+		s++;
 	}
 	return *s == '\0';
 }
@@ -111,8 +116,6 @@ valid_vat(const char *s)
 	for (size_t i = 0; i < sizeof(vat_shapes) / sizeof(vat_shapes[0]); i++) {
 		if (strcmp(vat_shapes[i].prefix, cc) != 0)
 			continue;
-		if (strcmp(cc, "RO") == 0)	/* 2 to 10 digits */
-			return n >= 4 && n <= 12 && strspn(s + 2, "0123456789") == n - 2;
 		int ok = 0;
 		for (int k = 0; k < 4 && vat_shapes[i].shapes[k]; k++)
 			ok |= shape_matches(vat_shapes[i].shapes[k], s + 2);

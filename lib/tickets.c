@@ -18,6 +18,8 @@ static const char *const priorities[] = { "low", "medium", "high", "urgent", NUL
 static const char *const statuses[] = { "open", "in_progress",
     "waiting_on_merchant", "resolved", "closed", NULL };
 
+/* A column added here is added to the merchant's view of the table too
+ * (support_tickets_as_merchant in schema.sql). */
 static const struct field ticket_fields[] = {
 	ENTITY_STD_FIELDS,
 	{ "reference", "reference", FT_STRING, F_FILTER | F_SORT, 0, 0, NULL, NULL, NULL },
@@ -177,8 +179,7 @@ static const char *const stmts[STMT_TK__MAX] = {
 	[STMT_TK_DELETE] = "DELETE FROM support_tickets WHERE id = ?",
 	[STMT_TK_AUTOCLOSE] = "UPDATE support_tickets SET status = 'closed', "
 	    "closed_at = ?1, updated_at = ?1, public_updated_at = ?1 WHERE status = "
-	    "'resolved' AND "
-	    "resolved_at <= ?2",
+	    "'resolved' AND resolved_at <= ?2",
 	/* The active agent with the fewest open tickets; ties: the one whose
 	 * last assignment is oldest, then the lowest id. */
 	[STMT_TK_ROUND_ROBIN] = "SELECT u.id FROM users u WHERE u.role = 'agent' AND "
