@@ -80,6 +80,17 @@ sql_int(const char *sql)
 	return v;
 }
 
+/* The text of the first column of the first row of sql into out. */
+static void
+sql_text(const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *st = db_prepare(app_db(app), sql);
+	assert_non_null(st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(out, n, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 static void
 sql_exec(const char *sql)
 {
@@ -384,10 +395,7 @@ trials_should_be_once_per_merchant_and_debts_should_block(void **state)
 	char number[32];
 	snprintf(sql, sizeof(sql), "SELECT number FROM invoices WHERE id = %lld",
 	    (long long)inv);
-	sqlite3_stmt *q = db_prepare(app_db(app), sql);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	snprintf(number, sizeof(number), "%s", sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
+	sql_text(sql, number, sizeof(number));
 	snprintf(want, sizeof(want), "This merchant has an unpaid invoice (%s): it must "
 	    "be paid before a new subscription", number);
 	for (size_t i = 0; i < 2; i++) {
@@ -595,10 +603,7 @@ invoice_pdf_should_carry_the_mentions_and_never_change(void **state)
 	char number[40];
 	snprintf(sql, sizeof(sql), "SELECT number FROM invoices WHERE id = %lld",
 	    (long long)inv);
-	sqlite3_stmt *stt = db_prepare(app_db(app), sql);
-	assert_int_equal(sqlite3_step(stt), SQLITE_ROW);
-	snprintf(number, sizeof(number), "%s", sqlite3_column_text(stt, 0));
-	sqlite3_finalize(stt);
+	sql_text(sql, number, sizeof(number));
 	static const char *want[] = {
 		"FACTURE", NULL, "Épicerie Zoé & Fils", "3 place de l'Église",
 		"FR40303265045", "Marketplace SAS", "SIREN 303265045",
