@@ -121,8 +121,9 @@ demo_history(struct db *db)
 				rc = exec2(db, set_failing_sql, NULL, merchants[i]);
 			if (rc == ERR_OK && s->signup_days_ago == day) {
 				int64_t sub;
+				char why[160];
 				rc = subscription_start(db, &sel, merchants[i],
-				    id_by_slug(db, plan_by_slug_sql, s->plan), t, &sub);
+				    id_by_slug(db, plan_by_slug_sql, s->plan), t, &sub, why);
 			}
 			if (rc != ERR_OK) {
 				db_rollback(db);

@@ -395,6 +395,9 @@ billing_run(struct db *db, const struct seller *sel, int64_t now)
 	return steps;
 }
 
+static const char live_refusal[] = "This merchant already has a live "
+    "subscription: change its plan, or cancel it first";
+
 enum err
 subscription_may_start(struct db *db, int64_t merchant, char why[160])
 {
@@ -405,8 +408,7 @@ subscription_may_start(struct db *db, int64_t merchant, char why[160])
 	enum db_rc r = db_step(db, st);
 	sqlite3_reset(st);
 	if (r == DB_ROW) {
-		snprintf(why, 160, "This merchant already has a live subscription: "
-		    "change its plan, or cancel it first");
+		snprintf(why, 160, "%s", live_refusal);
 		return ERR_CONFLICT;
 	}
 	if (r != DB_DONE || (st = db_stmt(db, stmts[STMT_SUB_UNPAID])) == NULL)
@@ -433,9 +435,9 @@ subscription_trial_days(struct db *db, int64_t merchant, int plan_trial_days)
 
 enum err
 subscription_start(struct db *db, const struct seller *sel, int64_t merchant,
-    int64_t plan, int64_t now, int64_t *id)
+    int64_t plan, int64_t now, int64_t *id, char why[160])
 {
-	char docid[DOCUMENT_ID_LEN + 1], ts[25], end[25], why[160];
+	char docid[DOCUMENT_ID_LEN + 1], ts[25], end[25];
 	struct plan p;
 	struct sub s;
 	enum err rc;
@@ -467,8 +469,10 @@ subscription_start(struct db *db, const struct seller *sel, int64_t merchant,
 	db_bind_text(st, n++, ts);
 	r = db_step(db, st);
 	sqlite3_reset(st);
-	if (r == DB_CONSTRAINT)
-		return ERR_CONFLICT;	/* the live-subscription index */
+	if (r == DB_CONSTRAINT) {	/* the live-subscription index */
+		snprintf(why, 160, "%s", live_refusal);
+		return ERR_CONFLICT;
+	}
 	if (r != DB_DONE)
 		return ERR_DB;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
@@ -609,10 +613,9 @@ h_subscriptions_create(struct ctx *c)
 	seller_from_env(&sel);
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
-	if ((rc = subscription_start(c->db, &sel, merchant, plan, now, &id)) != ERR_OK) {
-		/* Checked above; only a concurrent subscription gets here. */
-		if (rc == ERR_CONFLICT && subscription_may_start(c->db, merchant,
-		    why) == ERR_CONFLICT)
+	if ((rc = subscription_start(c->db, &sel, merchant, plan, now, &id,
+	    why)) != ERR_OK) {
+		if (rc == ERR_CONFLICT)	/* one started since the check above */
 			c->err_msg = arena_strdup(&c->req->arena, why);
 		goto fail;
 	}

@@ -46,10 +46,11 @@ int		 subscription_trial_days(struct db *db, int64_t merchant,
 /* Starts a subscription of merchant to plan at now, inside the caller's
  * transaction: trialing when the plan has trial days and the merchant has
  * had no trial, else pending with the first invoice issued and collected
- * (active once paid). Returns ERR_OK (setting *id), ERR_CONFLICT when
- * subscription_may_start refuses, or an error. */
+ * (active once paid). Returns ERR_OK (setting *id), ERR_CONFLICT with the
+ * reason in why when subscription_may_start refuses, or an error. */
 enum err	 subscription_start(struct db *db, const struct seller *seller,
-		    int64_t merchant, int64_t plan, int64_t now, int64_t *id);
+		    int64_t merchant, int64_t plan, int64_t now, int64_t *id,
+		    char why[160]);
 
 /* Takes every billing step due at now (trial ends, renewals, ends of
  * cancelled periods, payment retries), each in its own transaction, until

@@ -1,7 +1,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
 #include "clock.h"
 #include "crud.h"
 #include "id.h"
@@ -101,18 +100,18 @@ h_users_unlock(struct ctx *c)
 	enum err rc = crud_resolve(c, &users_entity, c->id, &id);
 	if (rc != ERR_OK || (rc = db_begin(c->db)) != ERR_OK)
 		return rc;
-	cJSON *before = crud_read(c, &users_entity, id), *after = NULL;
+	cJSON *before = crud_read(c, &users_entity, id);
 	if ((rc = auth_unlock(c->db, id, NULL)) != ERR_OK ||
-	    (after = crud_read(c, &users_entity, id)) == NULL ||
-	    (rc = audit_record(c, "update", &users_entity, id,
-	    cJSON_GetStringValue(cJSON_GetObjectItem(after, "documentId")), before,
-	    after)) != ERR_OK || (rc = db_commit(c->db)) != ERR_OK) {
+	    (rc = crud_audit(c, "update", &users_entity, id, before)) != ERR_OK ||
+	    (rc = db_commit(c->db)) != ERR_OK) {
 		db_rollback(c->db);
 		cJSON_Delete(before);
-		cJSON_Delete(after);
-		return rc == ERR_OK ? ERR_DB : rc;
+		return rc;
 	}
 	cJSON_Delete(before);
+	cJSON *after = users_read(c, id);
+	if (after == NULL)
+		return ERR_DB;
 	json_send_data(c->resp, 200, after, NULL);
 	return ERR_OK;
 }
