@@ -6,8 +6,11 @@ CXX     ?= c++
 BUILD   ?= build/rel
 SAN     ?=
 OPT     ?= -O2
-CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -g $(OPT) -Ilib -I$(BUILD)
-CXXFLAGS_BASE = -std=c++11 -Wall -Wextra -Werror -g $(OPT) -Ilib
+# -MMD -MP: every object records the headers it read (build/**/*.d), so a
+# changed header rebuilds exactly what includes it.
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -g $(OPT) \
+              -MMD -MP -I$(BUILD)
+CXXFLAGS_BASE = -std=c++11 -Wall -Wextra -Werror -g $(OPT) -MMD -MP
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
@@ -16,8 +19,21 @@ CXXFLAGS = $(CXXFLAGS_BASE) $(SANFLAGS)
 LDLIBS   = -lfcgi -lcjson -lsqlite3 -lmbedcrypto -largon2 -lhpdf -lcurl -lctemplate -lpthread -lm
 LDFLAGS  = $(SANFLAGS)
 
-LIB_C   = $(wildcard lib/*.c)
-LIB_OBJ = $(LIB_C:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/lib/render.o $(BUILD)/lib/schema_sql.o
+# The core library in layers (lib/README.md): each layer is its own archive
+# and sees only its own headers and those of the layers under it, so an
+# include upwards does not even compile; `make lint` says which one it is.
+LAYERS      = core web platform
+INC_core     = -Ilib/core
+INC_web      = -Ilib/core -Ilib/web
+INC_platform = -Ilib/core -Ilib/web -Ilib/platform
+INC_ALL      = $(INC_platform)
+layer_obj   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/$(1)/*.c)) \
+              $(patsubst lib/%.cc,$(BUILD)/lib/%.o,$(wildcard lib/$(1)/*.cc))
+CORE_OBJ     = $(call layer_obj,core)
+WEB_OBJ      = $(call layer_obj,web)
+PLATFORM_OBJ = $(call layer_obj,platform) $(BUILD)/lib/platform/schema_sql.o
+# Highest layer first, as the linker wants.
+LIBS_PLATFORM = $(BUILD)/libplatform.a $(BUILD)/libweb.a $(BUILD)/libcore.a
 PROGS   = platform-pool platform-fcgi bare-fcgi platformctl platform-worker
 UNIT_C  = $(wildcard test/unit/test_*.c)
 UNIT    = $(UNIT_C:test/unit/%.c=$(BUILD)/test/%)
@@ -26,7 +42,7 @@ INTEG   = $(INTEG_C:test/integration/%.c=$(BUILD)/test/%)
 
 .SECONDARY:
 .PHONY: all build deps run stop test test-unit test-integration test-page bench clean \
-        build-asan
+        build-asan lint
 
 all: build
 build: $(addprefix $(BUILD)/bin/,$(PROGS)) $(UNIT) $(INTEG)
@@ -34,37 +50,53 @@ build: $(addprefix $(BUILD)/bin/,$(PROGS)) $(UNIT) $(INTEG)
 deps:
 	@sh deploy/deps.sh
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
-	$(CC) $(CFLAGS) -c -o $@ $<
-$(BUILD)/lib/render.o: lib/render.cc lib/render.h | $(BUILD)/lib
-	$(CXX) $(CXXFLAGS) -c -o $@ $<
+# The layer of lib/<layer>/x.c is the first directory of its stem.
+layer_of = $(firstword $(subst /, ,$(1)))
+$(BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INC_$(call layer_of,$*)) -c -o $@ $<
+$(BUILD)/lib/%.o: lib/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(INC_$(call layer_of,$*)) -c -o $@ $<
 # schema.sql is compiled into the programs, so a deployed binary carries its migrations.
-$(BUILD)/lib/schema_sql.c: schema.sql deploy/embed.sh | $(BUILD)/lib
+$(BUILD)/lib/platform/schema_sql.c: schema.sql deploy/embed.sh
+	@mkdir -p $(@D)
 	sh deploy/embed.sh schema_sql < schema.sql > $@
-$(BUILD)/lib/schema_sql.o: $(BUILD)/lib/schema_sql.c
+$(BUILD)/lib/platform/schema_sql.o: $(BUILD)/lib/platform/schema_sql.c
 	$(CC) $(CFLAGS) -c -o $@ $<
-$(BUILD)/libplatform.a: $(LIB_OBJ)
+$(BUILD)/libcore.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
-$(BUILD)/fcgi/%.o: fcgi/%.c $(wildcard lib/*.h fcgi/*.h) | $(BUILD)/fcgi
-	$(CC) $(CFLAGS) -c -o $@ $<
-$(BUILD)/bin/%: $(BUILD)/fcgi/%.o $(BUILD)/libplatform.a | $(BUILD)/bin
+$(BUILD)/libweb.a: $(WEB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/libplatform.a: $(PLATFORM_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/fcgi/%.o: fcgi/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INC_ALL) -Ifcgi -c -o $@ $<
+$(BUILD)/bin/%: $(BUILD)/fcgi/%.o $(LIBS_PLATFORM) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/platform-pool: $(BUILD)/fcgi/pool.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^
-$(BUILD)/bin/platform-fcgi: $(BUILD)/fcgi/platform.o $(BUILD)/fcgi/loop.o $(BUILD)/libplatform.a | $(BUILD)/bin
+$(BUILD)/bin/platform-fcgi: $(BUILD)/fcgi/platform.o $(BUILD)/fcgi/loop.o $(LIBS_PLATFORM) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/bin/platform-worker: $(BUILD)/fcgi/worker.o $(BUILD)/libplatform.a | $(BUILD)/bin
+$(BUILD)/bin/platform-worker: $(BUILD)/fcgi/worker.o $(LIBS_PLATFORM) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/bare-fcgi: $(BUILD)/fcgi/bare.o $(BUILD)/fcgi/loop.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
-$(BUILD)/test/%: test/unit/%.c test/unit/unit.h $(BUILD)/libplatform.a | $(BUILD)/test
-	$(CXX) -x c $(CFLAGS) -o $@ $< -x none $(BUILD)/libplatform.a $(LDFLAGS) $(LDLIBS) -lcmocka -lpthread
+$(BUILD)/test/%: test/unit/%.c $(LIBS_PLATFORM) | $(BUILD)/test
+	$(CXX) -x c $(CFLAGS) $(INC_ALL) -o $@ $< -x none $(LIBS_PLATFORM) $(LDFLAGS) $(LDLIBS) -lcmocka -lpthread
 # Integration tests link the core too: the matrix test reads the route table.
-$(BUILD)/test/%: test/integration/%.c test/integration/harness.h $(BUILD)/libplatform.a | $(BUILD)/test
-	$(CXX) -x c $(CFLAGS) -Itest/integration -o $@ $< -x none $(BUILD)/libplatform.a $(LDFLAGS) $(LDLIBS) -lcurl -lcmocka
+$(BUILD)/test/%: test/integration/%.c $(LIBS_PLATFORM) | $(BUILD)/test
+	$(CXX) -x c $(CFLAGS) $(INC_ALL) -Itest/integration -o $@ $< -x none $(LIBS_PLATFORM) $(LDFLAGS) $(LDLIBS) -lcurl -lcmocka
 
-$(BUILD)/lib $(BUILD)/fcgi $(BUILD)/bin $(BUILD)/test:
+$(BUILD)/bin $(BUILD)/test:
 	mkdir -p $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Which layer may include which (lib/README.md): fails naming the include.
+lint:
+	@sh test/layers.sh lib
 
 build-asan:
 	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 build
@@ -78,7 +110,7 @@ stop:
 	@BUILD=$(BUILD) sh deploy/stack.sh stop
 
 test: deps
-	@$(MAKE) --no-print-directory build build-asan
+	@$(MAKE) --no-print-directory lint build build-asan
 	@sh test/run.sh
 
 bench: deps

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "loop.h"
 #include "mem.h"
+#include "platform.h"
 #include "valid.h"
 
 static void
@@ -165,7 +166,7 @@ main(void)
 	struct app *app = NULL;
 	if (config_from_env(&cfg) != 0)
 		return 1;
-	if (app_open(&cfg, &app) != ERR_OK) {
+	if (app_open(&cfg, &platform_app, &app) != ERR_OK) {
 		fprintf(stderr, "platform-fcgi: cannot open %s\n", cfg.db_path);
 		return 1;
 	}

@@ -16,10 +16,10 @@
 #include "app.h"
 #include "crypto.h"
 #include "db.h"
+#include "json.h"
 #include "demo.h"
+#include "platform.h"
 #include "users.h"
-
-extern const char schema_sql[];
 
 static int
 usage(void)
@@ -126,6 +126,7 @@ main(int argc, char *argv[])
 
 	if (argc < 2)
 		return usage();
+	json_init();
 	if (config_from_env(&cfg) != 0 || db_open(cfg.db_path, &db) != ERR_OK)
 		return 1;
 	if (strcmp(argv[1], "migrate") == 0) {

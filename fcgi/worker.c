@@ -1,7 +1,7 @@
 /*
  * platform-worker: the background worker. Every second it queues the
  * recurring jobs that are due (billing every minute) and runs every due job
- * of the durable job table (lib/jobs.c), then waits. SIGTERM lets the
+ * of the durable job table (lib/core/jobs.c), then waits. SIGTERM lets the
  * current job finish, then it exits.
  *
  *   platform-worker [--pidfile FILE]
@@ -17,8 +17,8 @@
 #include "background.h"
 #include "clock.h"
 #include "db.h"
-
-extern const char schema_sql[];
+#include "json.h"
+#include "platform.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -43,6 +43,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: platform-worker [--pidfile FILE]\n");
 		return 2;
 	}
+	json_init();
 	if (config_from_env(&cfg) != 0 || db_open(cfg.db_path, &db) != ERR_OK ||
 	    db_migrate(db, schema_sql) != ERR_OK) {
 		fprintf(stderr, "platform-worker: cannot open %s\n", cfg.db_path);

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "app.h"
+#include "platform.h"
 #include "crypto.h"
 #include "jwt.h"
 
@@ -246,8 +247,8 @@ matrix_should_follow_spec_for_every_route(void **state)
 	(void)state;
 	char csrf[48];
 	auth_random_token(csrf);
-	for (size_t i = 0; i < nroutes; i++) {
-		const struct route *rt = &routes[i];
+	for (size_t i = 0; i < platform_nroutes; i++) {
+		const struct route *rt = &platform_routes[i];
 		const char *m = method_name(rt->method);
 		const struct rule *rule = NULL;
 		for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]); k++)

@@ -9,7 +9,7 @@
 
 #include "db.h"
 
-extern const char schema_sql[];
+#include "platform.h"
 
 static int
 setup(void **state)

@@ -2,6 +2,10 @@
 #include "app.h"
 #include "db.h"
 #include "plans.h"
+#include "json.h"
+
+#include <signal.h>
+#include <sys/wait.h>
 
 static char dbpath[256];
 /* Authorization of the calls below: the demo admin unless a test says. */
@@ -258,6 +262,41 @@ pricing_page_should_escape_plan_text(void **state)
 	answer_free(&a);
 }
 
+/* cJSON runs out of memory as the core does: the process stops through
+ * the core's allocator (mem.h) instead of cJSON handing back a NULL. (Under
+ * AddressSanitizer the sanitizer stops it first, inside xmalloc.) */
+static void
+json_should_allocate_through_the_core_allocator(void **state)
+{
+	int fds[2];
+	char out[8192];
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		json_init();
+		void *p = cJSON_malloc((size_t)-1 / 4);
+		_exit(p == NULL ? 0 : 3);
+	}
+	close(fds[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof(out) - 1 &&
+	    (n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fds[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (strstr(out, "fatal: out of memory") == NULL && strstr(out, "in xmalloc") == NULL)
+		fail_msg("not stopped by the core's allocator: %s", out);
+}
+
 int
 main(void)
 {
@@ -268,6 +307,7 @@ main(void)
 		cmocka_unit_test(app_should_replay_idempotent_posts),
 		cmocka_unit_test(app_cache_should_follow_writes_from_other_connections),
 		cmocka_unit_test(pricing_page_should_escape_plan_text),
+		cmocka_unit_test(json_should_allocate_through_the_core_allocator),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,7 +2,7 @@
 #include "db.h"
 #include "id.h"
 
-extern const char schema_sql[];
+#include "platform.h"
 
 static const char *const schema_v1 =
     "-- migration: 1 first\n"

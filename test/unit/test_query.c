@@ -6,7 +6,7 @@
 #include "plans.h"
 #include "query.h"
 
-extern const char schema_sql[];
+#include "platform.h"
 
 static char dbpath[256];
 

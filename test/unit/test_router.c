@@ -8,15 +8,15 @@ router_should_prefer_literal_segment_over_id(void **state)
 	enum err e;
 	unsigned allow;
 	(void)state;
-	int r = router_match(METHOD_GET, "/api/subscription-plans/active", id,
+	int r = router_match(platform_routes, platform_nroutes, METHOD_GET, "/api/subscription-plans/active", id,
 	    sizeof(id), &e, &allow);
 	assert_true(r >= 0);
-	assert_string_equal(routes[r].pattern, "/api/subscription-plans/active");
+	assert_string_equal(platform_routes[r].pattern, "/api/subscription-plans/active");
 	assert_string_equal(id, "");
-	r = router_match(METHOD_GET, "/api/subscription-plans/42", id, sizeof(id),
+	r = router_match(platform_routes, platform_nroutes, METHOD_GET, "/api/subscription-plans/42", id, sizeof(id),
 	    &e, &allow);
 	assert_true(r >= 0);
-	assert_string_equal(routes[r].pattern, "/api/subscription-plans/:id");
+	assert_string_equal(platform_routes[r].pattern, "/api/subscription-plans/:id");
 	assert_string_equal(id, "42");
 }
 
@@ -33,7 +33,7 @@ router_should_answer_404_for_unknown_paths(void **state)
 		char id[64];
 		enum err e = ERR_OK;
 		unsigned allow;
-		assert_int_equal(router_match(METHOD_GET, bad[i], id, sizeof(id),
+		assert_int_equal(router_match(platform_routes, platform_nroutes, METHOD_GET, bad[i], id, sizeof(id),
 		    &e, &allow), -1);
 		assert_int_equal(e, ERR_NOT_FOUND);
 	}
@@ -46,7 +46,7 @@ router_should_answer_405_with_allowed_methods(void **state)
 	enum err e = ERR_OK;
 	unsigned allow = 0;
 	(void)state;
-	assert_int_equal(router_match(METHOD_PATCH, "/api/subscription-plans",
+	assert_int_equal(router_match(platform_routes, platform_nroutes, METHOD_PATCH, "/api/subscription-plans",
 	    id, sizeof(id), &e, &allow), -1);
 	assert_int_equal(e, ERR_METHOD);
 	assert_true(allow & (1u << METHOD_GET));
@@ -61,9 +61,9 @@ router_should_route_head_like_get(void **state)
 	enum err e;
 	unsigned allow;
 	(void)state;
-	int r = router_match(METHOD_HEAD, "/health", id, sizeof(id), &e, &allow);
+	int r = router_match(platform_routes, platform_nroutes, METHOD_HEAD, "/health", id, sizeof(id), &e, &allow);
 	assert_true(r >= 0);
-	assert_int_equal(routes[r].method, METHOD_GET);
+	assert_int_equal(platform_routes[r].method, METHOD_GET);
 }
 
 static void
@@ -75,7 +75,7 @@ router_should_refuse_overlong_ids(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "/api/subscription-plans/%s",
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-	assert_int_equal(router_match(METHOD_GET, path, id, sizeof(id), &e,
+	assert_int_equal(router_match(platform_routes, platform_nroutes, METHOD_GET, path, id, sizeof(id), &e,
 	    &allow), -1);
 }
 
@@ -83,9 +83,9 @@ static void
 route_table_should_be_complete_and_unambiguous(void **state)
 {
 	(void)state;
-	assert_true(nroutes > 0);
-	for (size_t i = 0; i < nroutes; i++) {
-		const struct route *r = &routes[i];
+	assert_true(platform_nroutes > 0);
+	for (size_t i = 0; i < platform_nroutes; i++) {
+		const struct route *r = &platform_routes[i];
 		assert_non_null(r->pattern);
 		assert_non_null(r->handler);
 		assert_non_null(r->summary);
@@ -103,9 +103,9 @@ route_table_should_be_complete_and_unambiguous(void **state)
 			assert_true(strcmp(r->pattern, "/api/auth/local") == 0 ||
 			    strcmp(r->pattern, "/marketplace/login") == 0 ||
 			    strcmp(r->pattern, "/api/stripe/webhook") == 0);
-		for (size_t j = i + 1; j < nroutes; j++)
-			assert_false(r->method == routes[j].method &&
-			    strcmp(r->pattern, routes[j].pattern) == 0);
+		for (size_t j = i + 1; j < platform_nroutes; j++)
+			assert_false(r->method == platform_routes[j].method &&
+			    strcmp(r->pattern, platform_routes[j].pattern) == 0);
 	}
 }
 

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "demo.h"
 #include "jwt.h"
+#include "platform.h"
 
 /* Builds a GET request for path?query in a fresh arena. */
 static inline void
@@ -71,7 +72,7 @@ unit_app_open(char *dbpath, size_t n, size_t max_body, struct app **out)
 	memcpy(cfg.jwt_key, "unit-test-key-unit-test-key-unit", 32);
 	cfg.jwt_keylen = 32;
 	cfg.jwt_ttl = 3600;
-	if (app_open(&cfg, out) != ERR_OK || demo_seed_accounts(app_db(*out)) != ERR_OK)
+	if (app_open(&cfg, &platform_app, out) != ERR_OK || demo_seed_accounts(app_db(*out)) != ERR_OK)
 		return -1;
 	return 0;
 }

@@ -87,23 +87,33 @@ struct ctx {
 	cJSON		*err_details;	/* error details override (owned) */
 };
 
-/* The route table (routes.c): the single source of truth. */
-extern const struct route routes[];
-extern const size_t nroutes;
+/* A program served by the dispatcher: its route table (the single source
+ * of truth for dispatch, roles, the route-matrix test and the API tester)
+ * and the schema its database is migrated to. Static storage. */
+struct app_def {
+	const char	*name;		/* "platform", "shop" */
+	const struct route *routes;
+	size_t		 nroutes;
+	const char	*schema;	/* the text of its schema.sql */
+};
 
 /* Reads the configuration from the environment, with defaults. Returns 0,
  * or -1 with a message on stderr when a value is unusable. */
 int		 config_from_env(struct config *cfg);
 /* Returns a form field of the request, or NULL. */
 const char	*ctx_form(const struct ctx *c, const char *name);
-/* Opens the application (database, migrations). Returns ERR_OK or ERR_DB.
- * Free with app_close(). */
-enum err	 app_open(const struct config *cfg, struct app **out);
+/* Opens the program def (static storage) with this configuration: its
+ * database, migrated to def->schema. Returns ERR_OK, ERR_INTERNAL (no JWT
+ * key) or ERR_DB. Free with app_close(). */
+enum err	 app_open(const struct config *cfg, const struct app_def *def,
+		    struct app **out);
 void		 app_close(struct app *app);
 /* The configuration the application was opened with. */
 const struct config *app_config(struct app *app);
 /* GET /health: the database answers and its schema is current. */
 enum err	 h_health(struct ctx *c);
+/* The program the application serves. */
+const struct app_def *app_def(struct app *app);
 /* The application's database connection. */
 struct db	*app_db(struct app *app);
 /* Handles one request: routing, body parsing, idempotency, the cache,
@@ -111,11 +121,12 @@ struct db	*app_db(struct app *app);
  * answer. */
 void		 app_handle(struct app *app, struct request *req,
 		    struct response *resp);
-/* Matches method and path against the route table. Returns the route
+/* Matches method and path against the table routes[n]. Returns the route
  * index, or -1 with *e set to ERR_NOT_FOUND or ERR_METHOD (and *allow to
  * a bit set of allowed methods). *id receives the :id segment. */
-int		 router_match(enum http_method method, const char *path,
-		    char *id, size_t idsz, enum err *e, unsigned *allow);
+int		 router_match(const struct route *routes, size_t n,
+		    enum http_method method, const char *path, char *id,
+		    size_t idsz, enum err *e, unsigned *allow);
 
 /* Sets an error's message (copied into the request arena). */
 void		 ctx_error(struct ctx *c, const char *fmt, ...)

@@ -78,10 +78,6 @@ void		 auth_random_token(char out[48]);
  * the request arena). */
 const char	*auth_cookie(struct ctx *c, const char *name);
 
-/* POST /api/auth/local: {identifier, password} -> {jwt, user}. */
-enum err	 h_auth_local(struct ctx *c);
-/* GET /api/users/me */
-enum err	 h_users_me(struct ctx *c);
 /* POST /api/auth/logout: ends the browser session. */
 enum err	 h_auth_logout(struct ctx *c);
 

@@ -14,6 +14,10 @@
 /* Nesting deeper than this is refused before cJSON sees the text. */
 #define JSON_MAX_DEPTH 32
 
+/* Makes cJSON allocate with the core's allocator (mem.h: out of memory
+ * aborts). Every program calls it once at start, before any cJSON call;
+ * app_open() does. */
+void		 json_init(void);
 /* Parses a request body. Returns ERR_OK with *out set (caller deletes),
  * or ERR_BAD_REQUEST with *why set to a static message: malformed JSON,
  * too deep, an escaped NUL, invalid UTF-8. */

@@ -2,6 +2,16 @@
 #include <string.h>
 
 #include "json.h"
+#include "mem.h"
+
+void
+json_init(void)
+{
+	/* cJSON allocates through the core: out of memory aborts, as
+	 * everywhere else (mem.h), instead of a NULL nobody checks. */
+	static cJSON_Hooks hooks = { xmalloc, free };
+	cJSON_InitHooks(&hooks);
+}
 
 int
 json_utf8_valid(const char *s, size_t len)

@@ -5,6 +5,7 @@
 #include "crud.h"
 #include "id.h"
 #include "json.h"
+#include "crypto.h"
 #include "password.h"
 #include "users.h"
 #include "valid.h"
@@ -186,4 +187,59 @@ db_users_create(struct db *db, const char *email, const char *name,
 fail:
 	db_rollback(db);
 	return ERR_DB;
+}
+
+enum err
+h_auth_local(struct ctx *c)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(c->body, "identifier");
+	const cJSON *pw = cJSON_GetObjectItemCaseSensitive(c->body, "password");
+	char jwt[JWT_MAX_LEN];
+	struct jwt_subject who;
+	enum err rc;
+
+	if (!cJSON_IsObject(c->body)) {
+		c->err_msg = "The body must be {\"identifier\", \"password\"}";
+		return ERR_VALIDATION;
+	}
+	if (!cJSON_IsString(id) || id->valuestring[0] == '\0' ||
+	    strlen(id->valuestring) > 254)
+		verr_add(&c->ve, "identifier", "identifier is a required field", NULL);
+	if (!cJSON_IsString(pw) || pw->valuestring[0] == '\0' ||
+	    strlen(pw->valuestring) > PASSWORD_MAX_LEN)
+		verr_add(&c->ve, "password", "password is a required field", NULL);
+	if (c->ve.n)
+		return ERR_VALIDATION;
+	if ((rc = auth_sign_in(c, id->valuestring, pw->valuestring, &who)) != ERR_OK)
+		return rc;
+	if (auth_jwt_issue(c, &who, jwt) != 0)
+		return ERR_INTERNAL;
+	cJSON *user = users_read(c, who.user_id);
+	if (user == NULL)
+		return ERR_DB;
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "jwt", jwt);
+	cJSON_AddItemToObject(root, "user", user);
+	c->resp->status = 200;
+	json_write(c->resp, root);
+	cJSON_Delete(root);
+	crypto_wipe(jwt, sizeof(jwt));
+	return ERR_OK;
+}
+
+enum err
+h_users_me(struct ctx *c)
+{
+	if (c->caller.user_id == 0) {
+		c->err_msg = "An API token has no user";
+		return ERR_FORBIDDEN;
+	}
+	cJSON *user = users_read(c, c->caller.user_id);
+	if (user == NULL)
+		return ERR_NOT_FOUND;
+	/* Strapi answers /users/me with the bare user object. */
+	c->resp->status = 200;
+	json_write(c->resp, user);
+	cJSON_Delete(user);
+	return ERR_OK;
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "page.h"
 #include "pages.h"
 #include "plans.h"
 #include "render.h"
@@ -94,31 +95,6 @@ h_page_plans(struct ctx *c)
 	return ERR_OK;
 }
 
-/* Expands a page template into the response. */
-static enum err
-page(struct ctx *c, const char *tpl, struct render_dict *d, int status)
-{
-	buf_reset(&c->resp->body);
-	int rc = render_expand(app_config(c->app)->template_dir, tpl, d,
-	    &c->resp->body);
-	render_dict_free(d);
-	if (rc != 0)
-		return ERR_INTERNAL;
-	c->resp->status = status;
-	c->resp->content_type = "text/html; charset=utf-8";
-	resp_header(c->resp, "Cache-Control", "no-store");
-	return ERR_OK;
-}
-
-static void
-redirect(struct ctx *c, const char *to)
-{
-	c->resp->status = 303;
-	c->resp->content_type = NULL;
-	buf_reset(&c->resp->body);
-	resp_header(c->resp, "Location", to);
-}
-
 /* The sign-in page, with a message when sign-in failed. The form's CSRF
  * token is also set as a cookie (double submit: no session exists yet). */
 static enum err
@@ -142,7 +118,7 @@ login_page(struct ctx *c, const char *error, const char *identifier, int status)
 		render_set(render_section(d, "ERROR"), "MESSAGE", error);
 	if (c->caller.role != ROLE_ANON)
 		render_set(render_section(d, "SIGNED_IN"), "EMAIL", c->caller.name);
-	return page(c, "login.tpl", d, status);
+	return page_render(c, "login.tpl", d, status);
 }
 
 enum err
@@ -169,7 +145,7 @@ h_form_login(struct ctx *c)
 		return login_page(c, c->err_msg, id, err_status(rc));
 	if (rc != ERR_OK)
 		return rc;
-	redirect(c, "/marketplace/account.html");
+	page_redirect(c, "/marketplace/account.html");
 	return ERR_OK;
 }
 
@@ -185,7 +161,7 @@ h_page_account(struct ctx *c)
 		    (long)c->caller.merchant_id);
 	if (c->caller.via == AUTH_SESSION)
 		render_set(render_section(d, "SESSION"), "CSRF", c->caller.csrf);
-	return page(c, "account.tpl", d, 200);
+	return page_render(c, "account.tpl", d, 200);
 }
 
 enum err
@@ -194,6 +170,6 @@ h_form_logout(struct ctx *c)
 	enum err rc = auth_session_close(c);
 	if (rc != ERR_OK)
 		return rc;
-	redirect(c, "/marketplace/login.html");
+	page_redirect(c, "/marketplace/login.html");
 	return ERR_OK;
 }

@@ -26,4 +26,9 @@ enum err	 db_users_create(struct db *db, const char *email, const char *name,
 		    const char *password, const char *role, int64_t merchant_id,
 		    int64_t *id, const char **why);
 
+/* POST /api/auth/local: {identifier, password} -> {jwt, user}. */
+enum err	 h_auth_local(struct ctx *c);
+/* GET /api/users/me */
+enum err	 h_users_me(struct ctx *c);
+
 #endif

@@ -10,8 +10,6 @@
 #include "json.h"
 #include "valid.h"
 
-extern const char schema_sql[];
-
 #define APP_CACHE_SLOTS	64
 #define APP_CACHE_KEY	512
 #define ID_MAX		64
@@ -29,6 +27,7 @@ struct cache_slot {
 
 struct app {
 	struct config	 cfg;
+	const struct app_def *def;
 	struct db	*db;
 	struct cache_slot cache[APP_CACHE_SLOTS];
 	uint64_t	 tick;
@@ -91,10 +90,12 @@ config_from_env(struct config *cfg)
 }
 
 enum err
-app_open(const struct config *cfg, struct app **out)
+app_open(const struct config *cfg, const struct app_def *def, struct app **out)
 {
+	json_init();
 	struct app *app = xcalloc(1, sizeof(*app));
 	app->cfg = *cfg;
+	app->def = def;
 	if (cfg->jwt_keylen < 32) {
 		fprintf(stderr, "no JWT key (PLATFORM_JWT_SECRET_FILE): refusing to "
 		    "start\n");
@@ -103,7 +104,7 @@ app_open(const struct config *cfg, struct app **out)
 		return ERR_INTERNAL;
 	}
 	if (db_open(cfg->db_path, &app->db) != ERR_OK ||
-	    db_migrate(app->db, schema_sql) != ERR_OK) {
+	    db_migrate(app->db, def->schema) != ERR_OK) {
 		app_close(app);
 		*out = NULL;
 		return ERR_DB;
@@ -121,6 +122,12 @@ app_close(struct app *app)
 		buf_free(&app->cache[i].body);
 	db_close(app->db);
 	free(app);
+}
+
+const struct app_def *
+app_def(struct app *app)
+{
+	return app->def;
 }
 
 struct db *
@@ -181,15 +188,15 @@ path_match(const char *pattern, const char *path, char *id, size_t idsz)
 }
 
 int
-router_match(enum http_method method, const char *path, char *id, size_t idsz,
-    enum err *e, unsigned *allow)
+router_match(const struct route *routes, size_t n, enum http_method method,
+    const char *path, char *id, size_t idsz, enum err *e, unsigned *allow)
 {
 	char tmp[ID_MAX];
 	if (method == METHOD_HEAD)
 		method = METHOD_GET;
 	*allow = 0;
 	id[0] = '\0';
-	for (size_t i = 0; i < nroutes; i++) {
+	for (size_t i = 0; i < n; i++) {
 		tmp[0] = '\0';
 		if (!path_match(routes[i].pattern, path, tmp, sizeof(tmp)))
 			continue;
@@ -208,7 +215,7 @@ h_health(struct ctx *c)
 {
 	int v = db_schema_version(c->db);
 	cJSON *o = cJSON_CreateObject();
-	int ok = v == db_schema_latest(schema_sql);
+	int ok = v == db_schema_latest(app_def(c->app)->schema);
 	cJSON_AddStringToObject(o, "status", ok ? "ok" : "error");
 	cJSON_AddStringToObject(o, "database", v >= 0 ? "ok" : "unreachable");
 	cJSON_AddNumberToObject(o, "schemaVersion", v);
@@ -419,7 +426,8 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	if (req->query == NULL)
 		req->query = "";
 
-	int r = router_match(req->method, req->path, id, sizeof(id), &rc, &allow);
+	int r = router_match(app->def->routes, app->def->nroutes, req->method,
+	    req->path, id, sizeof(id), &rc, &allow);
 	if (r < 0) {
 		if (rc == ERR_METHOD) {
 			struct buf b = { 0 };
@@ -432,7 +440,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		}
 		goto out;
 	}
-	c.route = &routes[r];
+	c.route = &app->def->routes[r];
 	c.id = id[0] ? id : NULL;
 	if (http_parse_query(req) != 0) {
 		c.err_msg = "Invalid query string";

@@ -19,6 +19,7 @@
 #include "outbox.h"
 #include "pages.h"
 #include "pdf.h"
+#include "platform.h"
 #include "invoices.h"
 #include "plans.h"
 #include "subscriptions.h"
@@ -92,7 +93,7 @@ enum route_id {
 	R__MAX
 };
 
-const struct route routes[R__MAX] = {
+const struct route platform_routes[R__MAX] = {
 	[R_HEALTH] = { METHOD_GET, "/health", ROLES_ALL, 0, h_health, NULL,
 	    "Liveness and database check" },
 
@@ -242,4 +243,11 @@ const struct route routes[R__MAX] = {
 	    "Sign-out form" },
 };
 
-const size_t nroutes = R__MAX;
+const size_t platform_nroutes = R__MAX;
+
+const struct app_def platform_app = {
+	.name = "platform",
+	.routes = platform_routes,
+	.nroutes = R__MAX,
+	.schema = schema_sql,
+};

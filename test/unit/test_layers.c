@@ -1,0 +1,169 @@
+/* The direction of includes between the layers of lib/ (test/layers.sh,
+ * `make lint`): it holds on the tree, and a deliberate violation of each
+ * rule is refused, naming the file and the header. */
+#include "unit.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/* Runs the checker on dir; returns its exit status, its output in out. */
+static int
+lint(const char *dir, char *out, size_t n)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "sh test/layers.sh %s 2>&1", dir);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t got = fread(out, 1, n - 1, p);
+	out[got] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+put(const char *dir, const char *path, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, path);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A small tree in the shape of lib/, where each layer includes only what
+ * it may. */
+static void
+tree(char *dir, size_t n)
+{
+	char p[600];
+	snprintf(dir, n, "/tmp/layers-%d-XXXXXX", (int)getpid());
+	assert_non_null(mkdtemp(dir));
+	const char *layers[] = { "core", "web", "platform", "shop" };
+	for (int i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, layers[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+	}
+	put(dir, "core/mem.h", "#include <stddef.h>\n");
+	put(dir, "core/db.c", "#include \"mem.h\"\n#include \"generated.h\"\n");
+	put(dir, "web/app.h", "#include \"mem.h\"\n");
+	put(dir, "web/app.c", "#include \"app.h\"\n");
+	put(dir, "platform/plans.c", "#include \"app.h\"\n#include \"plans.h\"\n");
+	put(dir, "platform/plans.h", "#include \"mem.h\"\n");
+	put(dir, "shop/products.c", "#include \"app.h\"\n");
+}
+
+static void
+wipe(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+layers_should_hold_on_the_tree(void **state)
+{
+	char out[4096];
+	(void)state;
+	int rc = lint("lib", out, sizeof(out));
+	if (rc != 0)
+		fail_msg("%s", out);
+	assert_string_equal(out, "");
+}
+
+static void
+layers_should_accept_includes_downwards(void **state)
+{
+	char dir[128], out[4096];
+	(void)state;
+	tree(dir, sizeof(dir));
+	assert_int_equal(lint(dir, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	wipe(dir);
+}
+
+static void
+layers_should_refuse_core_including_web(void **state)
+{
+	char dir[128], out[4096], want[512];
+	(void)state;
+	tree(dir, sizeof(dir));
+	put(dir, "core/db.c", "#include \"mem.h\"\n#include \"app.h\"\n");
+	assert_int_equal(lint(dir, out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "layers: %s/core/db.c includes app.h of lib/web: "
+	    "core may include only core\n", dir);
+	assert_string_equal(out, want);
+	wipe(dir);
+}
+
+static void
+layers_should_refuse_web_including_a_program(void **state)
+{
+	char dir[128], out[4096], want[512];
+	(void)state;
+	tree(dir, sizeof(dir));
+	put(dir, "web/app.h", "#include \"plans.h\"\n");
+	assert_int_equal(lint(dir, out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "layers: %s/web/app.h includes plans.h of "
+	    "lib/platform: web may include only core web\n", dir);
+	assert_string_equal(out, want);
+	wipe(dir);
+}
+
+static void
+layers_should_keep_the_programs_apart(void **state)
+{
+	char dir[128], out[4096], want[512];
+	(void)state;
+	tree(dir, sizeof(dir));
+	put(dir, "shop/products.c", "#include \"app.h\"\n#include \"plans.h\"\n");
+	assert_int_equal(lint(dir, out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "layers: %s/shop/products.c includes plans.h of "
+	    "lib/platform: shop may include only core web shop\n", dir);
+	assert_string_equal(out, want);
+	wipe(dir);
+}
+
+static void
+layers_should_keep_fastcgi_out_of_lib(void **state)
+{
+	char dir[128], out[4096], want[512];
+	(void)state;
+	tree(dir, sizeof(dir));
+	put(dir, "web/app.c", "#include <fcgiapp.h>\n#include \"app.h\"\n");
+	assert_int_equal(lint(dir, out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "layers: %s/web/app.c includes FastCGI: lib/ "
+	    "knows nothing of it (fcgi/ does)\n", dir);
+	assert_string_equal(out, want);
+	wipe(dir);
+}
+
+static void
+layers_should_refuse_includes_by_path(void **state)
+{
+	char dir[128], out[4096], want[512];
+	(void)state;
+	tree(dir, sizeof(dir));
+	put(dir, "core/db.c", "#include \"../web/app.h\"\n");
+	assert_int_equal(lint(dir, out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "layers: %s/core/db.c includes \"../web/app.h\": "
+	    "include headers by name, never by path\n", dir);
+	assert_string_equal(out, want);
+	wipe(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(layers_should_hold_on_the_tree),
+		cmocka_unit_test(layers_should_accept_includes_downwards),
+		cmocka_unit_test(layers_should_refuse_core_including_web),
+		cmocka_unit_test(layers_should_refuse_web_including_a_program),
+		cmocka_unit_test(layers_should_keep_the_programs_apart),
+		cmocka_unit_test(layers_should_keep_fastcgi_out_of_lib),
+		cmocka_unit_test(layers_should_refuse_includes_by_path),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
