@@ -4,58 +4,52 @@
 #
 #   deploy/stack.sh start | stop | reload | status
 #
-# Configuration (environment, with defaults):
-#   PLATFORM_VAR=var            runtime directory (db, certs, secrets, logs)
-#   PLATFORM_DB=$VAR/platform.db
-#   HTTPS_PORT=8443 HTTP_PORT=8080 PLATFORM_LISTEN=127.0.0.1
-#   PLATFORM_WORKERS=<cores>    FastCGI workers in the pool
-#   PLATFORM_MAX_BODY=1048576   request body limit in bytes (nginx and app)
-#   PLATFORM_DEMO=1             load the demo data (0: none)
-#   PLATFORM_LOGIN_RATE=10      sign-in attempts a minute per address (nginx)
-#   PLATFORM_SERVER_NAME=localhost  the name HTTP requests are redirected to
-#   PLATFORM_BENCH_BARE=0       1: also serve the bare responder at /bench/bare
-#   BUILD=build/rel             where the programs are
+# Configuration: the environment, checked by `platformctl config --shell`
+# against the one table of lib/core/config.c (README, *Configuration*);
+# a bad value stops the start and names the variable. BUILD (where the
+# programs are, default build/rel) is this script's own.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+# Where the running stack is, for stop, reload and status too (which must
+# work whatever the environment says now).
 VAR=${PLATFORM_VAR:-var}
 case "$VAR" in /*) ;; *) VAR="$ROOT/$VAR" ;; esac
 BUILD=${BUILD:-build/rel}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
-HTTPS_PORT=${HTTPS_PORT:-8443}
-HTTP_PORT=${HTTP_PORT:-8080}
-LISTEN=${PLATFORM_LISTEN:-127.0.0.1}
-WORKERS=${PLATFORM_WORKERS:-$(nproc)}
-MAX_BODY=${PLATFORM_MAX_BODY:-1048576}
-DEMO=${PLATFORM_DEMO:-1}
-BARE=${PLATFORM_BENCH_BARE:-0}
-export PLATFORM_DB="${PLATFORM_DB:-$VAR/platform.db}"
+export PLATFORM_VAR="$VAR"
 export PLATFORM_TEMPLATES="${PLATFORM_TEMPLATES:-$ROOT/templates}"
-export PLATFORM_MAX_BODY="$MAX_BODY"
-export PLATFORM_JWT_SECRET_FILE="${PLATFORM_JWT_SECRET_FILE:-$VAR/secrets/jwt.key}"
-LOGIN_RATE=${PLATFORM_LOGIN_RATE:-10}
-SERVER_NAME=${PLATFORM_SERVER_NAME:-localhost}
 
 die() { echo "stack: $*" >&2; exit 1; }
 
-# Everything below reaches a config file or a command line: check it first.
-is_port() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
-is_count() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; [ "$1" -ge 1 ] && [ "$1" -le 256 ]; }
+# The configuration, checked: its values (ports, addresses, names, paths
+# of A-Z a-z 0-9 _ . / -) reach a config file and command lines.
+load_config() {
+	[ -x "$BUILD/bin/platformctl" ] || die "$BUILD/bin/platformctl missing: run make"
+	conf=$("$BUILD/bin/platformctl" config --shell) || die "configuration refused"
+	while IFS='=' read -r k v; do
+		case $k in
+		PLATFORM_DB) export PLATFORM_DB="$v" ;;
+		PLATFORM_JWT_SECRET_FILE) export PLATFORM_JWT_SECRET_FILE="$v" ;;
+		PLATFORM_MAX_BODY) export PLATFORM_MAX_BODY="$v"; MAX_BODY=$v ;;
+		HTTPS_PORT) HTTPS_PORT=$v ;;
+		HTTP_PORT) HTTP_PORT=$v ;;
+		PLATFORM_LISTEN) LISTEN=$v ;;
+		PLATFORM_SERVER_NAME) SERVER_NAME=$v ;;
+		PLATFORM_WORKERS) WORKERS=$v ;;
+		PLATFORM_LOGIN_RATE) LOGIN_RATE=$v ;;
+		PLATFORM_DEMO) DEMO=$v ;;
+		PLATFORM_BENCH_BARE) BARE=$v ;;
+		esac
+	done <<-EOC
+	$conf
+	EOC
+}
 is_path() { case "$1" in *[!A-Za-z0-9_./-]*|'') return 1 ;; esac; }
-is_port "$HTTPS_PORT" || die "HTTPS_PORT must be a port number"
-is_port "$HTTP_PORT" || die "HTTP_PORT must be a port number"
-is_count "$WORKERS" || die "PLATFORM_WORKERS must be 1..256"
-case "$LOGIN_RATE" in ''|*[!0-9]*) die "PLATFORM_LOGIN_RATE must be sign-ins a minute" ;; esac
-[ "$LOGIN_RATE" -ge 1 ] || die "PLATFORM_LOGIN_RATE must be at least 1"
-case "$MAX_BODY" in ''|*[!0-9]*) die "PLATFORM_MAX_BODY must be bytes" ;; esac
-case "$LISTEN" in *[!0-9.]*|'') die "PLATFORM_LISTEN must be an IPv4 address" ;; esac
-case "$SERVER_NAME" in
-*[!a-z0-9.-]*|''|[.-]*|*[.-]|*..*) die "PLATFORM_SERVER_NAME must be a host name (a-z 0-9 . -)" ;;
-esac
-is_path "$VAR" || die "PLATFORM_VAR may only contain A-Z a-z 0-9 _ . / -"
 is_path "$ROOT" || die "the checkout path may only contain A-Z a-z 0-9 _ . / -"
-is_path "$PLATFORM_DB" || die "PLATFORM_DB may only contain A-Z a-z 0-9 _ . / -"
+is_path "$VAR" || die "PLATFORM_VAR may only contain A-Z a-z 0-9 _ . / -"
+is_path "$BUILD" || die "BUILD may only contain A-Z a-z 0-9 _ . / -"
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -92,6 +86,7 @@ start_pool() { # name program
 }
 
 start() {
+	load_config
 	if alive "$VAR/run/platform.pid" && alive "$VAR/run/nginx.pid" &&
 	    alive "$VAR/run/worker.pid"; then
 		echo "already running"

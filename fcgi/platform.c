@@ -114,7 +114,7 @@ handle(FCGX_Request *fr, void *arg)
 
 	/* The body: refused at once when announced too large, else read to
 	 * the end (a chunked request has no length) up to the limit. */
-	size_t max = app_config(app)->max_body;
+	size_t max = config()->max_body;
 	int64_t len = 0;
 	v = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
 	if (v && *v && valid_int(v, 0, INT64_MAX, &len) != 0) {
@@ -162,12 +162,14 @@ send:
 int
 main(void)
 {
-	struct config cfg;
 	struct app *app = NULL;
-	if (config_from_env(&cfg) != 0)
+	char why[300];
+	if (config_load(why, sizeof(why)) != 0) {
+		fprintf(stderr, "platform-fcgi: configuration: %s\n", why);
 		return 1;
-	if (app_open(&cfg, &platform_app, &app) != ERR_OK) {
-		fprintf(stderr, "platform-fcgi: cannot open %s\n", cfg.db_path);
+	}
+	if (app_open(&platform_app, &app) != ERR_OK) {
+		fprintf(stderr, "platform-fcgi: cannot open %s\n", config()->db_path);
 		return 1;
 	}
 	int rc = fcgi_serve(handle, app);

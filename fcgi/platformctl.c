@@ -1,8 +1,8 @@
 /*
  * The ops command line: migrate the database, load the demo data, create
  * an admin, unlock an account, back it up online, report the schema
- * version. The database path comes from
- * PLATFORM_DB (default var/platform.db).
+ * version, print the configuration. The database path comes from
+ * PLATFORM_DB (lib/core/config.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +31,11 @@ usage(void)
 	    "                      standard input, or asked for on a terminal\n"
 	    "  unlock EMAIL        end the wait of an account after failed sign-ins\n"
 	    "  backup FILE         copy the live database to FILE (online)\n"
-	    "  version             print the schema version and the latest known\n");
+	    "  version             print the schema version and the latest known\n"
+	    "  config [--shell | --markdown]\n"
+	    "                      check the configuration and print it (secrets\n"
+	    "                      masked); --shell: what deploy/stack.sh reads;\n"
+	    "                      --markdown: the README's table of variables\n");
 	return 2;
 }
 
@@ -120,14 +124,31 @@ create_admin(struct db *db, const char *email)
 int
 main(int argc, char *argv[])
 {
-	struct config cfg;
 	struct db *db = NULL;
+	char why[300];
 	int rc = 1;
 
 	if (argc < 2)
 		return usage();
+	/* The configuration, checked whatever the command: a bad value is
+	 * named before anything else happens. */
+	if (config_load(why, sizeof(why)) != 0) {
+		fprintf(stderr, "platformctl: configuration: %s\n", why);
+		return 1;
+	}
+	if (strcmp(argv[1], "config") == 0 && argc <= 3) {
+		if (argc == 2)
+			config_print(stdout);
+		else if (strcmp(argv[2], "--shell") == 0)
+			config_print_shell(stdout);
+		else if (strcmp(argv[2], "--markdown") == 0)
+			config_print_markdown(stdout);
+		else
+			return usage();
+		return 0;
+	}
 	json_init();
-	if (config_from_env(&cfg) != 0 || db_open(cfg.db_path, &db) != ERR_OK)
+	if (db_open(config()->db_path, &db) != ERR_OK)
 		return 1;
 	if (strcmp(argv[1], "migrate") == 0) {
 		int before = db_schema_version(db);

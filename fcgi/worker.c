@@ -32,7 +32,6 @@ on_term(int sig)
 int
 main(int argc, char *argv[])
 {
-	struct config cfg;
 	struct db *db = NULL;
 	const char *pidfile = NULL;
 	char who[64];
@@ -43,10 +42,14 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: platform-worker [--pidfile FILE]\n");
 		return 2;
 	}
+	char why[300];
+	if (config_load(why, sizeof(why)) != 0) {
+		fprintf(stderr, "platform-worker: configuration: %s\n", why);
+		return 1;
+	}
 	json_init();
-	if (config_from_env(&cfg) != 0 || db_open(cfg.db_path, &db) != ERR_OK ||
-	    db_migrate(db, schema_sql) != ERR_OK) {
-		fprintf(stderr, "platform-worker: cannot open %s\n", cfg.db_path);
+	if (db_open(config()->db_path, &db) != ERR_OK || db_migrate(db, schema_sql) != ERR_OK) {
+		fprintf(stderr, "platform-worker: cannot open %s\n", config()->db_path);
 		return 1;
 	}
 	struct sigaction sa;

@@ -2,8 +2,10 @@
 # Checks the direction of includes between the layers of lib/ (see
 # lib/README.md): core includes only core; web, core and web; platform and
 # shop, core, web and themselves (never each other); nothing in lib/
-# includes FastCGI. Prints every include that breaks a rule, naming the
-# file, the header and the rule, and exits 1; exits 0 when all hold.
+# includes FastCGI; nothing in lib/ but the configuration table
+# (core/config.c) reads the environment, and nothing changes it (no TZ
+# rewriting). Prints every line that breaks a rule, naming the file and the
+# rule, and exits 1; exits 0 when all hold.
 #   sh test/layers.sh [LIBDIR]     (default lib; `make lint` runs it)
 set -u
 lib=${1:-lib}
@@ -49,6 +51,15 @@ for dir in "$lib"/*/; do
 		done
 		if grep -q '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]fcgi' "$f"; then
 			echo "layers: $f includes FastCGI: lib/ knows nothing of it (fcgi/ does)"
+			bad=1
+		fi
+		if [ "$f" != "$lib/core/config.c" ] &&
+		    grep -q '\(^\|[^a-z_]\)\(secure_\)\{0,1\}getenv[[:space:]]*(' "$f"; then
+			echo "layers: $f reads the environment: only the table of core/config.c does"
+			bad=1
+		fi
+		if grep -q '\(^\|[^a-z_]\)\(setenv\|unsetenv\|putenv\|tzset\)[[:space:]]*(' "$f"; then
+			echo "layers: $f changes the environment or the C library's zone: use core/tz.h"
 			bad=1
 		fi
 	done

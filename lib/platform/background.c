@@ -15,7 +15,7 @@ job_billing_run(struct db *db, const struct job *job, int64_t now)
 {
 	struct seller sel;
 	(void)job;
-	seller_from_env(&sel);
+	seller_from_config(&sel);
 	return billing_run(db, &sel, now) < 0 ? ERR_DB : ERR_OK;
 }
 
@@ -34,7 +34,7 @@ job_email_send(struct db *db, const struct job *job, int64_t now)
 {
 	struct mailer m;
 	(void)job;
-	if (!mailer_from_env(&m))
+	if (!mailer_from_config(&m))
 		return ERR_OK;
 	return mailer_send_due(db, &m, now, 500) < 0 ? ERR_DB : ERR_OK;
 }

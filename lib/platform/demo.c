@@ -94,7 +94,7 @@ demo_history(struct db *db)
 		sqlite3_reset(st);
 	if (have != 0)
 		return have < 0 ? ERR_DB : ERR_OK;
-	seller_from_env(&sel);
+	seller_from_config(&sel);
 	for (size_t i = 0; i < sizeof(shops) / sizeof(shops[0]); i++) {
 		const struct demo_shop *s = &shops[i];
 		merchants[i] = id_by_slug(db, merchant_by_slug_sql, s->slug);

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
+#include "config.h"
 #include "id.h"
 #include "invoices.h"
 #include "outbox.h"
@@ -57,18 +58,14 @@ const struct entity invoices_entity = {
 };
 
 void
-seller_from_env(struct seller *s)
+seller_from_config(struct seller *s)
 {
-	const char *v;
-	int64_t n;
-	s->name = (v = getenv("PLATFORM_SELLER_NAME")) && *v ? v : "Marketplace SAS";
-	s->address = (v = getenv("PLATFORM_SELLER_ADDRESS")) && *v ? v :
-	    "8 rue de la Paix, 75002 Paris, France";
-	s->siren = (v = getenv("PLATFORM_SELLER_SIREN")) && *v ? v : "303265045";
-	s->vat = (v = getenv("PLATFORM_SELLER_VAT")) && *v ? v : "FR40303265045";
-	s->vat_rate_bps = 2000;
-	if ((v = getenv("PLATFORM_VAT_RATE_BPS")) && valid_int(v, 0, 10000, &n) == 0)
-		s->vat_rate_bps = (int)n;
+	const struct config *cfg = config();
+	s->name = cfg->seller_name;
+	s->address = cfg->seller_address;
+	s->siren = cfg->seller_siren;
+	s->vat = cfg->seller_vat;
+	s->vat_rate_bps = cfg->vat_rate_bps;
 }
 
 int64_t

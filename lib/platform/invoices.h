@@ -29,8 +29,9 @@ struct invoice_line {
 	int64_t		 unit_cents;	/* before tax */
 };
 
-/* Reads the seller from the environment, with the demo seller's values. */
-void		 seller_from_env(struct seller *s);
+/* The seller of the configuration (PLATFORM_SELLER_*; the strings belong
+ * to it). */
+void		 seller_from_config(struct seller *s);
 /* Rounds a * b / c half away from zero, in integers. */
 int64_t		 money_mul_div(int64_t a, int64_t b, int64_t c);
 

@@ -7,22 +7,19 @@
 #include <mbedtls/base64.h>
 
 #include "clock.h"
+#include "config.h"
 #include "mailer.h"
 #include "mem.h"
 
 int
-mailer_from_env(struct mailer *m)
+mailer_from_config(struct mailer *m)
 {
-	const char *v;
+	const struct config *cfg = config();
 	memset(m, 0, sizeof(*m));
-	if ((v = getenv("SMTP_URL")) && *v)
-		snprintf(m->url, sizeof(m->url), "%s", v);
-	if ((v = getenv("SMTP_USER")) && *v)
-		snprintf(m->user, sizeof(m->user), "%s", v);
-	if ((v = getenv("SMTP_PASSWORD")) && *v)
-		snprintf(m->password, sizeof(m->password), "%s", v);
-	snprintf(m->from, sizeof(m->from), "%s", (v = getenv("SMTP_FROM")) && *v ? v :
-	    "no-reply@marketplace.localhost");
+	snprintf(m->url, sizeof(m->url), "%s", cfg->smtp_url);
+	snprintf(m->user, sizeof(m->user), "%s", cfg->smtp_user);
+	snprintf(m->password, sizeof(m->password), "%s", cfg->smtp_password);
+	snprintf(m->from, sizeof(m->from), "%s", cfg->smtp_from);
 	m->timeout_ms = 30000;
 	return m->url[0] != '\0';
 }

@@ -23,8 +23,8 @@ struct mailer {
 	long	 timeout_ms;
 };
 
-/* Reads SMTP_*; returns 1 when SMTP_URL is set. */
-int	 mailer_from_env(struct mailer *m);
+/* Takes SMTP_* from the configuration; returns 1 when SMTP_URL is set. */
+int	 mailer_from_config(struct mailer *m);
 /* Sends up to max queued messages due at now. Returns how many were
  * sent, or -1 on a database error. */
 int	 mailer_send_due(struct db *db, const struct mailer *m, int64_t now, int max);

@@ -85,7 +85,7 @@ h_page_plans(struct ctx *c)
 		render_show(d, "NO_PLANS");
 	cJSON_Delete(plans);
 	buf_reset(&c->resp->body);
-	int rc = render_expand(app_config(c->app)->template_dir, "plans.tpl", d,
+	int rc = render_expand(config()->template_dir, "plans.tpl", d,
 	    &c->resp->body);
 	render_dict_free(d);
 	if (rc != 0)

@@ -304,7 +304,7 @@ h_invoices_pdf(struct ctx *c)
 	cJSON *inv = crud_read(c, &invoices_entity, id);
 	if (inv == NULL)
 		return ERR_NOT_FOUND;
-	rc = pdf_invoice(inv, app_config(c->app)->font_dir, &c->resp->body);
+	rc = pdf_invoice(inv, config()->font_dir, &c->resp->body);
 	if (rc == ERR_OK) {
 		c->resp->status = 200;
 		c->resp->content_type = "application/pdf";

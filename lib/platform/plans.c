@@ -250,7 +250,7 @@ h_plans_create(struct ctx *c)
 		return ERR_VALIDATION;
 	if ((rc = crud_prepare(c, &plans_entity, data, 1, &copy)) != ERR_OK)
 		return rc;
-	if (stripe_from_env(&s)) {
+	if (stripe_from_config(&s)) {
 		/* The product and price first, outside any transaction. */
 		char doc[DOCUMENT_ID_LEN + 1];
 		if (id_document_new(doc) != 0) {

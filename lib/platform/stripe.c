@@ -5,21 +5,20 @@
 
 #include <curl/curl.h>
 
+#include "config.h"
 #include "crypto.h"
 #include "stripe.h"
 #include "valid.h"
 
 int
-stripe_from_env(struct stripe *s)
+stripe_from_config(struct stripe *s)
 {
-	const char *v;
+	const struct config *cfg = config();
 	memset(s, 0, sizeof(*s));
-	if ((v = getenv("STRIPE_SECRET_KEY")) && *v)
-		snprintf(s->key, sizeof(s->key), "%s", v);
-	snprintf(s->base, sizeof(s->base), "%s",
-	    (v = getenv("STRIPE_API_BASE")) && *v ? v : "https://api.stripe.com");
-	if ((v = getenv("STRIPE_WEBHOOK_SECRET")) && *v)
-		snprintf(s->webhook_secret, sizeof(s->webhook_secret), "%s", v);
+	snprintf(s->key, sizeof(s->key), "%s", cfg->stripe_secret_key);
+	snprintf(s->base, sizeof(s->base), "%s", cfg->stripe_api_base);
+	snprintf(s->webhook_secret, sizeof(s->webhook_secret), "%s",
+	    cfg->stripe_webhook_secret);
 	s->timeout_ms = 15000;
 	s->backoff_ms = 500;
 	return s->key[0] != '\0';

@@ -26,8 +26,9 @@ struct stripe {
 	long	 backoff_ms;		/* first retry delay, doubled each time */
 };
 
-/* Reads the configuration; returns 1 when Stripe is on (a key is set). */
-int	 stripe_from_env(struct stripe *s);
+/* Takes STRIPE_* from the configuration; returns 1 when Stripe is on (a
+ * key is set). */
+int	 stripe_from_config(struct stripe *s);
 
 /* The answer of a Stripe call. */
 struct stripe_reply {

@@ -595,7 +595,7 @@ h_subscriptions_create(struct ctx *c)
 		return rc;
 	}
 	struct stripe stripe;
-	if (stripe_from_env(&stripe)) {
+	if (stripe_from_config(&stripe)) {
 		/* Stripe bills: it creates the subscription, we record it. */
 		int trial = subscription_trial_days(c->db, merchant, p.trial_days);
 		if (trial < 0)
@@ -610,7 +610,7 @@ h_subscriptions_create(struct ctx *c)
 			goto fail;
 		return answer(c, id, 201, NULL);
 	}
-	seller_from_env(&sel);
+	seller_from_config(&sel);
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
 	if ((rc = subscription_start(c->db, &sel, merchant, plan, now, &id,
@@ -698,7 +698,7 @@ h_subscriptions_update(struct ctx *c)
 		return rc == ERR_OK ? answer(c, s.id, 200, before) : rc;
 	}
 	struct stripe stripe;
-	if (s.stripe_id[0] && stripe_from_env(&stripe)) {
+	if (s.stripe_id[0] && stripe_from_config(&stripe)) {
 		/* Stripe prorates; the call happens outside the transaction. */
 		db_rollback(c->db);
 		if ((rc = provider_update(c, &stripe, s.id, s.stripe_id, 0, 0, plan,
@@ -729,7 +729,7 @@ h_subscriptions_update(struct ctx *c)
 			line.description = desc;
 			line.quantity = 1;
 			line.unit_cents = diff > 0 ? diff : -diff;
-			seller_from_env(&sel);
+			seller_from_config(&sel);
 			rc = invoice_issue(c->db, &sel, s.merchant, s.id, diff > 0 ?
 			    "invoice" : "credit_note", &line, 1, to.currency, now,
 			    s.period_end, now, &inv, number);
@@ -792,7 +792,7 @@ h_subscriptions_cancel(struct ctx *c)
 		goto fail;
 	}
 	struct stripe stripe;
-	if (s.stripe_id[0] && stripe_from_env(&stripe)) {
+	if (s.stripe_id[0] && stripe_from_config(&stripe)) {
 		db_rollback(c->db);
 		if ((rc = provider_update(c, &stripe, s.id, s.stripe_id, cJSON_IsTrue(imm),
 		    0, 0, reason)) != ERR_OK) {
@@ -837,7 +837,7 @@ h_subscriptions_reactivate(struct ctx *c)
 		goto fail;
 	}
 	struct stripe stripe;
-	if (s.stripe_id[0] && stripe_from_env(&stripe)) {
+	if (s.stripe_id[0] && stripe_from_config(&stripe)) {
 		db_rollback(c->db);
 		if ((rc = provider_update(c, &stripe, s.id, s.stripe_id, 0, 1, 0,
 		    NULL)) != ERR_OK) {

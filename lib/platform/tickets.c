@@ -373,7 +373,6 @@ enum err
 h_tickets_create(struct ctx *c)
 {
 	const cJSON *data = crud_body_data(c);
-	struct sla sla;
 	int64_t merchant = 0, now = clock_now_ms();
 	char docid[DOCUMENT_ID_LEN + 1], ref[32], ts[25], due[25];
 	char *desc_copy = NULL;
@@ -401,9 +400,8 @@ h_tickets_create(struct ctx *c)
 		return ERR_VALIDATION;
 	}
 	const char *priority = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "priority"));
-	sla_from_env(&sla);
 	clock_format_ms(now, ts);
-	clock_format_ms(sla_due(&sla, sla_priority(priority), now), due);
+	clock_format_ms(sla_due(config(), sla_priority(priority), now), due);
 	if ((rc = db_begin(c->db)) != ERR_OK) {
 		cJSON_Delete(copy);
 		return rc;
@@ -435,8 +433,7 @@ h_tickets_create(struct ctx *c)
 		goto dbfail;
 	int64_t id = sqlite3_last_insert_rowid(db_handle(c->db));
 	/* Round-robin (PLATFORM_ROUND_ROBIN=1): to the least loaded agent. */
-	const char *rr = getenv("PLATFORM_ROUND_ROBIN");
-	if (rr && strcmp(rr, "1") == 0 && (st = db_stmt(c->db,
+	if (config()->round_robin && (st = db_stmt(c->db,
 	    stmts[STMT_TK_ROUND_ROBIN])) != NULL) {
 		int64_t agent = 0;
 		if (db_step(c->db, st) == DB_ROW)

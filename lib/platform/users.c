@@ -212,7 +212,7 @@ h_auth_local(struct ctx *c)
 		return ERR_VALIDATION;
 	if ((rc = auth_sign_in(c, id->valuestring, pw->valuestring, &who)) != ERR_OK)
 		return rc;
-	if (auth_jwt_issue(c, &who, jwt) != 0)
+	if (auth_jwt_issue(&who, jwt) != 0)
 		return ERR_INTERNAL;
 	cJSON *user = users_read(c, who.user_id);
 	if (user == NULL)

@@ -220,7 +220,7 @@ local_invoice(struct db *db, const cJSON *obj, int64_t now, int64_t *inv,
 	snprintf(cur, sizeof(cur), "%s", c ? c : "eur");
 	for (char *p = cur; *p; p++)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-	seller_from_env(&sel);
+	seller_from_config(&sel);
 	if ((rc = invoice_issue(db, &sel, *merchant, *sub, "invoice", lines, n, cur,
 	    inum(obj, "period_start") * 1000, inum(obj, "period_end") * 1000, now, inv,
 	    number)) != ERR_OK)
@@ -340,7 +340,7 @@ h_stripe_webhook(struct ctx *c)
 	struct stripe s;
 	int duplicate = 0;
 	enum err rc;
-	stripe_from_env(&s);
+	stripe_from_config(&s);
 	if (s.webhook_secret[0] == '\0') {
 		c->err_msg = "Stripe webhooks are not configured";
 		return ERR_UNAVAILABLE;

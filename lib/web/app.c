@@ -26,75 +26,18 @@ struct cache_slot {
 };
 
 struct app {
-	struct config	 cfg;
 	const struct app_def *def;
 	struct db	*db;
 	struct cache_slot cache[APP_CACHE_SLOTS];
 	uint64_t	 tick;
 };
 
-/* Reads the JWT key: a file of 32 to 64 bytes in hex (deploy/stack.sh
- * and deploy/install.sh create it). */
-static int
-read_key(const char *path, struct config *cfg)
-{
-	char hex[2 * CONFIG_KEY_MAX + 2];
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	size_t n = fread(hex, 1, sizeof(hex) - 1, f);
-	fclose(f);
-	while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
-		n--;
-	hex[n] = '\0';
-	if (n % 2 != 0 || n < 64 || n > 2 * CONFIG_KEY_MAX ||
-	    crypto_unhex(hex, cfg->jwt_key, n / 2) != 0)
-		return -1;
-	cfg->jwt_keylen = n / 2;
-	crypto_wipe(hex, sizeof(hex));
-	return 0;
-}
-
-int
-config_from_env(struct config *cfg)
-{
-	const char *v;
-	int64_t n;
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->db_path = (v = getenv("PLATFORM_DB")) && *v ? v : "var/platform.db";
-	cfg->template_dir = (v = getenv("PLATFORM_TEMPLATES")) && *v ? v : "templates";
-	cfg->font_dir = (v = getenv("PLATFORM_FONT_DIR")) && *v ? v :
-	    "/usr/share/fonts/truetype/dejavu";
-	cfg->max_body = 1024 * 1024;
-	if ((v = getenv("PLATFORM_MAX_BODY")) && *v) {
-		if (valid_int(v, 1024, 64 * 1024 * 1024, &n) != 0) {
-			fprintf(stderr, "PLATFORM_MAX_BODY must be 1024..67108864\n");
-			return -1;
-		}
-		cfg->max_body = (size_t)n;
-	}
-	cfg->jwt_ttl = 7 * 24 * 3600;
-	if ((v = getenv("PLATFORM_JWT_TTL")) && *v) {
-		if (valid_int(v, 60, 90LL * 24 * 3600, &n) != 0) {
-			fprintf(stderr, "PLATFORM_JWT_TTL must be 60..7776000 seconds\n");
-			return -1;
-		}
-		cfg->jwt_ttl = n;
-	}
-	v = getenv("PLATFORM_JWT_SECRET_FILE");
-	if (v == NULL || *v == '\0')
-		v = "var/secrets/jwt.key";
-	if (read_key(v, cfg) != 0)
-		cfg->jwt_keylen = 0;	/* app_open refuses to serve without it */
-	return 0;
-}
-
 enum err
-app_open(const struct config *cfg, const struct app_def *def, struct app **out)
+app_open(const struct app_def *def, struct app **out)
 {
+	const struct config *cfg = config();
 	json_init();
 	struct app *app = xcalloc(1, sizeof(*app));
-	app->cfg = *cfg;
 	app->def = def;
 	if (cfg->jwt_keylen < 32) {
 		fprintf(stderr, "no JWT key (PLATFORM_JWT_SECRET_FILE): refusing to "
@@ -134,12 +77,6 @@ struct db *
 app_db(struct app *app)
 {
 	return app->db;
-}
-
-const struct config *
-app_config(struct app *app)
-{
-	return &app->cfg;
 }
 
 const char *
@@ -260,7 +197,7 @@ read_body(struct ctx *c)
 {
 	const char *ct = http_header(c->req, "content-type");
 	const char *why = NULL;
-	if (c->req->body_len > c->app->cfg.max_body)
+	if (c->req->body_len > config()->max_body)
 		return ERR_TOO_LARGE;
 	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
 		c->err_msg = "Content-Type must be application/json";
@@ -281,7 +218,7 @@ static enum err
 read_form(struct ctx *c)
 {
 	const char *ct = http_header(c->req, "content-type");
-	if (c->req->body_len > c->app->cfg.max_body)
+	if (c->req->body_len > config()->max_body)
 		return ERR_TOO_LARGE;
 	/* An empty body (a bare button) needs no content type. */
 	if ((ct == NULL && c->req->body_len > 0) ||

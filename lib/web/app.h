@@ -15,6 +15,7 @@
 #include "err.h"
 #include "http.h"
 #include "auth.h"
+#include "config.h"
 #include "valid.h"
 
 /* Who may call a route (enforced with the accounts issue). */
@@ -43,18 +44,6 @@
  * closed one, ROUTE_CLOSED_OK only. */
 #define ROUTE_SUSPENDED_OK 0x80u	/* support, cancelling its subscription */
 #define ROUTE_CLOSED_OK	0x100u	/* signing in and out */
-
-#define CONFIG_KEY_MAX	64
-
-struct config {
-	const char	*db_path;	/* PLATFORM_DB */
-	const char	*template_dir;	/* PLATFORM_TEMPLATES */
-	size_t		 max_body;	/* PLATFORM_MAX_BODY (bytes) */
-	unsigned char	 jwt_key[CONFIG_KEY_MAX]; /* PLATFORM_JWT_SECRET_FILE */
-	size_t		 jwt_keylen;	/* 0: no key, sign-in impossible */
-	int64_t		 jwt_ttl;	/* PLATFORM_JWT_TTL (seconds) */
-	const char	*font_dir;	/* PLATFORM_FONT_DIR (invoice PDFs) */
-};
 
 struct app;
 struct ctx;
@@ -97,19 +86,14 @@ struct app_def {
 	const char	*schema;	/* the text of its schema.sql */
 };
 
-/* Reads the configuration from the environment, with defaults. Returns 0,
- * or -1 with a message on stderr when a value is unusable. */
-int		 config_from_env(struct config *cfg);
 /* Returns a form field of the request, or NULL. */
 const char	*ctx_form(const struct ctx *c, const char *name);
-/* Opens the program def (static storage) with this configuration: its
- * database, migrated to def->schema. Returns ERR_OK, ERR_INTERNAL (no JWT
- * key) or ERR_DB. Free with app_close(). */
-enum err	 app_open(const struct config *cfg, const struct app_def *def,
-		    struct app **out);
+/* Opens the program def (static storage) under the process's
+ * configuration (config()): its database, migrated to def->schema.
+ * Returns ERR_OK, ERR_INTERNAL (no JWT key: sign-in would be impossible)
+ * or ERR_DB. Free with app_close(). */
+enum err	 app_open(const struct app_def *def, struct app **out);
 void		 app_close(struct app *app);
-/* The configuration the application was opened with. */
-const struct config *app_config(struct app *app);
 /* GET /health: the database answers and its schema is current. */
 enum err	 h_health(struct ctx *c);
 /* The program the application serves. */

@@ -135,7 +135,7 @@ caller_from_user(struct caller *cl, sqlite3_stmt *st, int col, int64_t uid)
 static enum err
 resolve_jwt(struct ctx *c, const char *token)
 {
-	const struct config *cfg = app_config(c->app);
+	const struct config *cfg = config();
 	struct jwt_subject who;
 	if (cfg->jwt_keylen == 0 || jwt_verify(cfg->jwt_key, cfg->jwt_keylen, token,
 	    clock_now_ms() / 1000, &who) != 0)
@@ -374,9 +374,9 @@ auth_unlock(struct db *db, int64_t user_id, const char *email)
 }
 
 int
-auth_jwt_issue(struct ctx *c, const struct jwt_subject *who, char *out)
+auth_jwt_issue(const struct jwt_subject *who, char *out)
 {
-	const struct config *cfg = app_config(c->app);
+	const struct config *cfg = config();
 	if (cfg->jwt_keylen == 0)
 		return -1;
 	return jwt_sign(cfg->jwt_key, cfg->jwt_keylen, who, clock_now_ms() / 1000,

@@ -63,9 +63,9 @@ enum err	 auth_sign_in(struct ctx *c, const char *identifier,
  * of the user with this e-mail: an admin's unlock. Returns ERR_OK,
  * ERR_NOT_FOUND or ERR_DB. */
 enum err	 auth_unlock(struct db *db, int64_t user_id, const char *email);
-/* Issues a JWT for who into out (JWT_MAX_LEN). Returns 0 or -1. */
-int		 auth_jwt_issue(struct ctx *c, const struct jwt_subject *who,
-		    char *out);
+/* Issues a JWT for who into out (JWT_MAX_LEN), with the configured key
+ * and lifetime. Returns 0, or -1 without a key. */
+int		 auth_jwt_issue(const struct jwt_subject *who, char *out);
 /* Opens a browser session for who, unless its credentials changed since
  * it signed in (then ERR_VALIDATION as a refused sign-in): sets the cookie
  * on the response. Returns ERR_OK, ERR_VALIDATION or ERR_DB. */

@@ -4,7 +4,7 @@ enum err
 page_render(struct ctx *c, const char *tpl, struct render_dict *d, int status)
 {
 	buf_reset(&c->resp->body);
-	int rc = render_expand(app_config(c->app)->template_dir, tpl, d,
+	int rc = render_expand(config()->template_dir, tpl, d,
 	    &c->resp->body);
 	render_dict_free(d);
 	if (rc != 0)

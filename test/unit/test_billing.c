@@ -22,7 +22,7 @@ setup(void **state)
 	if (unit_app_open(dbpath, sizeof(dbpath), 1 << 16, &app) != 0)
 		return -1;
 	unit_bearer(app, "admin@example.com", auth, sizeof(auth));
-	seller_from_env(&seller);
+	seller_from_config(&seller);
 	return 0;
 }
 

@@ -153,6 +153,27 @@ layers_should_refuse_includes_by_path(void **state)
 	wipe(dir);
 }
 
+static void
+layers_should_keep_the_environment_to_the_configuration(void **state)
+{
+	char dir[128], out[4096], want[600];
+	(void)state;
+	tree(dir, sizeof(dir));
+	put(dir, "core/config.c", "#include <stdlib.h>\nconst char *v(void) "
+	    "{ return getenv(\"X\"); }\n");
+	assert_int_equal(lint(dir, out, sizeof(out)), 0);
+	put(dir, "web/app.c", "#include \"app.h\"\nconst char *v(void) "
+	    "{ return getenv(\"PLATFORM_X\"); }\n");
+	put(dir, "platform/plans.c", "#include <time.h>\nvoid z(void) "
+	    "{ setenv(\"TZ\", \"UTC\", 1); tzset(); }\n");
+	assert_int_equal(lint(dir, out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "layers: %s/platform/plans.c changes the environment "
+	    "or the C library's zone: use core/tz.h\nlayers: %s/web/app.c reads the "
+	    "environment: only the table of core/config.c does\n", dir, dir);
+	assert_string_equal(out, want);
+	wipe(dir);
+}
+
 int
 main(void)
 {
@@ -164,6 +185,7 @@ main(void)
 		cmocka_unit_test(layers_should_keep_the_programs_apart),
 		cmocka_unit_test(layers_should_keep_fastcgi_out_of_lib),
 		cmocka_unit_test(layers_should_refuse_includes_by_path),
+		cmocka_unit_test(layers_should_keep_the_environment_to_the_configuration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

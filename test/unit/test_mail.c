@@ -112,9 +112,10 @@ setup(void **state)
 	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", smtp.port);
 	setenv("SMTP_URL", url, 1);
 	setenv("SMTP_FROM", "Marketplace <no-reply@marketplace.test>", 1);
-	assert_int_equal(mailer_from_env(&mailer), 1);
+	int rc = unit_app_open(dbpath, sizeof(dbpath), 1 << 16, &app);
+	assert_int_equal(mailer_from_config(&mailer), 1);
 	mailer.timeout_ms = 5000;
-	return unit_app_open(dbpath, sizeof(dbpath), 1 << 16, &app);
+	return rc;
 }
 
 static int

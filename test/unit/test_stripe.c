@@ -351,6 +351,7 @@ provider_should_bill_through_stripe(void **state)
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", fake.port);
 	setenv("STRIPE_SECRET_KEY", "sk_test_123", 1);
 	setenv("STRIPE_API_BASE", base, 1);
+	unit_config_load();
 
 	/* A plan: its product, then its price. */
 	static const int s1[] = { 200, 200 };
@@ -406,7 +407,7 @@ provider_should_bill_through_stripe(void **state)
 
 	/* The built-in engine leaves it to Stripe, even past its trial. */
 	struct seller sel;
-	seller_from_env(&sel);
+	seller_from_config(&sel);
 	int64_t before = 0;
 	sqlite3_stmt *q = db_prepare(app_db(app), "SELECT count(*) FROM invoices");
 	if (sqlite3_step(q) == SQLITE_ROW)
@@ -464,6 +465,7 @@ provider_should_bill_through_stripe(void **state)
 
 	unsetenv("STRIPE_SECRET_KEY");
 	unsetenv("STRIPE_API_BASE");
+	unit_config_load();
 	app_close(app);
 	unit_rmdb(dbpath);
 }

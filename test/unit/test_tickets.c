@@ -75,61 +75,69 @@ utc(const char *iso)
 static void
 sla_should_count_calendar_hours_by_priority(void **state)
 {
-	struct sla s;
-	char out[25];
+	const struct config *s = config();
+	char out[25], why[300];
 	(void)state;
 	unsetenv("PLATFORM_BUSINESS_HOURS");
 	setenv("PLATFORM_SLA_HOURS", "urgent=2", 1);
-	assert_int_equal(sla_from_env(&s), 0);
+	unit_config_load();
 	unsetenv("PLATFORM_SLA_HOURS");
 	int64_t t = utc("2026-11-27T19:00:00.000Z");
-	clock_format_ms(sla_due(&s, sla_priority("urgent"), t), out);
+	clock_format_ms(sla_due(s, sla_priority("urgent"), t), out);
 	assert_string_equal(out, "2026-11-27T21:00:00.000Z");
-	clock_format_ms(sla_due(&s, sla_priority("high"), t), out);
+	clock_format_ms(sla_due(s, sla_priority("high"), t), out);
 	assert_string_equal(out, "2026-11-27T23:00:00.000Z");
-	clock_format_ms(sla_due(&s, sla_priority("low"), t), out);
+	clock_format_ms(sla_due(s, sla_priority("low"), t), out);
 	assert_string_equal(out, "2026-11-28T19:00:00.000Z");
+	/* A bad value is refused, naming the variable; the configuration in
+	 * force stays. */
 	setenv("PLATFORM_SLA_HOURS", "urgent=zero", 1);
-	assert_int_equal(sla_from_env(&s), -1);
+	assert_int_equal(config_load(why, sizeof(why)), -1);
+	assert_string_equal(why, "PLATFORM_SLA_HOURS must be priority=hours pairs (urgent, "
+	    "high, medium, low; hours from 1 to 8760), like urgent=1,high=4");
+	assert_int_equal(config()->sla_hours[3], 2);
 	unsetenv("PLATFORM_SLA_HOURS");
+	unit_config_load();
 }
 
 static void
 sla_should_count_business_hours_across_the_weekend(void **state)
 {
-	struct sla s;
+	const struct config *s = config();
+	struct config_hours h;
 	char out[25];
 	(void)state;
 	setenv("PLATFORM_BUSINESS_HOURS", "mon-fri 09:00-18:00", 1);
 	setenv("PLATFORM_TIMEZONE", "Europe/Paris", 1);
-	assert_int_equal(sla_from_env(&s), 0);
+	unit_config_load();
 	unsetenv("PLATFORM_BUSINESS_HOURS");
 	unsetenv("PLATFORM_TIMEZONE");
 	/* Friday 27 November 2026, 20:00 in Paris (UTC+1): high, 4 h, is due
 	 * Monday at 13:00 in Paris, 12:00 UTC. */
-	clock_format_ms(sla_due(&s, sla_priority("high"), utc("2026-11-27T19:00:00.000Z")),
+	clock_format_ms(sla_due(s, sla_priority("high"), utc("2026-11-27T19:00:00.000Z")),
 	    out);
 	assert_string_equal(out, "2026-11-30T12:00:00.000Z");
 	/* Friday 17:00: one hour that day, three on Monday: 12:00 Paris. */
-	clock_format_ms(sla_due(&s, sla_priority("high"), utc("2026-11-27T16:00:00.000Z")),
+	clock_format_ms(sla_due(s, sla_priority("high"), utc("2026-11-27T16:00:00.000Z")),
 	    out);
 	assert_string_equal(out, "2026-11-30T11:00:00.000Z");
 	/* Saturday: Monday 09:00 + 1 h. */
-	clock_format_ms(sla_due(&s, sla_priority("urgent"), utc("2026-11-28T10:00:00.000Z")),
+	clock_format_ms(sla_due(s, sla_priority("urgent"), utc("2026-11-28T10:00:00.000Z")),
 	    out);
 	assert_string_equal(out, "2026-11-30T09:00:00.000Z");
 	/* Low, 24 business hours from Monday 09:00: 9 + 9 + 6 h: Wednesday 15:00. */
-	clock_format_ms(sla_due(&s, sla_priority("low"), utc("2026-11-30T08:00:00.000Z")),
+	clock_format_ms(sla_due(s, sla_priority("low"), utc("2026-11-30T08:00:00.000Z")),
 	    out);
 	assert_string_equal(out, "2026-12-02T14:00:00.000Z");
 	/* In summer Paris is UTC+2: Monday 09:00 local is 07:00 UTC. */
-	clock_format_ms(sla_due(&s, sla_priority("urgent"), utc("2026-06-27T10:00:00.000Z")),
+	clock_format_ms(sla_due(s, sla_priority("urgent"), utc("2026-06-27T10:00:00.000Z")),
 	    out);
 	assert_string_equal(out, "2026-06-29T08:00:00.000Z");
 	static const char *const bad[] = { "mon-fri", "funday 09:00-18:00",
 	    "mon-fri 18:00-09:00", "mon-fri 25:00-26:00", "fri-mon 09:00-18:00", NULL };
 	for (int i = 0; bad[i]; i++)
-		assert_int_equal(sla_parse_hours(&s, bad[i]), -1);
+		assert_int_equal(config_parse_hours(bad[i], &h), -1);
+	unit_config_load();
 }
 
 static void
@@ -644,6 +652,7 @@ round_robin_should_spread_tickets_by_load(void **state)
 	sqlite3_exec(db_handle(app_db(app)), "UPDATE support_tickets SET status = "
 	    "'closed'", 0, 0, 0);
 	setenv("PLATFORM_ROUND_ROBIN", "1", 1);
+	unit_config_load();
 	for (int i = 0; i < 9; i++) {
 		cJSON *o = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
 		    "{\"data\":{\"subject\":\"Round robin\",\"description\":\"x\","
@@ -673,6 +682,7 @@ round_robin_should_spread_tickets_by_load(void **state)
 	    "u.id = t.assignee_id WHERE t.subject = 'Weighted' AND u.email = "
 	    "'agent2@example.com'"), 2);
 	unsetenv("PLATFORM_ROUND_ROBIN");
+	unit_config_load();
 	/* Its e-mail went to the assignee only. */
 	assert_true(q("SELECT count(*) FROM email_outbox WHERE kind = 'ticket_new' AND "
 	    "recipient = 'agent2@example.com' AND subject LIKE '%Weighted'") == 2);

@@ -58,21 +58,51 @@ unit_rmdb(const char *path)
 	unlink(p);
 }
 
+/* Loads the configuration from the environment as a program does at
+ * start; fails the test when it is refused. */
+static inline void
+unit_config_load(void)
+{
+	char why[300];
+	if (config_load(why, sizeof(why)) != 0)
+		fail_msg("configuration refused: %s", why);
+}
+
+static char unit_key[64];
+
+static inline void
+unit_key_remove(void)
+{
+	unlink(unit_key);
+}
+
 /* Opens an application over a fresh database file with the demo plans;
- * the path is written to dbpath. Returns 0 or -1. */
+ * the path is written to dbpath. The configuration comes from the
+ * environment, as in the programs: this database, the templates of the
+ * checkout, a body limit of max_body, a JWT key file of the test program
+ * (removed when it exits). Returns 0 or -1. */
 static inline int
 unit_app_open(char *dbpath, size_t n, size_t max_body, struct app **out)
 {
-	struct config cfg = { 0 };
+	char limit[32];
 	unit_tmpdb(dbpath, n);
-	cfg.db_path = dbpath;
-	cfg.template_dir = "templates";
-	cfg.font_dir = "/usr/share/fonts/truetype/dejavu";
-	cfg.max_body = max_body;
-	memcpy(cfg.jwt_key, "unit-test-key-unit-test-key-unit", 32);
-	cfg.jwt_keylen = 32;
-	cfg.jwt_ttl = 3600;
-	if (app_open(&cfg, &platform_app, out) != ERR_OK || demo_seed_accounts(app_db(*out)) != ERR_OK)
+	if (unit_key[0] == '\0') {
+		snprintf(unit_key, sizeof(unit_key), "/tmp/unit-key-%d", (int)getpid());
+		FILE *f = fopen(unit_key, "w");
+		if (f == NULL)
+			return -1;
+		fputs("756e69742d746573742d6b65792d756e69742d746573742d6b65792d756e6974\n", f);
+		fclose(f);
+		atexit(unit_key_remove);
+	}
+	snprintf(limit, sizeof(limit), "%zu", max_body);
+	setenv("PLATFORM_DB", dbpath, 1);
+	setenv("PLATFORM_TEMPLATES", "templates", 1);
+	setenv("PLATFORM_MAX_BODY", limit, 1);
+	setenv("PLATFORM_JWT_SECRET_FILE", unit_key, 1);
+	setenv("PLATFORM_JWT_TTL", "3600", 1);
+	unit_config_load();
+	if (app_open(&platform_app, out) != ERR_OK || demo_seed_accounts(app_db(*out)) != ERR_OK)
 		return -1;
 	return 0;
 }
@@ -82,7 +112,7 @@ static inline void
 unit_bearer(struct app *app, const char *email, char *out, size_t n)
 {
 	char jwt[JWT_MAX_LEN];
-	const struct config *cfg = app_config(app);
+	const struct config *cfg = config();
 	struct jwt_subject who = { 0 };
 	sqlite3_stmt *st = db_prepare(app_db(app), "SELECT id, document_id, "
 	    "credentials_version FROM users WHERE email = ?");

@@ -1,0 +1,500 @@
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "mem.h"
+#include "valid.h"
+
+/* How a variable's text is checked and stored. */
+enum kind {
+	K_PATH,		/* a path of [A-Za-z0-9_./-] */
+	K_TEXT,		/* printable single-line UTF-8 */
+	K_SECRET,	/* text, never printed */
+	K_URL,		/* a URL of one of the schemes in arg */
+	K_HOST,		/* a host name */
+	K_IPV4,		/* a dotted IPv4 address */
+	K_INT,		/* an integer in [min, max] */
+	K_BOOL,		/* 0 or 1 */
+	K_SLA,		/* priority=hours pairs */
+	K_HOURS,	/* days and working hours */
+	K_ZONE,		/* a zone of the tz database */
+	K_KEYFILE,	/* a path to a hex key */
+};
+
+#define SHELL	0x1u	/* deploy/stack.sh reads it (config_print_shell) */
+
+struct var {
+	const char	*name;
+	const char	*def;	/* NULL: unset; "$PLATFORM_VAR/..." expands */
+	enum kind	 kind;
+	int64_t		 min, max;	/* K_INT */
+	size_t		 off, size;	/* the value in struct config */
+	unsigned	 flags;
+	const char	*arg;	/* K_URL: the schemes, "https,http" */
+	const char	*shown;	/* the default as people say it, if not def */
+	const char	*meaning;
+};
+
+#define AT(f)	offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+/* Every variable of every program, once. The README's table is printed
+ * from this one (`platformctl config --markdown`); a test compares them. */
+static const struct var vars[] = {
+	{ "PLATFORM_VAR", "var", K_PATH, 0, 0, AT(var_dir), SHELL, NULL, NULL,
+	    "runtime directory: database, TLS files, secrets, logs, sockets, nginx temp" },
+	{ "PLATFORM_DB", "$PLATFORM_VAR/platform.db", K_PATH, 0, 0, AT(db_path), SHELL,
+	    NULL, NULL, "the SQLite database" },
+	{ "HTTPS_PORT", "8443", K_INT, 1, 65535, AT(https_port), SHELL, NULL, NULL,
+	    "nginx's HTTPS port" },
+	{ "HTTP_PORT", "8080", K_INT, 1, 65535, AT(http_port), SHELL, NULL, NULL,
+	    "nginx's HTTP port (it only redirects)" },
+	{ "PLATFORM_LISTEN", "127.0.0.1", K_IPV4, 0, 0, AT(listen), SHELL, NULL, NULL,
+	    "the address nginx listens on" },
+	{ "PLATFORM_SERVER_NAME", "localhost", K_HOST, 0, 0, AT(server_name), SHELL,
+	    NULL, NULL, "the host name HTTP requests are redirected to (never the "
+	    "request's `Host`)" },
+	{ "PLATFORM_WORKERS", NULL, K_INT, 1, 256, AT(workers), SHELL, NULL,
+	    "number of cores", "FastCGI workers in the platform pool" },
+	{ "PLATFORM_MAX_BODY", "1048576", K_INT, 1024, 64 * 1024 * 1024, AT(max_body),
+	    SHELL, NULL, NULL, "request body limit in bytes, in nginx and in the workers" },
+	{ "PLATFORM_DEMO", "1", K_BOOL, 0, 1, AT(demo), SHELL, NULL, NULL,
+	    "load the demo data (`0`: an empty platform)" },
+	{ "PLATFORM_BENCH_BARE", "0", K_BOOL, 0, 1, AT(bench_bare), SHELL, NULL, NULL,
+	    "`1`: also serve the bare FastCGI responder at `/bench/bare` (`make bench`)" },
+	{ "PLATFORM_JWT_SECRET_FILE", "$PLATFORM_VAR/secrets/jwt.key", K_KEYFILE, 0, 0,
+	    AT(jwt_secret_file), SHELL, NULL, NULL, "the HS256 key (hex, 32-64 bytes); "
+	    "the workers refuse to start without it" },
+	{ "PLATFORM_JWT_TTL", "604800", K_INT, 60, 90LL * 24 * 3600, AT(jwt_ttl), 0, NULL,
+	    NULL, "JWT lifetime in seconds (7 days)" },
+	{ "PLATFORM_LOGIN_RATE", "10", K_INT, 1, 10000, AT(login_rate), SHELL, NULL, NULL,
+	    "sign-in attempts a minute per address before nginx answers 429" },
+	{ "PLATFORM_SELLER_NAME", "Marketplace SAS", K_TEXT, 0, 0, AT(seller_name), 0,
+	    NULL, NULL, "the seller on invoices: name" },
+	{ "PLATFORM_SELLER_ADDRESS", "8 rue de la Paix, 75002 Paris, France", K_TEXT, 0,
+	    0, AT(seller_address), 0, NULL, NULL, "the seller's address" },
+	{ "PLATFORM_SELLER_SIREN", "303265045", K_TEXT, 0, 0, AT(seller_siren), 0, NULL,
+	    NULL, "the seller's SIREN" },
+	{ "PLATFORM_SELLER_VAT", "FR40303265045", K_TEXT, 0, 0, AT(seller_vat), 0, NULL,
+	    NULL, "the seller's VAT number" },
+	{ "PLATFORM_VAT_RATE_BPS", "2000", K_INT, 0, 10000, AT(vat_rate_bps), 0, NULL,
+	    NULL, "the VAT rate in basis points (20 %)" },
+	{ "PLATFORM_FONT_DIR", "/usr/share/fonts/truetype/dejavu", K_PATH, 0, 0,
+	    AT(font_dir), 0, NULL, NULL, "where `DejaVuSans.ttf` and `-Bold.ttf` are, "
+	    "for PDFs" },
+	{ "STRIPE_SECRET_KEY", NULL, K_SECRET, 0, 0, AT(stripe_secret_key), 0, NULL, NULL,
+	    "Stripe's secret key: Stripe becomes the billing provider" },
+	{ "STRIPE_WEBHOOK_SECRET", NULL, K_SECRET, 0, 0, AT(stripe_webhook_secret), 0,
+	    NULL, NULL, "the webhook endpoint's signing secret (`whsec_...`)" },
+	{ "STRIPE_API_BASE", "https://api.stripe.com", K_URL, 0, 0, AT(stripe_api_base),
+	    0, "https,http", NULL, "Stripe's API address" },
+	{ "PLATFORM_SLA_HOURS", "urgent=1,high=4,medium=8,low=24", K_SLA, 1, 24 * 365,
+	    AT(sla_spec), 0, NULL, NULL, "first-response targets by priority, in hours" },
+	{ "PLATFORM_BUSINESS_HOURS", NULL, K_HOURS, 0, 0, AT(business_spec), 0, NULL,
+	    "unset (calendar hours)", "e.g. `mon-fri 09:00-18:00`" },
+	{ "PLATFORM_TIMEZONE", "Europe/Paris", K_ZONE, 0, 0, AT(timezone), 0, NULL, NULL,
+	    "the zone of business hours (the tz database)" },
+	{ "PLATFORM_ROUND_ROBIN", "0", K_BOOL, 0, 1, AT(round_robin), 0, NULL, NULL,
+	    "`1`: new tickets go to the least loaded agent" },
+	{ "SMTP_URL", NULL, K_URL, 0, 0, AT(smtp_url), 0, "smtp,smtps", NULL,
+	    "send the e-mail outbox through this SMTP server (`smtp://` or `smtps://`)" },
+	{ "SMTP_USER", NULL, K_TEXT, 0, 0, AT(smtp_user), 0, NULL, NULL,
+	    "the SMTP user, when the server wants one" },
+	{ "SMTP_PASSWORD", NULL, K_SECRET, 0, 0, AT(smtp_password), 0, NULL, NULL,
+	    "the SMTP password" },
+	{ "SMTP_FROM", "no-reply@marketplace.localhost", K_TEXT, 0, 0,
+	    AT(smtp_from), 0, NULL, NULL, "the sender of the e-mails" },
+	{ "PLATFORM_TEMPLATES", "templates", K_PATH, 0, 0, AT(template_dir), SHELL, NULL,
+	    NULL, "where the ctemplate pages are" },
+};
+
+#define NVARS	(sizeof(vars) / sizeof(vars[0]))
+
+static const char *const priorities[4] = { "low", "medium", "high", "urgent" };
+static const char *const day_names[7] = { "mon", "tue", "wed", "thu", "fri", "sat",
+    "sun" };
+
+static struct config current;
+static int loaded;
+
+static int
+path_ok(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '/' ||
+		    *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+host_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' ||
+	    s[n - 1] == '-' || strstr(s, ".."))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		    *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+ipv4_ok(const char *s)
+{
+	int parts = 0;
+	while (*s) {
+		int64_t v;
+		char part[4];
+		size_t n = strspn(s, "0123456789");
+		if (n == 0 || n > 3)
+			return 0;
+		memcpy(part, s, n);
+		part[n] = '\0';
+		if ((n > 1 && part[0] == '0') || valid_int(part, 0, 255, &v) != 0)
+			return 0;
+		parts++;
+		s += n;
+		if (*s == '.' && s[1] != '\0' && parts < 4)
+			s++;
+		else if (*s != '\0')
+			return 0;
+	}
+	return parts == 4;
+}
+
+/* scheme://host... of one of the comma-separated schemes. */
+static int
+url_ok(const char *s, const char *schemes)
+{
+	const char *sep = strstr(s, "://");
+	if (sep == NULL || sep == s || !valid_text(s, 0) || strchr(s, ' '))
+		return 0;
+	size_t n = (size_t)(sep - s);
+	for (const char *p = schemes; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t m = strcspn(p, ",");
+		if (m == n && strncmp(p, s, n) == 0)
+			return sep[3] != '\0' && sep[3] != '/';
+	}
+	return 0;
+}
+
+static int
+parse_sla(const char *spec, int64_t max, int hours[4])
+{
+	static const int defaults[4] = { 24, 8, 4, 1 };
+	char copy[128], *save = NULL;
+	if (strlen(spec) >= sizeof(copy))
+		return -1;
+	memcpy(hours, defaults, sizeof(defaults));
+	memcpy(copy, spec, strlen(spec) + 1);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		int64_t h;
+		int p = -1;
+		if (eq == NULL)
+			return -1;
+		*eq = '\0';
+		for (int i = 0; i < 4; i++)
+			if (strcmp(t, priorities[i]) == 0)
+				p = i;
+		if (p < 0 || valid_int(eq + 1, 1, max, &h) != 0)
+			return -1;
+		hours[p] = (int)h;
+	}
+	return 0;
+}
+
+static int
+day_index(const char *s, size_t n)
+{
+	for (int i = 0; i < 7; i++)
+		if (n == 3 && strncasecmp(s, day_names[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+int
+config_parse_hours(const char *spec, struct config_hours *out)
+{
+	char days[64];
+	int h1, m1, h2, m2, mask = 0, used = 0;
+	if (sscanf(spec, "%63s %d:%d-%d:%d%n", days, &h1, &m1, &h2, &m2, &used) != 5 ||
+	    spec[used] != '\0' || h1 < 0 || h1 > 23 || m1 < 0 || m1 > 59 || h2 < 0 ||
+	    h2 > 24 || m2 < 0 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2 ||
+	    h2 * 60 + m2 > 24 * 60)
+		return -1;
+	char *save = NULL;
+	for (char *t = strtok_r(days, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(t, '-');
+		int a = day_index(t, dash ? (size_t)(dash - t) : strlen(t));
+		int b = dash ? day_index(dash + 1, strlen(dash + 1)) : a;
+		if (a < 0 || b < 0 || b < a)
+			return -1;
+		for (int d = a; d <= b; d++)
+			mask |= 1 << d;
+	}
+	out->set = 1;
+	out->days = mask;
+	out->open_min = h1 * 60 + m1;
+	out->close_min = h2 * 60 + m2;
+	return 0;
+}
+
+/* Reads the JWT key: a file of 32 to 64 bytes in hex (deploy/stack.sh and
+ * deploy/install.sh create it). A missing file leaves no key; a malformed
+ * one is refused. */
+static int
+read_key(const char *path, struct config *c)
+{
+	char hex[2 * CONFIG_KEY_MAX + 2];
+	FILE *f = fopen(path, "r");
+	c->jwt_keylen = 0;
+	if (f == NULL)
+		return 0;
+	size_t n = fread(hex, 1, sizeof(hex) - 1, f);
+	fclose(f);
+	while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
+		n--;
+	hex[n] = '\0';
+	int rc = 0;
+	if (n % 2 != 0 || n < 64 || n > 2 * CONFIG_KEY_MAX ||
+	    crypto_unhex(hex, c->jwt_key, n / 2) != 0)
+		rc = -1;
+	else
+		c->jwt_keylen = n / 2;
+	crypto_wipe(hex, sizeof(hex));
+	return rc;
+}
+
+/* The rule a value broke, for the refusal. */
+static void
+rule(const struct var *v, char *out, size_t n)
+{
+	switch (v->kind) {
+	case K_PATH:
+	case K_KEYFILE:
+		snprintf(out, n, "must be a path of A-Z a-z 0-9 _ . / - (at most %zu bytes)%s",
+		    v->size - 1, v->kind == K_KEYFILE ? " to a file holding 32 to 64 "
+		    "bytes in hex" : "");
+		break;
+	case K_TEXT:
+	case K_SECRET:
+		snprintf(out, n, "must be text on one line (at most %zu bytes)", v->size - 1);
+		break;
+	case K_URL:
+		snprintf(out, n, "must be a URL (%s)", v->arg);
+		break;
+	case K_HOST:
+		snprintf(out, n, "must be a host name (a-z 0-9 . -)");
+		break;
+	case K_IPV4:
+		snprintf(out, n, "must be an IPv4 address");
+		break;
+	case K_INT:
+		snprintf(out, n, "must be an integer from %lld to %lld", (long long)v->min,
+		    (long long)v->max);
+		break;
+	case K_BOOL:
+		snprintf(out, n, "must be 0 or 1");
+		break;
+	case K_SLA:
+		snprintf(out, n, "must be priority=hours pairs (urgent, high, medium, low; "
+		    "hours from %lld to %lld), like urgent=1,high=4", (long long)v->min,
+		    (long long)v->max);
+		break;
+	case K_HOURS:
+		snprintf(out, n, "must be days and hours, like mon-fri 09:00-18:00");
+		break;
+	case K_ZONE:
+		snprintf(out, n, "must be a zone of the tz database, like Europe/Paris");
+		break;
+	}
+}
+
+/* Checks text as v's value and stores it in c. Returns 0 or -1. */
+static int
+set(struct config *c, const struct var *v, const char *text)
+{
+	char *at = (char *)c + v->off;
+	int64_t num;
+	if (v->kind == K_INT || v->kind == K_BOOL) {
+		if (valid_int(text, v->min, v->max, &num) != 0)
+			return -1;
+		if (v->size == sizeof(int))
+			*(int *)(void *)at = (int)num;
+		else
+			*(int64_t *)(void *)at = num;
+		return 0;
+	}
+	if (strlen(text) >= v->size)
+		return -1;
+	switch (v->kind) {
+	case K_PATH:
+	case K_KEYFILE:
+		if (!path_ok(text))
+			return -1;
+		break;
+	case K_TEXT:
+	case K_SECRET:
+		if (!valid_text(text, 0))
+			return -1;
+		break;
+	case K_URL:
+		if (!url_ok(text, v->arg))
+			return -1;
+		break;
+	case K_HOST:
+		if (!host_ok(text))
+			return -1;
+		break;
+	case K_IPV4:
+		if (!ipv4_ok(text))
+			return -1;
+		break;
+	case K_SLA:
+		if (parse_sla(text, v->max, c->sla_hours) != 0)
+			return -1;
+		break;
+	case K_HOURS:
+		if (config_parse_hours(text, &c->business) != 0)
+			return -1;
+		break;
+	case K_ZONE:
+		if ((c->tz = tz_load(text)) == NULL)
+			return -1;
+		break;
+	default:
+		break;
+	}
+	memcpy(at, text, strlen(text) + 1);
+	if (v->kind == K_KEYFILE && read_key(text, c) != 0)
+		return -1;
+	return 0;
+}
+
+/* Fills c from the defaults and, when env, the environment. Returns 0,
+ * or -1 with "NAME rule" in why. */
+static int
+fill(struct config *c, int env, char *why, size_t n)
+{
+	char text[CONFIG_PATH + 64], r[200];
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NVARS; i++) {
+		const struct var *v = &vars[i];
+		const char *e = env ? getenv(v->name) : NULL;
+		int given = e && *e;
+		if (!given && v->def == NULL)
+			continue;
+		if (given)
+			snprintf(text, sizeof(text), "%s", e);
+		else if (strncmp(v->def, "$PLATFORM_VAR/", 14) == 0)
+			snprintf(text, sizeof(text), "%s/%s", c->var_dir, v->def + 14);
+		else
+			snprintf(text, sizeof(text), "%s", v->def);
+		if ((given && strlen(e) >= sizeof(text)) || set(c, v, text) != 0) {
+			rule(v, r, sizeof(r));
+			snprintf(why, n, "%s %s", v->name, r);
+			return -1;
+		}
+	}
+	if (c->workers == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		c->workers = cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
+	}
+	return 0;
+}
+
+int
+config_load(char *why, size_t n)
+{
+	static struct config next;
+	int rc = fill(&next, 1, why, n);
+	if (rc == 0) {
+		crypto_wipe(&current, sizeof(current));
+		current = next;
+		loaded = 1;
+	}
+	crypto_wipe(&next, sizeof(next));
+	return rc;
+}
+
+const struct config *
+config(void)
+{
+	/* Before a program loads it: the defaults, as if nothing were set. */
+	if (!loaded) {
+		char why[256];
+		if (fill(&current, 0, why, sizeof(why)) != 0)
+			fprintf(stderr, "config: a default is refused: %s\n", why);
+		loaded = 1;
+	}
+	return &current;
+}
+
+/* The effective value of v as text (for printing). */
+static void
+value(const struct config *c, const struct var *v, char *out, size_t n)
+{
+	const char *at = (const char *)c + v->off;
+	if (v->kind == K_INT || v->kind == K_BOOL)
+		snprintf(out, n, "%lld", v->size == sizeof(int) ?
+		    (long long)*(const int *)(const void *)at :
+		    (long long)*(const int64_t *)(const void *)at);
+	else
+		snprintf(out, n, "%s", at);
+}
+
+void
+config_print(FILE *f)
+{
+	const struct config *c = config();
+	char text[CONFIG_PATH + 64];
+	for (size_t i = 0; i < NVARS; i++) {
+		value(c, &vars[i], text, sizeof(text));
+		if (vars[i].kind == K_SECRET && text[0])
+			snprintf(text, sizeof(text), "********");
+		fprintf(f, "%s=%s\n", vars[i].name, text);
+	}
+}
+
+void
+config_print_shell(FILE *f)
+{
+	const struct config *c = config();
+	char text[CONFIG_PATH + 64];
+	for (size_t i = 0; i < NVARS; i++) {
+		const struct var *v = &vars[i];
+		/* Only kinds whose characters are safe in a shell word. */
+		if (!(v->flags & SHELL) || !(v->kind == K_PATH || v->kind == K_KEYFILE ||
+		    v->kind == K_INT || v->kind == K_BOOL || v->kind == K_HOST ||
+		    v->kind == K_IPV4))
+			continue;
+		value(c, v, text, sizeof(text));
+		fprintf(f, "%s=%s\n", v->name, text);
+	}
+}
+
+void
+config_print_markdown(FILE *f)
+{
+	fprintf(f, "| variable | default | meaning |\n|---|---|---|\n");
+	for (size_t i = 0; i < NVARS; i++) {
+		const struct var *v = &vars[i];
+		if (v->shown)
+			fprintf(f, "| `%s` | %s | %s |\n", v->name, v->shown, v->meaning);
+		else if (v->def)
+			fprintf(f, "| `%s` | `%s` | %s |\n", v->name, v->def, v->meaning);
+		else
+			fprintf(f, "| `%s` | unset | %s |\n", v->name, v->meaning);
+	}
+}
