@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "clock.h"
 #include "mem.h"
 
-#define DB_STMT_CACHE	128
+#define DB_STMT_SLOTS	256	/* first size of the cache, grows by doubling */
 #define DB_BUSY_TRIES	50
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -22,13 +23,48 @@ struct db_cached {
 
 struct db {
 	sqlite3		*h;
-	struct db_cached cache[DB_STMT_CACHE];
-	size_t		 ncache;
+	/* Open addressing on the SQL text's address, at most half full. */
+	struct db_cached *cache;
+	size_t		 ncache, cap;
 	sqlite3_stmt	*data_version;
 	int		 depth;		/* transaction nesting */
 	uint64_t	*gen;		/* shared commit counter, or NULL */
 	int64_t		 dv_checked_us;	/* last data_version look */
 	uint64_t	 dv;
+};
+
+/* The layer's own statements: connection set-up, transactions, schema. */
+enum stmt_db {
+	SQL_WAL,
+	SQL_SYNC_FULL,
+	SQL_FK_ON,
+	SQL_FK_OFF,
+	SQL_BEGIN,
+	SQL_COMMIT,
+	SQL_ROLLBACK,
+	SQL_SAVEPOINT,
+	SQL_RELEASE,
+	SQL_ROLLBACK_TO,
+	SQL_DATA_VERSION,
+	SQL_USER_VERSION,
+	SQL_FK_CHECK,
+	SQL__MAX
+};
+
+static const char *const stmts[SQL__MAX] = {
+	[SQL_WAL] = "PRAGMA journal_mode=WAL",
+	[SQL_SYNC_FULL] = "PRAGMA synchronous=FULL",
+	[SQL_FK_ON] = "PRAGMA foreign_keys=ON",
+	[SQL_FK_OFF] = "PRAGMA foreign_keys=OFF",
+	[SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[SQL_COMMIT] = "COMMIT",
+	[SQL_ROLLBACK] = "ROLLBACK",
+	[SQL_SAVEPOINT] = "SAVEPOINT nested",
+	[SQL_RELEASE] = "RELEASE nested",
+	[SQL_ROLLBACK_TO] = "ROLLBACK TO nested",
+	[SQL_DATA_VERSION] = "PRAGMA data_version",
+	[SQL_USER_VERSION] = "PRAGMA user_version",
+	[SQL_FK_CHECK] = "PRAGMA foreign_key_check",
 };
 
 #define DB_GEN_SIZE		4096
@@ -123,9 +159,9 @@ db_open(const char *path, struct db **out)
 	sqlite3_limit(db->h, SQLITE_LIMIT_ATTACHED, 0);
 	sqlite3_limit(db->h, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 200);
 	sqlite3_limit(db->h, SQLITE_LIMIT_TRIGGER_DEPTH, 10);
-	if (exec(db, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
-	    exec(db, "PRAGMA synchronous=FULL") != SQLITE_OK ||
-	    exec(db, "PRAGMA foreign_keys=ON") != SQLITE_OK)
+	if (exec(db, stmts[SQL_WAL]) != SQLITE_OK ||
+	    exec(db, stmts[SQL_SYNC_FULL]) != SQLITE_OK ||
+	    exec(db, stmts[SQL_FK_ON]) != SQLITE_OK)
 		goto fail;
 	map_gen(db, path);
 	sqlite3_wal_hook(db->h, wal_hook, db);
@@ -143,8 +179,9 @@ db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
-	for (size_t i = 0; i < db->ncache; i++)
+	for (size_t i = 0; i < db->cap; i++)
 		sqlite3_finalize(db->cache[i].st);
+	free(db->cache);
 	sqlite3_finalize(db->data_version);
 	sqlite3_close(db->h);
 	if (db->gen)
@@ -173,16 +210,44 @@ db_prepare(struct db *db, const char *sql)
 	return NULL;
 }
 
+static size_t
+slot_of(const char *sql, size_t cap)
+{
+	uint64_t h = (uint64_t)(uintptr_t)sql * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 32) & (cap - 1);
+}
+
+static void
+cache_grow(struct db *db)
+{
+	size_t cap = db->cap ? db->cap * 2 : DB_STMT_SLOTS;
+	struct db_cached *old = db->cache;
+	db->cache = xcalloc(cap, sizeof(*db->cache));
+	for (size_t i = 0; i < db->cap; i++) {
+		if (old[i].sql == NULL)
+			continue;
+		size_t j = slot_of(old[i].sql, cap);
+		while (db->cache[j].sql)
+			j = (j + 1) & (cap - 1);
+		db->cache[j] = old[i];
+	}
+	free(old);
+	db->cap = cap;
+}
+
 sqlite3_stmt *
 db_stmt(struct db *db, const char *sql)
 {
-	for (size_t i = 0; i < db->ncache; i++)
-		if (db->cache[i].sql == sql) {
-			sqlite3_stmt *st = db->cache[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return st;
-		}
+	if (db->cap) {
+		for (size_t j = slot_of(sql, db->cap); db->cache[j].sql;
+		    j = (j + 1) & (db->cap - 1))
+			if (db->cache[j].sql == sql) {
+				sqlite3_stmt *st = db->cache[j].st;
+				sqlite3_reset(st);
+				sqlite3_clear_bindings(st);
+				return st;
+			}
+	}
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &st, NULL);
@@ -190,16 +255,168 @@ db_stmt(struct db *db, const char *sql)
 		db_log(db, "prepare", sql);
 		return NULL;
 	}
-	if (db->ncache < DB_STMT_CACHE) {
-		db->cache[db->ncache].sql = sql;
-		db->cache[db->ncache].st = st;
-		db->ncache++;
-	} else {
-		/* Cannot happen with the fixed statement tables; be safe. */
-		fprintf(stderr, "db: statement cache full\n");
-		abort();
-	}
+	if (2 * (db->ncache + 1) > db->cap)
+		cache_grow(db);
+	size_t j = slot_of(sql, db->cap);
+	while (db->cache[j].sql)
+		j = (j + 1) & (db->cap - 1);
+	db->cache[j].sql = sql;
+	db->cache[j].st = st;
+	db->ncache++;
 	return st;
+}
+
+size_t
+db_stmt_cached(struct db *db)
+{
+	return db->ncache;
+}
+
+/* Binds the arguments at *ap by fmt (see db_bind), consuming them.
+ * Returns 0, or -1 when fmt does not name every parameter of st. */
+static int
+bind_va(struct db *db, sqlite3_stmt *st, const char *fmt, va_list *ap)
+{
+	int n = (int)strlen(fmt);
+	/* The format names every parameter: a mismatch is a bug. */
+	if (n != sqlite3_bind_parameter_count(st)) {
+		fprintf(stderr, "db: format \"%s\" for %d parameters [%.200s]\n", fmt,
+		    sqlite3_bind_parameter_count(st), sqlite3_sql(st));
+		(void)db;
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *v;
+		int64_t x;
+		switch (fmt[i]) {
+		case 'i':
+			db_bind_int(st, i + 1, va_arg(*ap, int64_t));
+			break;
+		case 'r':
+			x = va_arg(*ap, int64_t);
+			db_bind_ref(st, i + 1, x);
+			break;
+		case 's':
+			db_bind_text(st, i + 1, va_arg(*ap, const char *));
+			break;
+		case 't':
+			v = va_arg(*ap, const char *);
+			db_bind_text(st, i + 1, v && *v ? v : NULL);
+			break;
+		case 'f':
+			sqlite3_bind_double(st, i + 1, va_arg(*ap, double));
+			break;
+		case 'T':
+			v = va_arg(*ap, const char *);
+			sqlite3_bind_text(st, i + 1, v, (int)va_arg(*ap, size_t),
+			    SQLITE_TRANSIENT);
+			break;
+		default:
+			fprintf(stderr, "db: bad format letter '%c' [%.200s]\n", fmt[i],
+			    sqlite3_sql(st));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+sqlite3_stmt *
+db_bind(struct db *db, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	int rc = bind_va(db, st, fmt, &ap);
+	va_end(ap);
+	return rc == 0 ? st : NULL;
+}
+
+static enum err
+err_of(enum db_rc r)
+{
+	return r == DB_DONE || r == DB_ROW ? ERR_OK : r == DB_CONSTRAINT ?
+	    ERR_CONFLICT : ERR_DB;
+}
+
+enum err
+db_exec(struct db *db, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return ERR_DB;
+	va_start(ap, fmt);
+	int rc = bind_va(db, st, fmt, &ap);
+	va_end(ap);
+	if (rc != 0)
+		return ERR_INTERNAL;
+	enum db_rc r;
+	while ((r = db_step(db, st)) == DB_ROW)
+		;
+	sqlite3_reset(st);
+	return err_of(r);
+}
+
+enum err
+db_get(struct db *db, const char *sql, const char *fmt, const char *out, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return ERR_DB;
+	va_start(ap, out);
+	if (bind_va(db, st, fmt, &ap) != 0) {
+		va_end(ap);
+		return ERR_INTERNAL;
+	}
+	/* bind_va consumed the inputs: what is left are the outputs. */
+	enum db_rc r = db_step(db, st);
+	if (r != DB_ROW) {
+		va_end(ap);
+		sqlite3_reset(st);
+		return r == DB_DONE ? ERR_NOT_FOUND : err_of(r);
+	}
+	int ncol = sqlite3_column_count(st);
+	for (int i = 0; out[i] && i < ncol; i++) {
+		char *dst;
+		size_t sz;
+		switch (out[i]) {
+		case 'I':
+			*va_arg(ap, int64_t *) = sqlite3_column_int64(st, i);
+			break;
+		case 'N':
+			*va_arg(ap, int *) = sqlite3_column_int(st, i);
+			break;
+		case 'F':
+			*va_arg(ap, double *) = sqlite3_column_double(st, i);
+			break;
+		case 'S':
+			dst = va_arg(ap, char *);
+			sz = va_arg(ap, size_t);
+			snprintf(dst, sz, "%s", db_col_text(st, i));
+			break;
+		case '-':
+			break;
+		default:
+			fprintf(stderr, "db: bad column letter '%c' [%.200s]\n", out[i],
+			    sqlite3_sql(st));
+			va_end(ap);
+			sqlite3_reset(st);
+			return ERR_INTERNAL;
+		}
+	}
+	va_end(ap);
+	sqlite3_reset(st);
+	return ERR_OK;
+}
+
+void
+db_done(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
 }
 
 enum db_rc
@@ -239,13 +456,13 @@ enum err
 db_begin(struct db *db)
 {
 	if (db->depth > 0) {
-		if (exec(db, "SAVEPOINT nested") != SQLITE_OK)
+		if (exec(db, stmts[SQL_SAVEPOINT]) != SQLITE_OK)
 			return ERR_DB;
 		db->depth++;
 		return ERR_OK;
 	}
 	for (int tries = 0; tries < DB_BUSY_TRIES; tries++) {
-		int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		int rc = sqlite3_exec(db->h, stmts[SQL_BEGIN], NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
 			db->depth = 1;
 			return ERR_OK;
@@ -253,7 +470,7 @@ db_begin(struct db *db)
 		if ((rc & 0xff) != SQLITE_BUSY)
 			break;
 	}
-	db_log(db, "begin", "BEGIN IMMEDIATE");
+	db_log(db, "begin", stmts[SQL_BEGIN]);
 	return ERR_DB;
 }
 
@@ -262,10 +479,10 @@ db_commit(struct db *db)
 {
 	if (db->depth > 1) {
 		db->depth--;
-		return exec(db, "RELEASE nested") == SQLITE_OK ? ERR_OK : ERR_DB;
+		return exec(db, stmts[SQL_RELEASE]) == SQLITE_OK ? ERR_OK : ERR_DB;
 	}
 	for (int tries = 0; tries < DB_BUSY_TRIES; tries++) {
-		int rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+		int rc = sqlite3_exec(db->h, stmts[SQL_COMMIT], NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
 			db->depth = 0;
 			return ERR_OK;
@@ -273,7 +490,7 @@ db_commit(struct db *db)
 		if ((rc & 0xff) != SQLITE_BUSY)
 			break;
 	}
-	db_log(db, "commit", "COMMIT");
+	db_log(db, "commit", stmts[SQL_COMMIT]);
 	db_rollback(db);
 	return ERR_DB;
 }
@@ -283,13 +500,13 @@ db_rollback(struct db *db)
 {
 	if (db->depth > 1) {
 		db->depth--;
-		exec(db, "ROLLBACK TO nested");
-		exec(db, "RELEASE nested");
+		exec(db, stmts[SQL_ROLLBACK_TO]);
+		exec(db, stmts[SQL_RELEASE]);
 		return;
 	}
 	db->depth = 0;
 	if (!sqlite3_get_autocommit(db->h))
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(db->h, stmts[SQL_ROLLBACK], NULL, NULL, NULL);
 }
 
 uint64_t
@@ -302,7 +519,7 @@ db_change_stamp(struct db *db)
 	int64_t now = clock_mono_us();
 	if (db->gen == NULL || now - db->dv_checked_us >= DB_DV_INTERVAL_US) {
 		if (db->data_version == NULL &&
-		    sqlite3_prepare_v3(db->h, "PRAGMA data_version", -1,
+		    sqlite3_prepare_v3(db->h, stmts[SQL_DATA_VERSION], -1,
 		    SQLITE_PREPARE_PERSISTENT, &db->data_version, NULL) != SQLITE_OK)
 			return (uint64_t)now;	/* never equal twice: no caching */
 		if (sqlite3_step(db->data_version) == SQLITE_ROW)
@@ -318,7 +535,7 @@ db_change_stamp(struct db *db)
 int
 db_schema_version(struct db *db)
 {
-	sqlite3_stmt *st = db_prepare(db, "PRAGMA user_version");
+	sqlite3_stmt *st = db_prepare(db, stmts[SQL_USER_VERSION]);
 	int v = -1;
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
@@ -375,7 +592,7 @@ db_schema_latest(const char *schema)
 static int
 foreign_keys_hold(struct db *db)
 {
-	sqlite3_stmt *st = db_prepare(db, "PRAGMA foreign_key_check");
+	sqlite3_stmt *st = db_prepare(db, stmts[SQL_FK_CHECK]);
 	int rc = -1;
 	if (st == NULL)
 		return -1;
@@ -439,10 +656,10 @@ fail:
 enum err
 db_migrate(struct db *db, const char *schema)
 {
-	if (exec(db, "PRAGMA foreign_keys=OFF") != SQLITE_OK)
+	if (exec(db, stmts[SQL_FK_OFF]) != SQLITE_OK)
 		return ERR_DB;
 	enum err rc = migrate_all(db, schema);
-	if (exec(db, "PRAGMA foreign_keys=ON") != SQLITE_OK)
+	if (exec(db, stmts[SQL_FK_ON]) != SQLITE_OK)
 		rc = ERR_DB;
 	return rc;
 }

@@ -36,9 +36,41 @@ int		 db_schema_version(struct db *db);
 int		 db_schema_latest(const char *schema);
 
 /* Returns the cached prepared statement for sql (a string with static
- * storage: the cache is keyed by its address), reset and unbound, or NULL
- * with a log line. The statement belongs to the cache. */
+ * storage, from a statement table: the cache is keyed by its address and
+ * grows as needed), reset and unbound, or NULL with a log line. The
+ * statement belongs to the cache. */
 sqlite3_stmt	*db_stmt(struct db *db, const char *sql);
+/* How many statements the cache holds (it grows as needed). */
+size_t		 db_stmt_cached(struct db *db);
+/* Returns the cached statement for sql (as db_stmt) with fmt's arguments
+ * bound, one letter a parameter in order:
+ *   i  int64_t
+ *   r  int64_t, a record id: SQL NULL when 0
+ *   s  const char *: NULL binds SQL NULL
+ *   t  const char *: NULL or "" binds SQL NULL
+ *   f  double
+ *   T  const char *, size_t: text of that length (NULs kept)
+ * fmt must name every parameter of the statement. Returns NULL (with a
+ * log line) on a prepare error or a format mismatch. The statement belongs
+ * to the cache: step it with db_step, end its run with db_done. */
+sqlite3_stmt	*db_bind(struct db *db, const char *sql, const char *fmt, ...);
+/* Runs sql with fmt's arguments (as db_bind) to its end, ignoring rows,
+ * and resets it. Returns ERR_OK, ERR_CONFLICT (a constraint refused it),
+ * ERR_INTERNAL (format mismatch) or ERR_DB. */
+enum err	 db_exec(struct db *db, const char *sql, const char *fmt, ...);
+/* Runs query sql with fmt's arguments (as db_bind) for its first row and
+ * copies its columns, left to right, into the pointers that follow the
+ * inputs, one letter of out a column:
+ *   I  int64_t *      N  int *      F  double *
+ *   S  char *, size_t (the text, "" for NULL, cut to fit)
+ *   -  skips the column
+ * Returns ERR_OK, ERR_NOT_FOUND (no row: outputs untouched), ERR_INTERNAL
+ * (format mismatch) or ERR_DB. The statement is reset. */
+enum err	 db_get(struct db *db, const char *sql, const char *fmt,
+		    const char *out, ...);
+/* Ends the run of a statement from db_bind or db_stmt (resets it, so it
+ * holds no lock); NULL is ignored. */
+void		 db_done(sqlite3_stmt *st);
 /* Prepares a one-off statement (run-time SQL from the query compiler);
  * the caller finalises it. */
 sqlite3_stmt	*db_prepare(struct db *db, const char *sql);

@@ -32,19 +32,9 @@ enum err
 jobs_enqueue(struct db *db, const char *kind, const char *unique_key,
     const char *payload, int64_t run_at)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_JOBS_PUT]);
-	if (st == NULL)
-		return ERR_DB;
 	int64_t now = clock_now_ms();
-	db_bind_text(st, 1, kind);
-	db_bind_text(st, 2, unique_key);
-	db_bind_text(st, 3, payload ? payload : "{}");
-	db_bind_int(st, 4, run_at);
-	db_bind_int(st, 5, now);
-	db_bind_int(st, 6, now);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return db_exec(db, stmts[STMT_JOBS_PUT], "sssiii", kind, unique_key,
+	    payload ? payload : "{}", run_at, now, now) == ERR_OK ? ERR_OK : ERR_DB;
 }
 
 enum err
@@ -54,10 +44,9 @@ jobs_claim(struct db *db, const char *who, int64_t now, struct job *job, int *go
 	memset(job, 0, sizeof(*job));
 	if (db_begin(db) != ERR_OK)
 		return ERR_DB;
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_JOBS_NEXT]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_JOBS_NEXT], "i", now);
 	if (st == NULL)
 		goto fail;
-	db_bind_int(st, 1, now);
 	enum db_rc r = db_step(db, st);
 	if (r == DB_ROW) {
 		job->id = sqlite3_column_int64(st, 0);
@@ -66,20 +55,13 @@ jobs_claim(struct db *db, const char *who, int64_t now, struct job *job, int *go
 		job->attempts = sqlite3_column_int(st, 3) + 1;
 		job->max_attempts = sqlite3_column_int(st, 4);
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	if (r == DB_DONE) {
 		db_rollback(db);
 		return ERR_OK;
 	}
-	if (r != DB_ROW || (st = db_stmt(db, stmts[STMT_JOBS_LOCK])) == NULL)
-		goto fail;
-	db_bind_text(st, 1, who);
-	db_bind_int(st, 2, now + JOBS_LEASE_MS);
-	db_bind_int(st, 3, now);
-	db_bind_int(st, 4, job->id);
-	r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE || db_commit(db) != ERR_OK)
+	if (r != DB_ROW || db_exec(db, stmts[STMT_JOBS_LOCK], "siii", who,
+	    now + JOBS_LEASE_MS, now, job->id) != ERR_OK || db_commit(db) != ERR_OK)
 		goto fail;
 	*got = 1;
 	return ERR_OK;
@@ -99,14 +81,8 @@ jobs_release(struct job *job)
 static enum err
 mark_done(struct db *db, int64_t id, int64_t now)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_JOBS_DONE]);
-	if (st == NULL)
-		return ERR_DB;
-	db_bind_int(st, 1, now);
-	db_bind_int(st, 2, id);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return db_exec(db, stmts[STMT_JOBS_DONE], "ii", now, id) == ERR_OK ? ERR_OK :
+	    ERR_DB;
 }
 
 enum err
@@ -141,19 +117,11 @@ jobs_run(struct db *db, const struct job_kind *kinds, size_t nkinds,
 	char why[96];
 	snprintf(why, sizeof(why), k ? "%s failed (%s)" : "no handler for %s%s",
 	    job->kind, k ? err_name(rc) : "");
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_JOBS_RETRY]);
-	if (st == NULL)
-		return ERR_DB;
-	db_bind_text(st, 1, last ? "failed" : "queued");
-	db_bind_int(st, 2, now + delay);
-	db_bind_text(st, 3, why);
-	db_bind_int(st, 4, now);
-	db_bind_int(st, 5, job->id);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
+	enum err e = db_exec(db, stmts[STMT_JOBS_RETRY], "sisii", last ? "failed" : "queued",
+	    now + delay, why, now, job->id);
 	fprintf(stderr, "job %lld: %s, attempt %d of %d\n", (long long)job->id, why,
 	    job->attempts, job->max_attempts);
-	return r == DB_DONE ? rc : ERR_DB;
+	return e == ERR_OK ? rc : ERR_DB;
 }
 
 int

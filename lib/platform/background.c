@@ -46,8 +46,15 @@ const struct job_kind background_jobs[] = {
 };
 const size_t nbackground_jobs = sizeof(background_jobs) / sizeof(background_jobs[0]);
 
-static const char forget_sql[] = "DELETE FROM jobs WHERE state = 'done' AND "
-    "updated_ms < ?";
+enum stmt_background {
+	STMT_BG_FORGET,
+	STMT_BG__MAX
+};
+
+static const char *const stmts[STMT_BG__MAX] = {
+	/* Done jobs are kept a week, for the operator's eyes. */
+	[STMT_BG_FORGET] = "DELETE FROM jobs WHERE state = 'done' AND updated_ms < ?",
+};
 
 enum err
 background_schedule(struct db *db, int64_t now)
@@ -64,11 +71,6 @@ background_schedule(struct db *db, int64_t now)
 	snprintf(key, sizeof(key), "email.send:%lld", (long long)(now / 10000));
 	if ((rc = jobs_enqueue(db, "email.send", key, NULL, now)) != ERR_OK)
 		return rc;
-	sqlite3_stmt *st = db_stmt(db, forget_sql);
-	if (st == NULL)
-		return ERR_DB;
-	db_bind_int(st, 1, now - 7 * CLOCK_DAY_MS);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return db_exec(db, stmts[STMT_BG_FORGET], "i", now - 7 * CLOCK_DAY_MS) == ERR_OK ?
+	    ERR_OK : ERR_DB;
 }

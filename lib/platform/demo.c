@@ -40,45 +40,35 @@ static const struct demo_shop {
 	  NULL, "FR", NULL, "starter", 5, 0, 0 },
 };
 
-static const char count_subs_sql[] = "SELECT count(*) FROM subscriptions";
-static const char plan_by_slug_sql[] = "SELECT id FROM subscription_plans WHERE slug = ?";
-static const char merchant_by_slug_sql[] = "SELECT id FROM merchants WHERE slug = ?";
-static const char set_signup_sql[] = "UPDATE merchants SET signup_date = ? WHERE id = ?";
-static const char set_failing_sql[] = "UPDATE merchants SET payment_method = "
-    "'failing-card' WHERE id = ?";
-static const char cancel_sql[] = "UPDATE subscriptions SET status = 'cancelled', "
-    "cancelled_at = ?, cancellation_reason = 'Closing the shop', updated_at = ? "
-    "WHERE merchant_id = ? AND status != 'cancelled'";
+enum stmt_demo {
+	STMT_DEMO_COUNT_SUBS,
+	STMT_DEMO_PLAN_BY_SLUG,
+	STMT_DEMO_MERCHANT_BY_SLUG,
+	STMT_DEMO_SET_SIGNUP,
+	STMT_DEMO_SET_FAILING,
+	STMT_DEMO_CANCEL,
+	STMT_DEMO__MAX
+};
 
+static const char *const stmts[STMT_DEMO__MAX] = {
+	[STMT_DEMO_COUNT_SUBS] = "SELECT count(*) FROM subscriptions",
+	[STMT_DEMO_PLAN_BY_SLUG] = "SELECT id FROM subscription_plans WHERE slug = ?",
+	[STMT_DEMO_MERCHANT_BY_SLUG] = "SELECT id FROM merchants WHERE slug = ?",
+	[STMT_DEMO_SET_SIGNUP] = "UPDATE merchants SET signup_date = ? WHERE id = ?",
+	[STMT_DEMO_SET_FAILING] = "UPDATE merchants SET payment_method = 'failing-card' "
+	    "WHERE id = ?",
+	[STMT_DEMO_CANCEL] = "UPDATE subscriptions SET status = 'cancelled', "
+	    "cancelled_at = ?1, cancellation_reason = 'Closing the shop', updated_at = ?1 "
+	    "WHERE merchant_id = ?2 AND status != 'cancelled'",
+};
+
+/* The id of the row sql finds by slug, or 0. */
 static int64_t
-id_by_slug(struct db *db, const char *sql, const char *slug)
+id_by_slug(struct db *db, enum stmt_demo which, const char *slug)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
 	int64_t id = 0;
-	if (st == NULL)
-		return 0;
-	db_bind_text(st, 1, slug);
-	if (db_step(db, st) == DB_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_get(db, stmts[which], "s", "I", slug, &id);
 	return id;
-}
-
-static enum err
-exec2(struct db *db, const char *sql, const char *t, int64_t id)
-{
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return ERR_DB;
-	int n = 1;
-	if (t)
-		db_bind_text(st, n++, t);
-	if (sql == cancel_sql)
-		db_bind_text(st, n++, t);
-	db_bind_int(st, n, id);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
 }
 
 static enum err
@@ -86,18 +76,15 @@ demo_history(struct db *db)
 {
 	struct seller sel;
 	int64_t merchants[sizeof(shops) / sizeof(shops[0])];
-	sqlite3_stmt *st = db_stmt(db, count_subs_sql);
 	int64_t have = -1;
-	if (st && db_step(db, st) == DB_ROW)
-		have = sqlite3_column_int64(st, 0);
-	if (st)
-		sqlite3_reset(st);
+	if (db_get(db, stmts[STMT_DEMO_COUNT_SUBS], "", "I", &have) != ERR_OK)
+		have = -1;
 	if (have != 0)
 		return have < 0 ? ERR_DB : ERR_OK;
 	seller_from_config(&sel);
 	for (size_t i = 0; i < sizeof(shops) / sizeof(shops[0]); i++) {
 		const struct demo_shop *s = &shops[i];
-		merchants[i] = id_by_slug(db, merchant_by_slug_sql, s->slug);
+		merchants[i] = id_by_slug(db, STMT_DEMO_MERCHANT_BY_SLUG, s->slug);
 		if (merchants[i] == 0 && db_merchants_ensure(db, s->name, s->slug, s->email,
 		    s->company, s->vat, s->country, s->address, &merchants[i]) != ERR_OK)
 			return ERR_DB;
@@ -114,16 +101,16 @@ demo_history(struct db *db)
 			if (db_begin(db) != ERR_OK)
 				return ERR_DB;
 			if (s->signup_days_ago == day)
-				rc = exec2(db, set_signup_sql, ts, merchants[i]);
+				rc = db_exec(db, stmts[STMT_DEMO_SET_SIGNUP], "si", ts, merchants[i]);
 			if (rc == ERR_OK && s->cancel_days_ago == day && day > 0)
-				rc = exec2(db, cancel_sql, ts, merchants[i]);
+				rc = db_exec(db, stmts[STMT_DEMO_CANCEL], "si", ts, merchants[i]);
 			if (rc == ERR_OK && s->fail_days_ago == day && day > 0)
-				rc = exec2(db, set_failing_sql, NULL, merchants[i]);
+				rc = db_exec(db, stmts[STMT_DEMO_SET_FAILING], "i", merchants[i]);
 			if (rc == ERR_OK && s->signup_days_ago == day) {
 				int64_t sub;
 				char why[160];
 				rc = subscription_start(db, &sel, merchants[i],
-				    id_by_slug(db, plan_by_slug_sql, s->plan), t, &sub, why);
+				    id_by_slug(db, STMT_DEMO_PLAN_BY_SLUG, s->plan), t, &sub, why);
 			}
 			if (rc != ERR_OK) {
 				db_rollback(db);

@@ -146,12 +146,11 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 	const char *tax_note = NULL;
 	int rate = sel->vat_rate_bps;
 
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_INV_MERCHANT]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_INV_MERCHANT], "i", merchant_id);
 	if (st == NULL)
 		goto out;
-	db_bind_int(st, 1, merchant_id);
 	if (db_step(db, st) != DB_ROW) {
-		sqlite3_reset(st);
+		db_done(st);
 		rc = ERR_NOT_FOUND;
 		goto out;
 	}
@@ -176,7 +175,7 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 		rate = 0;
 		tax_note = "TVA non applicable - article 259-1 du CGI";
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	cJSON_AddStringToObject(seller, "name", sel->name);
 	cJSON_AddStringToObject(seller, "address", sel->address);
 	cJSON_AddStringToObject(seller, "siren", sel->siren);
@@ -198,17 +197,16 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 	/* The number: the next of this series and year, in this transaction. */
 	int year = clock_year(now);
 	const char *series = strcmp(kind, "credit_note") == 0 ? "A" : "F";
-	if ((st = db_stmt(db, stmts[STMT_INV_NUMBER])) == NULL)
+	if ((st = db_bind(db, stmts[STMT_INV_NUMBER], "si", series, (int64_t)year)) ==
+	    NULL)
 		goto out;
-	db_bind_text(st, 1, series);
-	db_bind_int(st, 2, year);
 	if (db_step(db, st) != DB_ROW) {
-		sqlite3_reset(st);
+		db_done(st);
 		goto out;
 	}
 	snprintf(number, 32, "%s-%04d-%06lld", series, year,
 	    (long long)sqlite3_column_int64(st, 0));
-	sqlite3_reset(st);
+	db_done(st);
 
 	if (id_document_new(docid) != 0) {
 		rc = ERR_INTERNAL;
@@ -220,43 +218,20 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 	buyer_s = cJSON_PrintUnformatted(buyer);
 	seller_s = cJSON_PrintUnformatted(seller);
 	lines_s = cJSON_PrintUnformatted(jl);
-	if ((st = db_stmt(db, stmts[STMT_INV_INSERT])) == NULL)
-		goto out;
-	int n = 1;
-	db_bind_text(st, n++, docid);
-	db_bind_text(st, n++, number);
-	db_bind_text(st, n++, kind);
-	db_bind_int(st, n++, merchant_id);
-	db_bind_ref(st, n++, subscription_id);
-	/* A credit note is settled when issued: it owes nothing. */
-	db_bind_text(st, n++, strcmp(kind, "credit_note") == 0 ? "paid" : "open");
-	db_bind_text(st, n++, lines_s);
-	db_bind_int(st, n++, subtotal);
-	db_bind_int(st, n++, rate);
-	db_bind_int(st, n++, tax);
-	db_bind_int(st, n++, subtotal + tax);
-	db_bind_text(st, n++, currency);
-	db_bind_text(st, n++, tax_note);
-	db_bind_text(st, n++, seller_s);
-	db_bind_text(st, n++, buyer_s);
-	db_bind_text(st, n++, period_start ? ps : NULL);
-	db_bind_text(st, n++, period_end ? pe : NULL);
-	db_bind_text(st, n++, issued);
-	db_bind_text(st, n++, issued);	/* due on receipt */
-	db_bind_text(st, n++, strcmp(kind, "credit_note") == 0 ? issued : NULL);
-	db_bind_text(st, n++, issued);
-	db_bind_text(st, n++, issued);
-	db_bind_text(st, n++, issued);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
+	/* A credit note is settled when issued: it owes nothing; invoices are
+	 * due on receipt. */
+	int credit = strcmp(kind, "credit_note") == 0;
+	if (db_exec(db, stmts[STMT_INV_INSERT], "sssirssiiiissssssssssss", docid, number,
+	    kind, merchant_id, subscription_id, credit ? "paid" : "open", lines_s,
+	    subtotal, (int64_t)rate, tax, subtotal + tax, currency, tax_note, seller_s,
+	    buyer_s, period_start ? ps : NULL, period_end ? pe : NULL, issued, issued,
+	    credit ? issued : NULL, issued, issued, issued) != ERR_OK)
 		goto out;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 
 	char subject[200], body[1000], total[48], related[48];
 	amount_text(subtotal + tax, currency, total, sizeof(total));
 	int fr = strcmp(lang, "fr") == 0;
-	int credit = strcmp(kind, "credit_note") == 0;
 	snprintf(subject, sizeof(subject), fr ? "%s %s : %s" : "%s %s: %s",
 	    credit ? (fr ? "Avoir" : "Credit note") : (fr ? "Facture" : "Invoice"),
 	    number, total);
@@ -285,12 +260,11 @@ invoice_collect(struct db *db, int64_t invoice_id, int64_t now, int *paid)
 {
 	char ts[25], number[32], cur[8], email[256], lang[4];
 	*paid = 0;
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_INV_GET]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_INV_GET], "i", invoice_id);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, invoice_id);
 	if (db_step(db, st) != DB_ROW) {
-		sqlite3_reset(st);
+		db_done(st);
 		return ERR_NOT_FOUND;
 	}
 	int open = strcmp(db_col_text(st, 0), "open") == 0;
@@ -301,26 +275,14 @@ invoice_collect(struct db *db, int64_t invoice_id, int64_t now, int *paid)
 	snprintf(cur, sizeof(cur), "%s", db_col_text(st, 3));
 	snprintf(email, sizeof(email), "%s", db_col_text(st, 5));
 	snprintf(lang, sizeof(lang), "%s", db_col_text(st, 7));
-	sqlite3_reset(st);
+	db_done(st);
 	if (!open) {
 		*paid = 1;	/* nothing left to collect */
 		return ERR_OK;
 	}
 	clock_format_ms(now, ts);
-	st = db_stmt(db, stmts[ok ? STMT_INV_PAID : STMT_INV_FAILED]);
-	if (st == NULL)
-		return ERR_DB;
-	if (ok) {
-		db_bind_text(st, 1, ts);
-		db_bind_text(st, 2, ts);
-		db_bind_int(st, 3, invoice_id);
-	} else {
-		db_bind_text(st, 1, ts);
-		db_bind_int(st, 2, invoice_id);
-	}
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
+	if ((ok ? db_exec(db, stmts[STMT_INV_PAID], "ssi", ts, ts, invoice_id) :
+	    db_exec(db, stmts[STMT_INV_FAILED], "si", ts, invoice_id)) != ERR_OK)
 		return ERR_DB;
 	if (ok) {
 		*paid = 1;

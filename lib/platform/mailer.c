@@ -140,13 +140,12 @@ mailer_send_due(struct db *db, const struct mailer *m, int64_t now, int max)
 	for (int k = 0; k < max; k++) {
 		char docid[32], to[256], err[256] = "";
 		struct buf subject = { 0 }, body = { 0 }, msg = { 0 };
-		sqlite3_stmt *st = db_stmt(db, stmts[STMT_MAIL_NEXT]);
+		sqlite3_stmt *st = db_bind(db, stmts[STMT_MAIL_NEXT], "i", now);
 		if (st == NULL)
 			return -1;
-		db_bind_int(st, 1, now);
 		enum db_rc r = db_step(db, st);
 		if (r != DB_ROW) {
-			sqlite3_reset(st);
+			db_done(st);
 			return r == DB_DONE ? sent : -1;
 		}
 		int64_t id = sqlite3_column_int64(st, 0);
@@ -155,33 +154,25 @@ mailer_send_due(struct db *db, const struct mailer *m, int64_t now, int max)
 		snprintf(to, sizeof(to), "%s", db_col_text(st, 2));
 		buf_puts(&subject, db_col_text(st, 3));
 		buf_puts(&body, db_col_text(st, 4));
-		sqlite3_reset(st);
+		db_done(st);
 		compose(m, docid, to, buf_str(&subject), buf_str(&body), now, &msg);
 		int ok = send_one(m, to, &msg, err, sizeof(err)) == 0;
 		buf_free(&subject);
 		buf_free(&body);
 		buf_free(&msg);
 		/* Recorded at once, in its own transaction. */
-		if ((st = db_stmt(db, stmts[ok ? STMT_MAIL_SENT : STMT_MAIL_FAILED])) == NULL)
-			return -1;
-		if (ok) {
-			db_bind_text(st, 1, ts);
-			db_bind_text(st, 2, ts);
-			db_bind_int(st, 3, id);
-		} else {
+		enum err e;
+		if (ok)
+			e = db_exec(db, stmts[STMT_MAIL_SENT], "ssi", ts, ts, id);
+		else {
 			attempts++;
-			db_bind_text(st, 1, attempts >= MAILER_MAX_ATTEMPTS ? "failed" :
-			    "queued");
-			db_bind_int(st, 2, attempts);
-			db_bind_int(st, 3, now + ((int64_t)60000 << (attempts - 1)));
-			db_bind_text(st, 4, err);
-			db_bind_text(st, 5, ts);
-			db_bind_int(st, 6, id);
+			e = db_exec(db, stmts[STMT_MAIL_FAILED], "siissi",
+			    attempts >= MAILER_MAX_ATTEMPTS ? "failed" : "queued",
+			    (int64_t)attempts, now + ((int64_t)60000 << (attempts - 1)), err,
+			    ts, id);
 			fprintf(stderr, "mailer: %s: %s (attempt %d)\n", to, err, attempts);
 		}
-		r = db_step(db, st);
-		sqlite3_reset(st);
-		if (r != DB_DONE)
+		if (e != ERR_OK)
 			return -1;
 		sent += ok;
 		if (!ok)

@@ -323,36 +323,20 @@ db_merchants_ensure(struct db *db, const char *name, const char *slug,
 	char docid[DOCUMENT_ID_LEN + 1], now[25];
 	if (db_begin(db) != ERR_OK)
 		return ERR_DB;
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_MERCHANTS_BY_SLUG]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_MERCHANTS_BY_SLUG], "s", slug);
 	if (st == NULL)
 		goto fail;
-	db_bind_text(st, 1, slug);
 	enum db_rc r = db_step(db, st);
 	if (r == DB_ROW)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_done(st);
 	if (r == DB_ROW)
 		return db_commit(db);
-	if (r != DB_DONE || id_document_new(docid) != 0 ||
-	    (st = db_stmt(db, stmts[STMT_MERCHANTS_INSERT])) == NULL)
+	if (r != DB_DONE || id_document_new(docid) != 0)
 		goto fail;
 	clock_format_ms(clock_now_ms(), now);
-	int n = 1;
-	db_bind_text(st, n++, docid);
-	db_bind_text(st, n++, name);
-	db_bind_text(st, n++, slug);
-	db_bind_text(st, n++, email);
-	db_bind_text(st, n++, company);
-	db_bind_text(st, n++, vat);
-	db_bind_text(st, n++, country);
-	db_bind_text(st, n++, address);
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
+	if (db_exec(db, stmts[STMT_MERCHANTS_INSERT], "ssssssssssss", docid, name, slug,
+	    email, company, vat, country, address, now, now, now, now) != ERR_OK)
 		goto fail;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 	return db_commit(db);

@@ -26,9 +26,16 @@ const struct entity outbox_entity = {
 	.nfields = sizeof(outbox_fields) / sizeof(outbox_fields[0]),
 };
 
-static const char put_sql[] = "INSERT INTO email_outbox (document_id, kind, "
-    "recipient, subject, body, merchant_id, related, created_at, updated_at, "
-    "published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+enum stmt_outbox {
+	STMT_OUTBOX_PUT,
+	STMT_OUTBOX__MAX
+};
+
+static const char *const stmts[STMT_OUTBOX__MAX] = {
+	[STMT_OUTBOX_PUT] = "INSERT INTO email_outbox (document_id, kind, recipient, "
+	    "subject, body, merchant_id, related, created_at, updated_at, published_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+};
 
 enum err
 outbox_queue(struct db *db, const char *kind, const char *to,
@@ -39,21 +46,6 @@ outbox_queue(struct db *db, const char *kind, const char *to,
 	if (id_document_new(docid) != 0)
 		return ERR_INTERNAL;
 	clock_format_ms(now_ms, now);
-	sqlite3_stmt *st = db_stmt(db, put_sql);
-	if (st == NULL)
-		return ERR_DB;
-	int n = 1;
-	db_bind_text(st, n++, docid);
-	db_bind_text(st, n++, kind);
-	db_bind_text(st, n++, to);
-	db_bind_text(st, n++, subject);
-	db_bind_text(st, n++, body);
-	db_bind_ref(st, n++, merchant_id);
-	db_bind_text(st, n++, related);
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return db_exec(db, stmts[STMT_OUTBOX_PUT], "sssssrssss", docid, kind, to, subject,
+	    body, merchant_id, related, now, now, now) == ERR_OK ? ERR_OK : ERR_DB;
 }

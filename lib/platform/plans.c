@@ -143,7 +143,7 @@ static const char *const stmts[STMT_PLANS__MAX] = {
 cJSON *
 db_plans_active(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_PLANS_ACTIVE]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_PLANS_ACTIVE], "");
 	if (st == NULL)
 		return NULL;
 	cJSON *arr = cJSON_CreateArray();
@@ -151,7 +151,7 @@ db_plans_active(struct db *db)
 	while ((r = db_step(db, st)) == DB_ROW)
 		cJSON_AddItemToArray(arr, crud_row_json(&plans_entity,
 		    ~(uint64_t)0, st));
-	sqlite3_reset(st);
+	db_done(st);
 	if (r != DB_DONE) {
 		cJSON_Delete(arr);
 		return NULL;
@@ -201,35 +201,19 @@ db_plans_seed(struct db *db)
 		return ERR_DB;
 	clock_format_ms(clock_now_ms(), now);
 	for (size_t i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
-		sqlite3_stmt *st = db_stmt(db, stmts[STMT_PLANS_SLUG_EXISTS]);
+		sqlite3_stmt *st = db_bind(db, stmts[STMT_PLANS_SLUG_EXISTS], "s", demo[i].slug);
 		if (st == NULL)
 			goto fail;
-		db_bind_text(st, 1, demo[i].slug);
 		enum db_rc r = db_step(db, st);
-		sqlite3_reset(st);
+		db_done(st);
 		if (r == DB_ROW)
 			continue;
 		if (r != DB_DONE || id_document_new(docid) != 0)
 			goto fail;
-		st = db_stmt(db, stmts[STMT_PLANS_INSERT]);
-		if (st == NULL)
-			goto fail;
-		int n = 1;
-		db_bind_text(st, n++, docid);
-		db_bind_text(st, n++, demo[i].name);
-		db_bind_text(st, n++, demo[i].slug);
-		db_bind_text(st, n++, demo[i].desc);
-		db_bind_int(st, n++, demo[i].price);
-		db_bind_int(st, n++, demo[i].trial);
-		db_bind_text(st, n++, demo[i].features);
-		db_bind_text(st, n++, demo[i].limits);
-		db_bind_int(st, n++, demo[i].order);
-		db_bind_text(st, n++, now);
-		db_bind_text(st, n++, now);
-		db_bind_text(st, n++, now);
-		r = db_step(db, st);
-		sqlite3_reset(st);
-		if (r != DB_DONE)
+		if (db_exec(db, stmts[STMT_PLANS_INSERT], "ssssiississs", docid, demo[i].name,
+		    demo[i].slug, demo[i].desc, (int64_t)demo[i].price,
+		    (int64_t)demo[i].trial, demo[i].features, demo[i].limits,
+		    (int64_t)demo[i].order, now, now, now) != ERR_OK)
 			goto fail;
 	}
 	return db_commit(db);

@@ -114,19 +114,18 @@ static enum err
 customer(struct ctx *c, const struct stripe *s, int64_t merchant, char out[128])
 {
 	char email[256], name[256], doc[32], key[96];
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_MERCHANT]);
+	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_PROV_MERCHANT], "i", merchant);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, merchant);
 	if (db_step(c->db, st) != DB_ROW) {
-		sqlite3_reset(st);
+		db_done(st);
 		return ERR_NOT_FOUND;
 	}
 	snprintf(out, 128, "%s", db_col_text(st, 0));
 	snprintf(email, sizeof(email), "%s", db_col_text(st, 1));
 	snprintf(name, sizeof(name), "%s", db_col_text(st, 2));
 	snprintf(doc, sizeof(doc), "%s", db_col_text(st, 3));
-	sqlite3_reset(st);
+	db_done(st);
 	if (out[0])
 		return ERR_OK;
 	struct kv form[] = { { "email", email }, { "name", name },
@@ -142,12 +141,10 @@ customer(struct ctx *c, const struct stripe *s, int64_t merchant, char out[128])
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
 	snprintf(out, 128, "%s", id ? id : "");
 	cJSON_Delete(r.json);
-	if ((st = db_stmt(c->db, stmts[STMT_PROV_SET_CUSTOMER])) == NULL)
+	if ((st = db_bind(c->db, stmts[STMT_PROV_SET_CUSTOMER], "si", out, merchant)) == NULL)
 		return ERR_DB;
-	db_bind_text(st, 1, out);
-	db_bind_int(st, 2, merchant);
 	enum db_rc dr = db_step(c->db, st);
-	sqlite3_reset(st);
+	db_done(st);
 	return dr == DB_DONE ? ERR_OK : ERR_DB;
 }
 
@@ -160,17 +157,16 @@ provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
 	struct stripe_reply r;
 	enum err rc;
 
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_PLAN]);
+	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_PROV_PLAN], "i", plan);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, plan);
 	if (db_step(c->db, st) != DB_ROW) {
-		sqlite3_reset(st);
+		db_done(st);
 		return ERR_NOT_FOUND;
 	}
 	snprintf(price, sizeof(price), "%s", db_col_text(st, 0));
 	snprintf(trial, sizeof(trial), "%d", trial_days);
-	sqlite3_reset(st);
+	db_done(st);
 	if (price[0] == '\0') {
 		c->err_msg = "This plan has no Stripe price: create it again with Stripe on";
 		return ERR_CONFLICT;
@@ -190,30 +186,19 @@ provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
 		return rc;
 	}
 	clock_format_ms(clock_now_ms(), now);
-	if ((rc = db_begin(c->db)) != ERR_OK || (st = db_stmt(c->db,
-	    stmts[STMT_PROV_INSERT])) == NULL) {
+	if ((rc = db_begin(c->db)) != ERR_OK) {
 		cJSON_Delete(r.json);
 		return ERR_DB;
 	}
-	int n = 1;
-	db_bind_text(st, n++, doc);
-	db_bind_int(st, n++, merchant);
-	db_bind_int(st, n++, plan);
-	db_bind_text(st, n++, mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json,
-	    "status"))));
-	db_bind_text(st, n++, ts_of(r.json, "current_period_start", a));
-	db_bind_text(st, n++, ts_of(r.json, "current_period_end", b));
-	db_bind_text(st, n++, ts_of(r.json, "trial_end", t));
-	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")));
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	enum db_rc dr = db_step(c->db, st);
-	sqlite3_reset(st);
+	rc = db_exec(c->db, stmts[STMT_PROV_INSERT], "siissssssss", doc, merchant, plan,
+	    mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "status"))),
+	    ts_of(r.json, "current_period_start", a), ts_of(r.json, "current_period_end", b),
+	    ts_of(r.json, "trial_end", t),
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")), now, now, now);
 	cJSON_Delete(r.json);
-	if (dr != DB_DONE) {
+	if (rc != ERR_OK) {
 		db_rollback(c->db);
-		if (dr == DB_CONSTRAINT) {
+		if (rc == ERR_CONFLICT) {
 			c->err_msg = "This merchant already has a live subscription";
 			return ERR_CONFLICT;
 		}
@@ -237,13 +222,12 @@ provider_update(struct ctx *c, const struct stripe *s, int64_t sub,
 	clock_format_ms(clock_now_ms(), now);
 	if (plan) {
 		/* The item to change: Stripe's subscription says which. */
-		sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_PLAN]);
+		sqlite3_stmt *st = db_bind(c->db, stmts[STMT_PROV_PLAN], "i", plan);
 		if (st == NULL)
 			return ERR_DB;
-		db_bind_int(st, 1, plan);
 		if (db_step(c->db, st) == DB_ROW)
 			snprintf(price, sizeof(price), "%s", db_col_text(st, 0));
-		sqlite3_reset(st);
+		db_done(st);
 		if ((rc = stripe_call(s, "GET", path, NULL, 0, NULL, &r)) != ERR_OK) {
 			rc = failed(c, rc, &r);
 			cJSON_Delete(r.json);
@@ -275,37 +259,18 @@ provider_update(struct ctx *c, const struct stripe *s, int64_t sub,
 	}
 	/* Stripe's answer is the truth: store it. */
 	if (plan_id == 0) {
-		sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_LIVE]);
-		if (st == NULL) {
+		if (db_get(c->db, stmts[STMT_PROV_LIVE], "i", "I", sub, &plan_id) == ERR_DB) {
 			cJSON_Delete(r.json);
 			return ERR_DB;
 		}
-		db_bind_int(st, 1, sub);
-		if (db_step(c->db, st) == DB_ROW)
-			plan_id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
 	}
 	const char *status = mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json,
 	    "status")));
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_PROV_UPDATE]);
-	if (st == NULL) {
-		cJSON_Delete(r.json);
-		return ERR_DB;
-	}
-	int n = 1;
-	db_bind_text(st, n++, status);
-	db_bind_int(st, n++, cJSON_IsTrue(cJSON_GetObjectItem(r.json,
-	    "cancel_at_period_end")));
-	db_bind_text(st, n++, strcmp(status, "cancelled") == 0 ?
-	    (ts_of(r.json, "canceled_at", cx) ? cx : now) : NULL);
-	db_bind_text(st, n++, reason);
-	db_bind_int(st, n++, plan_id);
-	db_bind_text(st, n++, ts_of(r.json, "current_period_start", a));
-	db_bind_text(st, n++, ts_of(r.json, "current_period_end", b));
-	db_bind_text(st, n++, now);
-	db_bind_int(st, n++, sub);
-	enum db_rc dr = db_step(c->db, st);
-	sqlite3_reset(st);
+	rc = db_exec(c->db, stmts[STMT_PROV_UPDATE], "sississsi", status,
+	    (int64_t)cJSON_IsTrue(cJSON_GetObjectItem(r.json, "cancel_at_period_end")),
+	    strcmp(status, "cancelled") == 0 ? (ts_of(r.json, "canceled_at", cx) ? cx :
+	    now) : NULL, reason, plan_id, ts_of(r.json, "current_period_start", a),
+	    ts_of(r.json, "current_period_end", b), now, sub);
 	cJSON_Delete(r.json);
-	return dr == DB_DONE ? ERR_OK : ERR_DB;
+	return rc == ERR_OK ? ERR_OK : ERR_DB;
 }

@@ -61,6 +61,15 @@ enum stmt_subs {
 	STMT_SUB_SET_PLAN,
 	STMT_SUB_HAD_TRIAL,
 	STMT_SUB_UNPAID,
+	/* Statistics. Amounts are cents before tax; plans in other currencies
+	 * than EUR are counted but not summed with euros (the platform bills
+	 * in EUR). */
+	STMT_SUB_STATS_STATUS,
+	STMT_SUB_STATS_PLAN,
+	STMT_SUB_STATS_MRR,
+	STMT_SUB_STATS_TRIALS,
+	STMT_SUB_STATS_CHURN,
+	STMT_SUB_STATS_REVENUE,
 	STMT_SUB__MAX
 };
 
@@ -108,6 +117,36 @@ static const char *const stmts[STMT_SUB__MAX] = {
 	    "merchant_id = ?1 AND status = 'uncollectible' LIMIT 1",
 	[STMT_SUB_UNPAID] = "SELECT number FROM invoices WHERE merchant_id = ? AND "
 	    "kind = 'invoice' AND status = 'open' ORDER BY id LIMIT 1",
+	[STMT_SUB_STATS_STATUS] =
+	    "SELECT status, count(*) FROM subscriptions GROUP BY status",
+	[STMT_SUB_STATS_PLAN] =
+	    "SELECT p.id, p.name, p.interval, p.price_cents, "
+	    "sum(s.status != 'cancelled'), sum(s.status = 'active') "
+	    "FROM subscription_plans p LEFT JOIN subscriptions s ON s.plan_id = p.id "
+	    "GROUP BY p.id ORDER BY p.sort_order, p.id",
+	/* Monthly recurring revenue of active subscriptions: a yearly plan counts
+	 * a twelfth of its price. */
+	[STMT_SUB_STATS_MRR] =
+	    "SELECT coalesce(sum(CASE p.interval WHEN 'year' THEN p.price_cents / 12.0 "
+	    "ELSE p.price_cents END), 0), count(*) FROM subscriptions s JOIN "
+	    "subscription_plans p ON p.id = s.plan_id WHERE s.status = 'active' AND "
+	    "p.currency = 'EUR'",
+	/* Trials ended by now, and those of them that paid an invoice since. */
+	[STMT_SUB_STATS_TRIALS] =
+	    "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM invoices i WHERE "
+	    "i.subscription_id = s.id AND i.kind = 'invoice' AND i.status = 'paid')), 0) "
+	    "FROM subscriptions s WHERE s.trial_end IS NOT NULL AND s.trial_end <= ?1",
+	/* Churn over the 30 days before now: cancellations in the window over the
+	 * subscriptions live when it began. */
+	[STMT_SUB_STATS_CHURN] =
+	    "SELECT (SELECT count(*) FROM subscriptions WHERE cancelled_at >= ?1 AND "
+	    "cancelled_at < ?2), (SELECT count(*) FROM subscriptions WHERE "
+	    "created_at < ?1 AND (cancelled_at IS NULL OR cancelled_at >= ?1))",
+	/* Revenue: invoices paid, less credit notes, by month of payment. */
+	[STMT_SUB_STATS_REVENUE] =
+	    "SELECT substr(paid_at, 1, 7), sum(CASE kind WHEN 'credit_note' THEN "
+	    "-subtotal_cents ELSE subtotal_cents END) FROM invoices WHERE status = 'paid' "
+	    "AND paid_at >= ?1 AND currency = 'EUR' GROUP BY 1",
 };
 
 struct plan {
@@ -136,10 +175,9 @@ col_time(sqlite3_stmt *st, int i)
 static enum err
 load_plan(struct db *db, int64_t id, struct plan *p)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_PLAN]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_SUB_PLAN], "i", id);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, id);
 	enum db_rc r = db_step(db, st);
 	if (r == DB_ROW) {
 		snprintf(p->name, sizeof(p->name), "%s", db_col_text(st, 0));
@@ -149,17 +187,16 @@ load_plan(struct db *db, int64_t id, struct plan *p)
 		p->trial_days = sqlite3_column_int(st, 4);
 		p->active = sqlite3_column_int(st, 5);
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
 static enum err
 load_sub(struct db *db, int64_t id, struct sub *s)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_GET]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_SUB_GET], "i", id);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, id);
 	enum db_rc r = db_step(db, st);
 	if (r == DB_ROW) {
 		s->id = id;
@@ -177,7 +214,7 @@ load_sub(struct db *db, int64_t id, struct sub *s)
 		snprintf(s->docid, sizeof(s->docid), "%s", db_col_text(st, 11));
 		snprintf(s->stripe_id, sizeof(s->stripe_id), "%s", db_col_text(st, 12));
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
@@ -196,8 +233,6 @@ day_text(int64_t ms, char out[11])
 	snprintf(out, 11, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
 }
 
-static enum err
-exec_sub(struct db *db, enum stmt_subs which, const char *fmt, ...);
 
 /* Sets status and period, clearing any dunning. */
 static enum err
@@ -208,35 +243,7 @@ set_period(struct db *db, int64_t id, const char *status, int64_t start,
 	clock_format_ms(start, a);
 	clock_format_ms(end, b);
 	clock_format_ms(now, n);
-	return exec_sub(db, STMT_SUB_SET_PERIOD, "ssssI", status, a, b, n, id);
-}
-
-/* Binds by a tiny format: s text, t text-or-NULL(empty), I int64. */
-static enum err
-exec_sub(struct db *db, enum stmt_subs which, const char *fmt, ...)
-{
-	va_list ap;
-	sqlite3_stmt *st = db_stmt(db, stmts[which]);
-	if (st == NULL)
-		return ERR_DB;
-	/* The format must name every parameter: a mismatch is a bug. */
-	if ((int)strlen(fmt) != sqlite3_bind_parameter_count(st)) {
-		fprintf(stderr, "exec_sub: format %s for [%s]\n", fmt, stmts[which]);
-		return ERR_INTERNAL;
-	}
-	va_start(ap, fmt);
-	for (int i = 0; fmt[i]; i++) {
-		if (fmt[i] == 'I')
-			db_bind_int(st, i + 1, va_arg(ap, int64_t));
-		else {
-			const char *v = va_arg(ap, const char *);
-			db_bind_text(st, i + 1, fmt[i] == 't' && v && !*v ? NULL : v);
-		}
-	}
-	va_end(ap);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : r == DB_CONSTRAINT ? ERR_CONFLICT : ERR_DB;
+	return db_exec(db, stmts[STMT_SUB_SET_PERIOD], "ssssi", status, a, b, n, id);
 }
 
 /* Starts dunning after a failed first attempt at now. */
@@ -247,7 +254,7 @@ start_dunning(struct db *db, int64_t id, const char *status, int64_t now)
 	clock_format_ms(now, f);
 	clock_format_ms(now + 1 * CLOCK_DAY_MS, nx);
 	clock_format_ms(now, n);
-	return exec_sub(db, STMT_SUB_SET_DUNNING, "sIsssI", status, (int64_t)1, f,
+	return db_exec(db, stmts[STMT_SUB_SET_DUNNING], "sisssi", status, (int64_t)1, f,
 	    nx, n, id);
 }
 
@@ -297,7 +304,7 @@ step(struct db *db, const struct seller *sel, int64_t id, int64_t now, int *did)
 		if (s.cancel_at_end) {
 			char te[25];
 			clock_format_ms(s.trial_end, te);
-			rc = exec_sub(db, STMT_SUB_CANCEL, "stsI", te, "", ts, id);
+			rc = db_exec(db, stmts[STMT_SUB_CANCEL], "stsi", te, "", ts, id);
 		} else {
 			int64_t start = s.trial_end, end = period_after(start, p.interval);
 			if ((rc = bill_period(db, sel, &s, &p, start, end, now, &paid)) != ERR_OK)
@@ -311,7 +318,7 @@ step(struct db *db, const struct seller *sel, int64_t id, int64_t now, int *did)
 		if (s.cancel_at_end || !s.auto_renew) {
 			char pe[25];
 			clock_format_ms(s.period_end, pe);
-			rc = exec_sub(db, STMT_SUB_CANCEL, "stsI", pe, "", ts, id);
+			rc = db_exec(db, stmts[STMT_SUB_CANCEL], "stsi", pe, "", ts, id);
 		} else {
 			/* Renewal: the next period, invoiced and collected. */
 			int64_t start = s.period_end, end = period_after(start, p.interval);
@@ -325,17 +332,16 @@ step(struct db *db, const struct seller *sel, int64_t id, int64_t now, int *did)
 	} else if ((strcmp(s.status, "past_due") == 0 || strcmp(s.status, "pending") == 0) &&
 	    s.next_retry && s.next_retry <= now) {
 		/* A retry: every open invoice of the subscription. */
-		sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_OPEN_INVOICES]);
+		sqlite3_stmt *st = db_bind(db, stmts[STMT_SUB_OPEN_INVOICES], "i", id);
 		int64_t open[32];
 		int n = 0, all = 1;
 		if (st == NULL) {
 			rc = ERR_DB;
 			goto fail;
 		}
-		db_bind_int(st, 1, id);
 		while (n < 32 && db_step(db, st) == DB_ROW)
 			open[n++] = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		db_done(st);
 		for (int i = 0; i < n; i++) {
 			if ((rc = invoice_collect(db, open[i], now, &paid)) != ERR_OK)
 				goto fail;
@@ -345,15 +351,15 @@ step(struct db *db, const struct seller *sel, int64_t id, int64_t now, int *did)
 			rc = set_period(db, id, "active", s.period_start, s.period_end, now);
 		} else if (s.failed >= BILLING_RETRIES) {
 			/* The last retry failed: the subscription ends. */
-			rc = exec_sub(db, STMT_SUB_CANCEL, "stsI", ts, "payment_failed", ts, id);
+			rc = db_exec(db, stmts[STMT_SUB_CANCEL], "stsi", ts, "payment_failed", ts, id);
 			if (rc == ERR_OK)
-				rc = exec_sub(db, STMT_SUB_UNCOLLECTIBLE, "sI", ts, id);
+				rc = db_exec(db, stmts[STMT_SUB_UNCOLLECTIBLE], "si", ts, id);
 		} else {
 			char nx[25];
 			clock_format_ms(s.first_failed + retry_days[s.failed] * CLOCK_DAY_MS, nx);
 			char ff[25];
 			clock_format_ms(s.first_failed, ff);
-			rc = exec_sub(db, STMT_SUB_SET_DUNNING, "sIsssI", s.status,
+			rc = db_exec(db, stmts[STMT_SUB_SET_DUNNING], "sisssi", s.status,
 			    (int64_t)(s.failed + 1), ff, nx, ts, id);
 		}
 		*did = 1;
@@ -375,13 +381,12 @@ billing_run(struct db *db, const struct seller *sel, int64_t now)
 	for (int pass = 0; pass < 10000; pass++) {
 		int64_t ids[200];
 		int n = 0, did_any = 0;
-		sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_DUE]);
+		sqlite3_stmt *st = db_bind(db, stmts[STMT_SUB_DUE], "s", ts);
 		if (st == NULL)
 			return -1;
-		db_bind_text(st, 1, ts);
 		while (n < 200 && db_step(db, st) == DB_ROW)
 			ids[n++] = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		db_done(st);
 		for (int i = 0; i < n; i++) {
 			int did = 0;
 			if (step(db, sel, ids[i], now, &did) != ERR_OK)
@@ -401,35 +406,32 @@ static const char live_refusal[] = "This merchant already has a live "
 enum err
 subscription_may_start(struct db *db, int64_t merchant, char why[160])
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_LIVE]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_SUB_LIVE], "i", merchant);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, merchant);
 	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
+	db_done(st);
 	if (r == DB_ROW) {
 		snprintf(why, 160, "%s", live_refusal);
 		return ERR_CONFLICT;
 	}
-	if (r != DB_DONE || (st = db_stmt(db, stmts[STMT_SUB_UNPAID])) == NULL)
+	if (r != DB_DONE || (st = db_bind(db, stmts[STMT_SUB_UNPAID], "i", merchant)) == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, merchant);
 	if ((r = db_step(db, st)) == DB_ROW)
 		snprintf(why, 160, "This merchant has an unpaid invoice (%s): it must "
 		    "be paid before a new subscription", db_col_text(st, 0));
-	sqlite3_reset(st);
+	db_done(st);
 	return r == DB_ROW ? ERR_CONFLICT : r == DB_DONE ? ERR_OK : ERR_DB;
 }
 
 int
 subscription_trial_days(struct db *db, int64_t merchant, int plan_trial_days)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_SUB_HAD_TRIAL]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_SUB_HAD_TRIAL], "i", merchant);
 	if (st == NULL)
 		return -1;
-	db_bind_int(st, 1, merchant);
 	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
+	db_done(st);
 	return r == DB_ROW ? 0 : r == DB_DONE ? plan_trial_days : -1;
 }
 
@@ -448,32 +450,18 @@ subscription_start(struct db *db, const struct seller *sel, int64_t merchant,
 	if ((p.trial_days = subscription_trial_days(db, merchant, p.trial_days)) < 0 ||
 	    id_document_new(docid) != 0)
 		return ERR_DB;
-	sqlite3_stmt *st;
-	enum db_rc r;
 	clock_format_ms(now, ts);
 	int64_t period_end = p.trial_days > 0 ? now + p.trial_days * CLOCK_DAY_MS :
 	    period_after(now, p.interval);
 	clock_format_ms(period_end, end);
-	if ((st = db_stmt(db, stmts[STMT_SUB_INSERT])) == NULL)
-		return ERR_DB;
-	int n = 1;
-	db_bind_text(st, n++, docid);
-	db_bind_int(st, n++, merchant);
-	db_bind_int(st, n++, plan);
-	db_bind_text(st, n++, p.trial_days > 0 ? "trialing" : "pending");
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, end);
-	db_bind_text(st, n++, p.trial_days > 0 ? end : NULL);
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, ts);
-	r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r == DB_CONSTRAINT) {	/* the live-subscription index */
+	rc = db_exec(db, stmts[STMT_SUB_INSERT], "siisssssss", docid, merchant, plan,
+	    p.trial_days > 0 ? "trialing" : "pending", ts, end,
+	    p.trial_days > 0 ? end : NULL, ts, ts, ts);
+	if (rc == ERR_CONFLICT) {	/* the live-subscription index */
 		snprintf(why, 160, "%s", live_refusal);
 		return ERR_CONFLICT;
 	}
-	if (r != DB_DONE)
+	if (rc != ERR_OK)
 		return ERR_DB;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 	if (p.trial_days > 0)
@@ -743,7 +731,7 @@ h_subscriptions_update(struct ctx *c)
 	}
 	char ts[25];
 	clock_format_ms(now, ts);
-	if ((rc = exec_sub(c->db, STMT_SUB_SET_PLAN, "IsI", plan, ts, s.id)) != ERR_OK)
+	if ((rc = db_exec(c->db, stmts[STMT_SUB_SET_PLAN], "isi", plan, ts, s.id)) != ERR_OK)
 		goto fail;
 	return commit_answer(c, s.id, before);
 fail:
@@ -802,10 +790,10 @@ h_subscriptions_cancel(struct ctx *c)
 		return stripe_done(c, s.id, before);
 	}
 	if (cJSON_IsTrue(imm) || strcmp(s.status, "pending") == 0)
-		rc = exec_sub(c->db, STMT_SUB_CANCEL, "stsI", ts, reason ? reason : "",
+		rc = db_exec(c->db, stmts[STMT_SUB_CANCEL], "stsi", ts, reason ? reason : "",
 		    ts, s.id);
 	else
-		rc = exec_sub(c->db, STMT_SUB_CANCEL_AT_END, "ItsI", (int64_t)1,
+		rc = db_exec(c->db, stmts[STMT_SUB_CANCEL_AT_END], "itsi", (int64_t)1,
 		    reason ? reason : "", ts, s.id);
 	if (rc != ERR_OK)
 		goto fail;
@@ -846,7 +834,7 @@ h_subscriptions_reactivate(struct ctx *c)
 		}
 		return stripe_done(c, s.id, before);
 	}
-	if ((rc = exec_sub(c->db, STMT_SUB_CANCEL_AT_END, "ItsI", (int64_t)0, "",
+	if ((rc = db_exec(c->db, stmts[STMT_SUB_CANCEL_AT_END], "itsi", (int64_t)0, "",
 	    ts, s.id)) != ERR_OK)
 		goto fail;
 	return commit_answer(c, s.id, before);
@@ -859,37 +847,6 @@ fail:
 /* Statistics. Amounts are cents before tax; plans in other currencies than
  * EUR are counted but not summed with euros (the platform bills in EUR). */
 
-static const char stats_status_sql[] =
-    "SELECT status, count(*) FROM subscriptions GROUP BY status";
-static const char stats_plan_sql[] =
-    "SELECT p.id, p.name, p.interval, p.price_cents, "
-    "sum(s.status != 'cancelled'), sum(s.status = 'active') "
-    "FROM subscription_plans p LEFT JOIN subscriptions s ON s.plan_id = p.id "
-    "GROUP BY p.id ORDER BY p.sort_order, p.id";
-/* Monthly recurring revenue of active subscriptions: a yearly plan counts
- * a twelfth of its price. */
-static const char stats_mrr_sql[] =
-    "SELECT coalesce(sum(CASE p.interval WHEN 'year' THEN p.price_cents / 12.0 "
-    "ELSE p.price_cents END), 0), count(*) FROM subscriptions s JOIN "
-    "subscription_plans p ON p.id = s.plan_id WHERE s.status = 'active' AND "
-    "p.currency = 'EUR'";
-/* Trials ended by now, and those of them that paid an invoice since. */
-static const char stats_trials_sql[] =
-    "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM invoices i WHERE "
-    "i.subscription_id = s.id AND i.kind = 'invoice' AND i.status = 'paid')), 0) "
-    "FROM subscriptions s WHERE s.trial_end IS NOT NULL AND s.trial_end <= ?1";
-/* Churn over the 30 days before now: cancellations in the window over the
- * subscriptions live when it began. */
-static const char stats_churn_sql[] =
-    "SELECT (SELECT count(*) FROM subscriptions WHERE cancelled_at >= ?1 AND "
-    "cancelled_at < ?2), (SELECT count(*) FROM subscriptions WHERE "
-    "created_at < ?1 AND (cancelled_at IS NULL OR cancelled_at >= ?1))";
-/* Revenue: invoices paid, less credit notes, by month of payment. */
-static const char stats_revenue_sql[] =
-    "SELECT substr(paid_at, 1, 7), sum(CASE kind WHEN 'credit_note' THEN "
-    "-subtotal_cents ELSE subtotal_cents END) FROM invoices WHERE status = 'paid' "
-    "AND paid_at >= ?1 AND currency = 'EUR' GROUP BY 1";
-
 cJSON *
 subscriptions_stats(struct db *db, int64_t now)
 {
@@ -901,15 +858,15 @@ subscriptions_stats(struct db *db, int64_t now)
 	cJSON *by_status = cJSON_AddObjectToObject(o, "byStatus");
 	for (const char *const *s = statuses; *s; s++)
 		cJSON_AddNumberToObject(by_status, *s, 0);
-	if ((st = db_stmt(db, stats_status_sql)) == NULL)
+	if ((st = db_bind(db, stmts[STMT_SUB_STATS_STATUS], "")) == NULL)
 		goto fail;
 	while (db_step(db, st) == DB_ROW)
 		cJSON_ReplaceItemInObject(by_status, db_col_text(st, 0),
 		    cJSON_CreateNumber((double)sqlite3_column_int64(st, 1)));
-	sqlite3_reset(st);
+	db_done(st);
 
 	cJSON *by_plan = cJSON_AddArrayToObject(o, "byPlan");
-	if ((st = db_stmt(db, stats_plan_sql)) == NULL)
+	if ((st = db_bind(db, stmts[STMT_SUB_STATS_PLAN], "")) == NULL)
 		goto fail;
 	while (db_step(db, st) == DB_ROW) {
 		cJSON *p = cJSON_CreateObject();
@@ -920,13 +877,14 @@ subscriptions_stats(struct db *db, int64_t now)
 		cJSON_AddNumberToObject(p, "active", (double)sqlite3_column_int64(st, 5));
 		cJSON_AddItemToArray(by_plan, p);
 	}
-	sqlite3_reset(st);
+	db_done(st);
 
-	if ((st = db_stmt(db, stats_mrr_sql)) == NULL || db_step(db, st) != DB_ROW)
+	if ((st = db_bind(db, stmts[STMT_SUB_STATS_MRR], "")) == NULL ||
+	    db_step(db, st) != DB_ROW)
 		goto fail;
 	int64_t mrr = (int64_t)(sqlite3_column_double(st, 0) + 0.5);
 	int64_t paying = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
+	db_done(st);
 	cJSON_AddStringToObject(o, "currency", "EUR");
 	cJSON_AddNumberToObject(o, "mrrCents", (double)mrr);
 	cJSON_AddNumberToObject(o, "arrCents", (double)(mrr * 12));
@@ -934,13 +892,12 @@ subscriptions_stats(struct db *db, int64_t now)
 	cJSON_AddNumberToObject(o, "arpuCents", paying ?
 	    (double)money_mul_div(mrr, 1, paying) : 0);
 
-	if ((st = db_stmt(db, stats_trials_sql)) == NULL)
+	if ((st = db_bind(db, stmts[STMT_SUB_STATS_TRIALS], "s", ts)) == NULL)
 		goto fail;
-	db_bind_text(st, 1, ts);
 	if (db_step(db, st) != DB_ROW)
 		goto fail;
 	int64_t ended = sqlite3_column_int64(st, 0), converted = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
+	db_done(st);
 	cJSON *trials = cJSON_AddObjectToObject(o, "trials");
 	cJSON_AddNumberToObject(trials, "ended", (double)ended);
 	cJSON_AddNumberToObject(trials, "converted", (double)converted);
@@ -948,14 +905,12 @@ subscriptions_stats(struct db *db, int64_t now)
 	    (double)converted / (double)ended : 0);
 
 	clock_format_ms(now - 30 * CLOCK_DAY_MS, from);
-	if ((st = db_stmt(db, stats_churn_sql)) == NULL)
+	if ((st = db_bind(db, stmts[STMT_SUB_STATS_CHURN], "ss", from, ts)) == NULL)
 		goto fail;
-	db_bind_text(st, 1, from);
-	db_bind_text(st, 2, ts);
 	if (db_step(db, st) != DB_ROW)
 		goto fail;
 	int64_t lost = sqlite3_column_int64(st, 0), base = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
+	db_done(st);
 	cJSON *churn = cJSON_AddObjectToObject(o, "churn");
 	cJSON_AddNumberToObject(churn, "cancelled", (double)lost);
 	cJSON_AddNumberToObject(churn, "liveAtStart", (double)base);
@@ -976,9 +931,8 @@ subscriptions_stats(struct db *db, int64_t now)
 		cJSON_AddNumberToObject(m, "revenueCents", 0);
 		cJSON_AddItemToArray(rev, m);
 	}
-	if ((st = db_stmt(db, stats_revenue_sql)) == NULL)
+	if ((st = db_bind(db, stmts[STMT_SUB_STATS_REVENUE], "s", from)) == NULL)
 		goto fail;
-	db_bind_text(st, 1, from);
 	while (db_step(db, st) == DB_ROW) {
 		cJSON *m;
 		cJSON_ArrayForEach(m, rev)
@@ -987,11 +941,11 @@ subscriptions_stats(struct db *db, int64_t now)
 				cJSON_ReplaceItemInObject(m, "revenueCents", cJSON_CreateNumber(
 				    (double)sqlite3_column_int64(st, 1)));
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	return o;
 fail:
 	if (st)
-		sqlite3_reset(st);
+		db_done(st);
 	cJSON_Delete(o);
 	return NULL;
 }

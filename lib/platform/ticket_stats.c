@@ -11,52 +11,66 @@
 /* Support statistics over [from, to): see README for each figure. */
 
 static const char *const backlog_cols[3] = { "status", "priority", "category" };
-static const char backlog_status[] = "SELECT status, count(*) FROM support_tickets "
-    "WHERE status != 'closed' GROUP BY 1";
-static const char backlog_priority[] = "SELECT priority, count(*) FROM "
-    "support_tickets WHERE status != 'closed' GROUP BY 1";
-static const char backlog_category[] = "SELECT category, count(*) FROM "
-    "support_tickets WHERE status != 'closed' GROUP BY 1";
-static const char first_sql[] = "SELECT (julianday(first_response_at) - "
-    "julianday(created_at)) * 1440.0 FROM support_tickets WHERE created_at >= ?1 "
-    "AND created_at < ?2 AND first_response_at IS NOT NULL ORDER BY 1";
-static const char resolution_sql[] = "SELECT (julianday(resolved_at) - "
-    "julianday(created_at)) * 1440.0 FROM support_tickets WHERE resolved_at >= ?1 "
-    "AND resolved_at < ?2 ORDER BY 1";
-static const char late_sql[] = "SELECT count(*) FROM support_tickets WHERE "
-    "created_at >= ?1 AND created_at < ?2 AND first_response_at > "
-    "first_response_due_at";
-static const char overdue_sql[] = "SELECT count(*) FROM support_tickets WHERE "
-    "first_response_at IS NULL AND status NOT IN ('resolved', 'closed') AND "
-    "first_response_due_at < ?3";
-static const char agents_sql[] = "SELECT u.id, u.email, (SELECT count(*) FROM "
-    "support_tickets t WHERE t.assignee_id = u.id AND t.status NOT IN "
-    "('resolved', 'closed')), (SELECT count(*) FROM ticket_responses r WHERE "
-    "r.author_id = u.id AND r.created_at >= ?1 AND r.created_at < ?2), "
-    "(SELECT coalesce(sum(r.time_spent_minutes), 0) FROM ticket_responses r WHERE "
-    "r.author_id = u.id AND r.created_at >= ?1 AND r.created_at < ?2) FROM users u "
-    "WHERE u.role IN ('agent', 'admin') ORDER BY u.id";
-static const char weeks_sql[] = "SELECT w, sum(c), sum(r) FROM (SELECT "
-    "strftime('%Y-W%W', created_at) AS w, 1 AS c, 0 AS r FROM support_tickets "
-    "WHERE created_at >= ?1 AND created_at < ?2 UNION ALL SELECT "
-    "strftime('%Y-W%W', resolved_at), 0, 1 FROM support_tickets WHERE "
-    "resolved_at >= ?1 AND resolved_at < ?2) GROUP BY w ORDER BY w";
+enum stmt_tstats {
+	STMT_TS_BACKLOG_STATUS,		/* the order of backlog_cols */
+	STMT_TS_BACKLOG_PRIORITY,
+	STMT_TS_BACKLOG_CATEGORY,
+	STMT_TS_FIRST,
+	STMT_TS_RESOLUTION,
+	STMT_TS_LATE,
+	STMT_TS_OVERDUE,
+	STMT_TS_AGENTS,
+	STMT_TS_WEEKS,
+	STMT_TS__MAX
+};
+
+/* Every statement takes ?1 from and ?2 to; ?3 is now. */
+static const char *const stmts[STMT_TS__MAX] = {
+	[STMT_TS_BACKLOG_STATUS] = "SELECT status, count(*) FROM support_tickets "
+	    "WHERE status != 'closed' GROUP BY 1",
+	[STMT_TS_BACKLOG_PRIORITY] = "SELECT priority, count(*) FROM support_tickets "
+	    "WHERE status != 'closed' GROUP BY 1",
+	[STMT_TS_BACKLOG_CATEGORY] = "SELECT category, count(*) FROM support_tickets "
+	    "WHERE status != 'closed' GROUP BY 1",
+	[STMT_TS_FIRST] = "SELECT (julianday(first_response_at) - "
+	    "julianday(created_at)) * 1440.0 FROM support_tickets WHERE created_at >= ?1 "
+	    "AND created_at < ?2 AND first_response_at IS NOT NULL ORDER BY 1",
+	[STMT_TS_RESOLUTION] = "SELECT (julianday(resolved_at) - "
+	    "julianday(created_at)) * 1440.0 FROM support_tickets WHERE resolved_at >= ?1 "
+	    "AND resolved_at < ?2 ORDER BY 1",
+	[STMT_TS_LATE] = "SELECT count(*) FROM support_tickets WHERE "
+	    "created_at >= ?1 AND created_at < ?2 AND first_response_at > "
+	    "first_response_due_at",
+	[STMT_TS_OVERDUE] = "SELECT count(*) FROM support_tickets WHERE "
+	    "first_response_at IS NULL AND status NOT IN ('resolved', 'closed') AND "
+	    "first_response_due_at < ?3",
+	[STMT_TS_AGENTS] = "SELECT u.id, u.email, (SELECT count(*) FROM "
+	    "support_tickets t WHERE t.assignee_id = u.id AND t.status NOT IN "
+	    "('resolved', 'closed')), (SELECT count(*) FROM ticket_responses r WHERE "
+	    "r.author_id = u.id AND r.created_at >= ?1 AND r.created_at < ?2), "
+	    "(SELECT coalesce(sum(r.time_spent_minutes), 0) FROM ticket_responses r "
+	    "WHERE r.author_id = u.id AND r.created_at >= ?1 AND r.created_at < ?2) "
+	    "FROM users u WHERE u.role IN ('agent', 'admin') ORDER BY u.id",
+	[STMT_TS_WEEKS] = "SELECT w, sum(c), sum(r) FROM (SELECT "
+	    "strftime('%Y-W%W', created_at) AS w, 1 AS c, 0 AS r FROM support_tickets "
+	    "WHERE created_at >= ?1 AND created_at < ?2 UNION ALL SELECT "
+	    "strftime('%Y-W%W', resolved_at), 0, 1 FROM support_tickets WHERE "
+	    "resolved_at >= ?1 AND resolved_at < ?2) GROUP BY w ORDER BY w",
+};
 
 /* Mean, median and 90th percentile (nearest rank) of sorted minutes. */
 static cJSON *
-summary(struct db *db, const char *sql, const char *from, const char *to)
+summary(struct db *db, enum stmt_tstats which, const char *from, const char *to)
 {
 	double v[4096];
 	int n = 0;
 	cJSON *o = cJSON_CreateObject();
-	sqlite3_stmt *st = db_stmt(db, sql);
+	sqlite3_stmt *st = db_bind(db, stmts[which], "ss", from, to);
 	if (st == NULL)
 		return o;
-	db_bind_text(st, 1, from);
-	db_bind_text(st, 2, to);
 	while (n < 4096 && db_step(db, st) == DB_ROW)
 		v[n++] = sqlite3_column_double(st, 0);
-	sqlite3_reset(st);
+	db_done(st);
 	cJSON_AddNumberToObject(o, "count", n);
 	if (n == 0) {
 		cJSON_AddNullToObject(o, "meanMinutes");
@@ -75,51 +89,32 @@ summary(struct db *db, const char *sql, const char *from, const char *to)
 	return o;
 }
 
-static int64_t
-count3(struct db *db, const char *sql, const char *a, const char *b, const char *c)
-{
-	sqlite3_stmt *st = db_stmt(db, sql);
-	int64_t v = 0;
-	if (st == NULL)
-		return 0;
-	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++)
-		db_bind_text(st, i, i == 1 ? a : i == 2 ? b : c);
-	if (db_step(db, st) == DB_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return v;
-}
-
 cJSON *
 tickets_stats(struct db *db, const char *from, const char *to, const char *now)
 {
-	static const char *const bsql[3] = { backlog_status, backlog_priority,
-	    backlog_category };
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "from", from);
 	cJSON_AddStringToObject(o, "to", to);
 	cJSON *backlog = cJSON_AddObjectToObject(o, "backlog");
 	for (int k = 0; k < 3; k++) {
 		cJSON *b = cJSON_AddObjectToObject(backlog, backlog_cols[k]);
-		sqlite3_stmt *st = db_stmt(db, bsql[k]);
+		sqlite3_stmt *st = db_bind(db, stmts[STMT_TS_BACKLOG_STATUS + k], "");
 		while (st && db_step(db, st) == DB_ROW)
 			cJSON_AddNumberToObject(b, db_col_text(st, 0),
 			    (double)sqlite3_column_int64(st, 1));
-		if (st)
-			sqlite3_reset(st);
+		db_done(st);
 	}
-	cJSON_AddItemToObject(o, "firstResponse", summary(db, first_sql, from, to));
-	cJSON_AddItemToObject(o, "resolution", summary(db, resolution_sql, from, to));
+	cJSON_AddItemToObject(o, "firstResponse", summary(db, STMT_TS_FIRST, from, to));
+	cJSON_AddItemToObject(o, "resolution", summary(db, STMT_TS_RESOLUTION, from, to));
 	cJSON *sla = cJSON_AddObjectToObject(o, "slaBreaches");
-	cJSON_AddNumberToObject(sla, "answeredLate",
-	    (double)count3(db, late_sql, from, to, now));
-	cJSON_AddNumberToObject(sla, "openPastDue",
-	    (double)count3(db, overdue_sql, from, to, now));
+	int64_t late = 0, overdue = 0;
+	db_get(db, stmts[STMT_TS_LATE], "ss", "I", from, to, &late);
+	db_get(db, stmts[STMT_TS_OVERDUE], "sss", "I", from, to, now, &overdue);
+	cJSON_AddNumberToObject(sla, "answeredLate", (double)late);
+	cJSON_AddNumberToObject(sla, "openPastDue", (double)overdue);
 	cJSON *agents = cJSON_AddArrayToObject(o, "agents");
-	sqlite3_stmt *st = db_stmt(db, agents_sql);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_TS_AGENTS], "ss", from, to);
 	if (st) {
-		db_bind_text(st, 1, from);
-		db_bind_text(st, 2, to);
 		while (db_step(db, st) == DB_ROW) {
 			cJSON *a = cJSON_CreateObject();
 			cJSON_AddNumberToObject(a, "user", (double)sqlite3_column_int64(st, 0));
@@ -131,12 +126,10 @@ tickets_stats(struct db *db, const char *from, const char *to, const char *now)
 			    (double)sqlite3_column_int64(st, 4));
 			cJSON_AddItemToArray(agents, a);
 		}
-		sqlite3_reset(st);
+		db_done(st);
 	}
 	cJSON *weeks = cJSON_AddArrayToObject(o, "byWeek");
-	if ((st = db_stmt(db, weeks_sql)) != NULL) {
-		db_bind_text(st, 1, from);
-		db_bind_text(st, 2, to);
+	if ((st = db_bind(db, stmts[STMT_TS_WEEKS], "ss", from, to)) != NULL) {
 		while (db_step(db, st) == DB_ROW) {
 			cJSON *w = cJSON_CreateObject();
 			cJSON_AddStringToObject(w, "week", db_col_text(st, 0));
@@ -144,7 +137,7 @@ tickets_stats(struct db *db, const char *from, const char *to, const char *now)
 			cJSON_AddNumberToObject(w, "resolved", (double)sqlite3_column_int64(st, 2));
 			cJSON_AddItemToArray(weeks, w);
 		}
-		sqlite3_reset(st);
+		db_done(st);
 	}
 	return o;
 }

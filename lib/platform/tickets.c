@@ -207,12 +207,11 @@ notify(struct db *db, int64_t ticket, enum notice what, const char *text, int64_
 	char ref[32], subject[256], to[256], lang[4], assignee[256], related[48];
 	char subj[400], body[3000];
 	int64_t merchant;
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_TK_MERCHANT]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_TK_MERCHANT], "i", ticket);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, ticket);
 	if (db_step(db, st) != DB_ROW) {
-		sqlite3_reset(st);
+		db_done(st);
 		return ERR_NOT_FOUND;
 	}
 	snprintf(ref, sizeof(ref), "%s", db_col_text(st, 0));
@@ -221,7 +220,7 @@ notify(struct db *db, int64_t ticket, enum notice what, const char *text, int64_
 	snprintf(lang, sizeof(lang), "%s", db_col_text(st, 3));
 	merchant = sqlite3_column_int64(st, 4);
 	snprintf(assignee, sizeof(assignee), "%s", db_col_text(st, 5));
-	sqlite3_reset(st);
+	db_done(st);
 	snprintf(related, sizeof(related), "ticket:%lld", (long long)ticket);
 	if (what == NOTE_NEW || what == NOTE_MERCHANT_REPLY) {
 		/* Staff read English. */
@@ -232,13 +231,13 @@ notify(struct db *db, int64_t ticket, enum notice what, const char *text, int64_
 		if (assignee[0])
 			return outbox_queue(db, kind, assignee, subj, body, merchant, related,
 			    now);
-		if ((st = db_stmt(db, stmts[STMT_TK_AGENTS])) == NULL)
+		if ((st = db_bind(db, stmts[STMT_TK_AGENTS], "")) == NULL)
 			return ERR_DB;
 		char agents[32][256];
 		int n = 0;
 		while (n < 32 && db_step(db, st) == DB_ROW)
 			snprintf(agents[n++], 256, "%s", db_col_text(st, 0));
-		sqlite3_reset(st);
+		db_done(st);
 		for (int i = 0; i < n; i++) {
 			enum err rc = outbox_queue(db, kind, agents[i], subj, body, merchant,
 			    related, now);
@@ -273,13 +272,11 @@ tickets_autoclose(struct db *db, int64_t now)
 	char ts[25], limit[25];
 	clock_format_ms(now, ts);
 	clock_format_ms(now - TICKETS_AUTOCLOSE_DAYS * CLOCK_DAY_MS, limit);
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_TK_AUTOCLOSE]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_TK_AUTOCLOSE], "ss", ts, limit);
 	if (st == NULL)
 		return -1;
-	db_bind_text(st, 1, ts);
-	db_bind_text(st, 2, limit);
 	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
+	db_done(st);
 	return r == DB_DONE ? sqlite3_changes(db_handle(db)) : -1;
 }
 
@@ -406,60 +403,32 @@ h_tickets_create(struct ctx *c)
 		cJSON_Delete(copy);
 		return rc;
 	}
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_NUMBER]);
-	if (st == NULL || db_step(c->db, st) != DB_ROW)
+	int64_t number = 0;
+	if (db_get(c->db, stmts[STMT_TK_NUMBER], "", "I", &number) != ERR_OK ||
+	    id_document_new(docid) != 0)
 		goto dbfail;
-	snprintf(ref, sizeof(ref), "TCK-%06lld", (long long)sqlite3_column_int64(st, 0));
-	sqlite3_reset(st);
-	if (id_document_new(docid) != 0 || (st = db_stmt(c->db,
-	    stmts[STMT_TK_INSERT])) == NULL)
-		goto dbfail;
+	snprintf(ref, sizeof(ref), "TCK-%06lld", (long long)number);
 	const char *subject = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "subject"));
 	const char *desc = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "description"));
-	int n = 1;
-	db_bind_text(st, n++, docid);
-	db_bind_text(st, n++, ref);
-	db_bind_int(st, n++, merchant);
-	db_bind_ref(st, n++, c->caller.user_id);
-	db_bind_text(st, n++, subject);
-	db_bind_text(st, n++, desc);
-	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(copy, "category")));
-	db_bind_text(st, n++, priority);
-	db_bind_text(st, n++, due);
-	db_bind_text(st, n++, ts);
-	enum db_rc r = db_step(c->db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
+	if (db_exec(c->db, stmts[STMT_TK_INSERT], "ssirssssss", docid, ref, merchant,
+	    c->caller.user_id, subject, desc,
+	    cJSON_GetStringValue(cJSON_GetObjectItem(copy, "category")), priority, due,
+	    ts) != ERR_OK)
 		goto dbfail;
 	int64_t id = sqlite3_last_insert_rowid(db_handle(c->db));
 	/* Round-robin (PLATFORM_ROUND_ROBIN=1): to the least loaded agent. */
-	if (config()->round_robin && (st = db_stmt(c->db,
-	    stmts[STMT_TK_ROUND_ROBIN])) != NULL) {
-		int64_t agent = 0;
-		if (db_step(c->db, st) == DB_ROW)
-			agent = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		if (agent && (st = db_stmt(c->db, stmts[STMT_TK_SET_ASSIGNEE])) != NULL) {
-			db_bind_int(st, 1, agent);
-			db_bind_text(st, 2, ts);
-			db_bind_int(st, 3, id);
-			r = db_step(c->db, st);
-			sqlite3_reset(st);
-			if (r != DB_DONE)
-				goto dbfail;
-		}
+	int64_t agent = 0;
+	if (config()->round_robin) {
+		enum err e = db_get(c->db, stmts[STMT_TK_ROUND_ROBIN], "", "I", &agent);
+		if ((e != ERR_OK && e != ERR_NOT_FOUND) || (agent && db_exec(c->db,
+		    stmts[STMT_TK_SET_ASSIGNEE], "rsi", agent, ts, id) != ERR_OK))
+			goto dbfail;
 	}
-	if ((st = db_stmt(c->db, stmts[STMT_TK_FTS])) == NULL)
-		goto dbfail;
-	db_bind_int(st, 1, id);
-	db_bind_text(st, 2, subject);
-	db_bind_text(st, 3, desc);
-	r = db_step(c->db, st);
-	sqlite3_reset(st);
+	enum err e = db_exec(c->db, stmts[STMT_TK_FTS], "iss", id, subject, desc);
 	desc_copy = strdup(desc);
 	cJSON_Delete(copy);
 	copy = NULL;
-	if (r != DB_DONE || desc_copy == NULL)
+	if (e != ERR_OK || desc_copy == NULL)
 		goto dbfail;
 	if ((rc = notify(c->db, id, NOTE_NEW, desc_copy, now)) != ERR_OK ||
 	    (rc = crud_audit(c, "create", &tickets_entity, id, NULL)) != ERR_OK)
@@ -484,17 +453,16 @@ static enum err
 ticket_state(struct ctx *c, int64_t id, char status[32], int64_t *merchant,
     int *answered)
 {
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_GET]);
+	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_TK_GET], "i", id);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, id);
 	enum db_rc r = db_step(c->db, st);
 	if (r == DB_ROW) {
 		snprintf(status, 32, "%s", db_col_text(st, 0));
 		*merchant = sqlite3_column_int64(st, 1);
 		*answered = sqlite3_column_type(st, 2) != SQLITE_NULL;
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
@@ -510,14 +478,11 @@ set_status(struct ctx *c, int64_t id, const char *from, const char *to,
 		    *allowed ? allowed : "none (it is closed)");
 		return ERR_CONFLICT;
 	}
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_SET_STATUS]);
+	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_TK_SET_STATUS], "ssi", to, ts, id);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_text(st, 1, to);
-	db_bind_text(st, 2, ts);
-	db_bind_int(st, 3, id);
 	enum db_rc r = db_step(c->db, st);
-	sqlite3_reset(st);
+	db_done(st);
 	return r == DB_DONE ? ERR_OK : ERR_DB;
 }
 
@@ -568,18 +533,10 @@ h_tickets_update(struct ctx *c)
 	if (to && strcmp(to, "resolved") == 0 && strcmp(status, "resolved") != 0 &&
 	    (rc = notify(c->db, id, NOTE_RESOLVED, "", clock_now_ms())) != ERR_OK)
 		goto fail;
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_SET_FIELDS]);
-	if (st == NULL) {
-		rc = ERR_DB;
-		goto fail;
-	}
-	db_bind_text(st, 1, cJSON_GetStringValue(cJSON_GetObjectItem(data, "priority")));
-	db_bind_text(st, 2, cJSON_GetStringValue(cJSON_GetObjectItem(data, "category")));
-	db_bind_text(st, 3, ts);
-	db_bind_int(st, 4, id);
-	enum db_rc r = db_step(c->db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE) {
+	if (db_exec(c->db, stmts[STMT_TK_SET_FIELDS], "sssi",
+	    cJSON_GetStringValue(cJSON_GetObjectItem(data, "priority")),
+	    cJSON_GetStringValue(cJSON_GetObjectItem(data, "category")), ts, id) !=
+	    ERR_OK) {
 		rc = ERR_DB;
 		goto fail;
 	}
@@ -607,15 +564,11 @@ h_tickets_assign(struct ctx *c)
 		verr_add(&c->ve, "assignee", "assignee must be defined.", NULL);
 	else if (!cJSON_IsNull(a)) {
 		who = crud_ref_id(c, "users", a);
-		sqlite3_stmt *st = who ? db_stmt(c->db, stmts[STMT_TK_ASSIGNEE]) : NULL;
-		int ok = 0;
-		if (st) {
-			db_bind_int(st, 1, who);
-			if (db_step(c->db, st) == DB_ROW)
-				ok = strcmp(db_col_text(st, 0), "merchant") != 0 &&
-				    !sqlite3_column_int(st, 1);
-			sqlite3_reset(st);
-		}
+		char role[16] = "";
+		int blocked = 1;
+		int ok = who && db_get(c->db, stmts[STMT_TK_ASSIGNEE], "i", "SN", who, role,
+		    sizeof(role), &blocked) == ERR_OK && strcmp(role, "merchant") != 0 &&
+		    !blocked;
 		if (!ok)
 			verr_add(&c->ve, "assignee", "assignee must be an agent or admin "
 			    "who is not blocked", a);
@@ -626,19 +579,7 @@ h_tickets_assign(struct ctx *c)
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
 	cJSON *before = crud_read(c, &tickets_entity, id);
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_SET_ASSIGNEE]);
-	enum db_rc r = DB_ERROR;
-	if (st) {
-		if (who)
-			db_bind_int(st, 1, who);
-		else
-			sqlite3_bind_null(st, 1);
-		db_bind_text(st, 2, ts);
-		db_bind_int(st, 3, id);
-		r = db_step(c->db, st);
-		sqlite3_reset(st);
-	}
-	if (r != DB_DONE) {
+	if (db_exec(c->db, stmts[STMT_TK_SET_ASSIGNEE], "rsi", who, ts, id) != ERR_OK) {
 		cJSON_Delete(before);
 		db_rollback(c->db);
 		return ERR_DB;
@@ -685,27 +626,11 @@ h_tickets_respond(struct ctx *c)
 		rc = ERR_CONFLICT;
 		goto fail;
 	}
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_TK_RESPONSE]);
-	if (st == NULL || id_document_new(docid) != 0) {
-		rc = ERR_DB;
-		goto fail;
-	}
-	int n = 1;
-	db_bind_text(st, n++, docid);
-	db_bind_int(st, n++, id);
-	db_bind_int(st, n++, merchant);
-	db_bind_ref(st, n++, c->caller.user_id);
-	db_bind_text(st, n++, c->caller.via == AUTH_TOKEN ? "api-token" :
-	    auth_role_name(c->caller.role));
-	db_bind_text(st, n++, cJSON_GetStringValue(cJSON_GetObjectItem(data, "body")));
-	db_bind_int(st, n++, internal);
-	db_bind_int(st, n++, minutes);
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, ts);
-	db_bind_text(st, n++, ts);
-	enum db_rc r = db_step(c->db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE) {
+	if (id_document_new(docid) != 0 || db_exec(c->db, stmts[STMT_TK_RESPONSE],
+	    "siirssiisss", docid, id, merchant, c->caller.user_id,
+	    c->caller.via == AUTH_TOKEN ? "api-token" : auth_role_name(c->caller.role),
+	    cJSON_GetStringValue(cJSON_GetObjectItem(data, "body")), (int64_t)internal,
+	    minutes, ts, ts, ts) != ERR_OK) {
 		rc = ERR_DB;
 		goto fail;
 	}
@@ -722,19 +647,8 @@ h_tickets_respond(struct ctx *c)
 	} else if (!staff && (strcmp(status, "waiting_on_merchant") == 0 ||
 	    strcmp(status, "resolved") == 0))
 		next = "open";
-	if ((st = db_stmt(c->db, stmts[STMT_TK_AFTER_REPLY])) == NULL) {
-		rc = ERR_DB;
-		goto fail;
-	}
-	db_bind_int(st, 1, minutes);
-	db_bind_text(st, 2, first);
-	db_bind_text(st, 3, next);
-	db_bind_text(st, 4, ts);
-	db_bind_int(st, 5, id);
-	db_bind_int(st, 6, internal);
-	r = db_step(c->db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE) {
+	if (db_exec(c->db, stmts[STMT_TK_AFTER_REPLY], "isssii", minutes, first, next, ts,
+	    id, (int64_t)internal) != ERR_OK) {
 		rc = ERR_DB;
 		goto fail;
 	}
@@ -795,14 +709,7 @@ h_tickets_delete(struct ctx *c)
 	cJSON *before = crud_read(c, &tickets_entity, id);
 	/* The search index forgets it in the same transaction. */
 	for (int k = STMT_TK_FTS_DELETE; k <= STMT_TK_DELETE; k++) {
-		sqlite3_stmt *st = db_stmt(c->db, stmts[k]);
-		enum db_rc r = DB_ERROR;
-		if (st) {
-			db_bind_int(st, 1, id);
-			r = db_step(c->db, st);
-			sqlite3_reset(st);
-		}
-		if (r != DB_DONE) {
+		if (db_exec(c->db, stmts[k], "i", id) != ERR_OK) {
 			cJSON_Delete(before);
 			db_rollback(c->db);
 			return ERR_DB;

@@ -153,33 +153,15 @@ db_users_create(struct db *db, const char *email, const char *name,
 	clock_format_ms(clock_now_ms(), now);
 	if (db_begin(db) != ERR_OK)
 		return ERR_DB;
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_USERS_EXISTS]);
-	if (st == NULL)
-		goto fail;
-	db_bind_text(st, 1, email);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r == DB_ROW) {
+	int64_t found = 0;
+	enum err e = db_get(db, stmts[STMT_USERS_EXISTS], "s", "I", email, &found);
+	if (e == ERR_OK) {
 		db_rollback(db);
 		*why = "a user with this e-mail exists";
 		return ERR_CONFLICT;
 	}
-	if (r != DB_DONE || (st = db_stmt(db, stmts[STMT_USERS_INSERT])) == NULL)
-		goto fail;
-	db_bind_text(st, 1, docid);
-	db_bind_text(st, 2, email);
-	db_bind_text(st, 3, email);
-	db_bind_text(st, 4, name);
-	db_bind_text(st, 5, hash);
-	db_bind_text(st, 6, role);
-	if (merchant_id)
-		db_bind_int(st, 7, merchant_id);
-	db_bind_text(st, 8, now);
-	db_bind_text(st, 9, now);
-	db_bind_text(st, 10, now);
-	r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
+	if (e != ERR_NOT_FOUND || db_exec(db, stmts[STMT_USERS_INSERT], "ssssssrsss",
+	    docid, email, email, name, hash, role, merchant_id, now, now, now) != ERR_OK)
 		goto fail;
 	if (id)
 		*id = sqlite3_last_insert_rowid(db_handle(db));

@@ -97,22 +97,10 @@ find_sub(struct db *db, const char *stripe_id, const cJSON *metadata,
 		const char *key = pass == 0 ? stripe_id : istr(metadata, "subscription");
 		if (key == NULL)
 			continue;
-		sqlite3_stmt *st = db_stmt(db, stmts[pass == 0 ? STMT_WH_SUB_BY_STRIPE :
-		    STMT_WH_SUB_BY_DOC]);
-		if (st == NULL)
-			return ERR_DB;
-		db_bind_text(st, 1, key);
-		enum db_rc r = db_step(db, st);
-		if (r == DB_ROW) {
-			*id = sqlite3_column_int64(st, 0);
-			*merchant = sqlite3_column_int64(st, 1);
-			*last = sqlite3_column_int64(st, 2);
-		}
-		sqlite3_reset(st);
-		if (r == DB_ROW)
-			return ERR_OK;
-		if (r != DB_DONE)
-			return ERR_DB;
+		enum err e = db_get(db, stmts[pass == 0 ? STMT_WH_SUB_BY_STRIPE :
+		    STMT_WH_SUB_BY_DOC], "s", "III", key, id, merchant, last);
+		if (e != ERR_NOT_FOUND)
+			return e == ERR_OK ? ERR_OK : ERR_DB;
 	}
 	return ERR_OK;
 }
@@ -134,41 +122,24 @@ on_subscription(struct db *db, const char *type, const cJSON *obj, int64_t creat
 	if (status == NULL)
 		return ERR_OK;
 	clock_format_ms(now, ts);
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_WH_SUB_UPDATE]);
-	if (st == NULL)
-		return ERR_DB;
-	int n = 1;
-	db_bind_text(st, n++, istr(obj, "id"));
-	db_bind_text(st, n++, status);
-	db_bind_text(st, n++, when(inum(obj, "current_period_start"), a));
-	db_bind_text(st, n++, when(inum(obj, "current_period_end"), b));
-	db_bind_text(st, n++, when(inum(obj, "trial_end"), t));
-	db_bind_int(st, n++, cJSON_IsTrue(cJSON_GetObjectItem(obj, "cancel_at_period_end")));
-	db_bind_text(st, n++, strcmp(status, "cancelled") == 0 ?
-	    (when(inum(obj, "canceled_at"), cx) ? cx : ts) : NULL);
-	db_bind_int(st, n++, created);
-	db_bind_text(st, n++, ts);
-	db_bind_int(st, n++, id);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return db_exec(db, stmts[STMT_WH_SUB_UPDATE], "sssssisisi", istr(obj, "id"), status,
+	    when(inum(obj, "current_period_start"), a),
+	    when(inum(obj, "current_period_end"), b), when(inum(obj, "trial_end"), t),
+	    (int64_t)cJSON_IsTrue(cJSON_GetObjectItem(obj, "cancel_at_period_end")),
+	    strcmp(status, "cancelled") == 0 ? (when(inum(obj, "canceled_at"), cx) ? cx :
+	    ts) : NULL, (int64_t)created, ts, (int64_t)id) == ERR_OK ? ERR_OK : ERR_DB;
 }
 
 static enum err
 notify(struct db *db, int64_t merchant, const char *kind, const char *subject_fr,
     const char *subject_en, const char *body_fr, const char *body_en, int64_t now)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_WH_MERCHANT]);
-	char email[256] = "";
-	int fr = 1;
-	if (st == NULL)
+	char email[256] = "", lang[8] = "";
+	enum err e = db_get(db, stmts[STMT_WH_MERCHANT], "i", "SS", merchant, email,
+	    sizeof(email), lang, sizeof(lang));
+	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return ERR_DB;
-	db_bind_int(st, 1, merchant);
-	if (db_step(db, st) == DB_ROW) {
-		snprintf(email, sizeof(email), "%s", db_col_text(st, 0));
-		fr = strcmp(db_col_text(st, 1), "en") != 0;
-	}
-	sqlite3_reset(st);
+	int fr = strcmp(lang, "en") != 0;
 	if (email[0] == '\0')
 		return ERR_OK;
 	return outbox_queue(db, kind, email, fr ? subject_fr : subject_en,
@@ -183,13 +154,12 @@ local_invoice(struct db *db, const cJSON *obj, int64_t now, int64_t *inv,
 {
 	int64_t last;
 	*inv = 0;
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_WH_INV_BY_STRIPE]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_WH_INV_BY_STRIPE], "s", istr(obj, "id"));
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_text(st, 1, istr(obj, "id"));
 	if (db_step(db, st) == DB_ROW)
 		*inv = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_done(st);
 	enum err rc = find_sub(db, istr(obj, "subscription"),
 	    cJSON_GetObjectItem(obj, "subscription_details"), sub, merchant, &last);
 	if (rc != ERR_OK || *inv || *sub == 0)
@@ -225,13 +195,8 @@ local_invoice(struct db *db, const cJSON *obj, int64_t now, int64_t *inv,
 	    inum(obj, "period_start") * 1000, inum(obj, "period_end") * 1000, now, inv,
 	    number)) != ERR_OK)
 		return rc;
-	if ((st = db_stmt(db, stmts[STMT_WH_INV_SET_STRIPE])) == NULL)
-		return ERR_DB;
-	db_bind_text(st, 1, istr(obj, "id"));
-	db_bind_int(st, 2, *inv);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return db_exec(db, stmts[STMT_WH_INV_SET_STRIPE], "si", istr(obj, "id"), *inv) ==
+	    ERR_OK ? ERR_OK : ERR_DB;
 }
 
 static enum err
@@ -246,34 +211,26 @@ on_invoice(struct db *db, const char *type, const cJSON *obj, int64_t now)
 	sqlite3_stmt *st;
 	enum db_rc r;
 	if (strcmp(type, "invoice.paid") == 0) {
-		if ((st = db_stmt(db, stmts[STMT_WH_INV_PAID])) == NULL)
+		if ((st = db_bind(db, stmts[STMT_WH_INV_PAID], "ssi", ts, ts, inv)) == NULL)
 			return ERR_DB;
-		db_bind_text(st, 1, ts);
-		db_bind_text(st, 2, ts);
-		db_bind_int(st, 3, inv);
 		r = db_step(db, st);
-		sqlite3_reset(st);
+		db_done(st);
 		if (r != DB_DONE)
 			return ERR_DB;
 	} else if (strcmp(type, "invoice.payment_failed") == 0) {
-		if ((st = db_stmt(db, stmts[STMT_WH_INV_FAILED])) == NULL)
+		if ((st = db_bind(db, stmts[STMT_WH_INV_FAILED], "si", ts, inv)) == NULL)
 			return ERR_DB;
-		db_bind_text(st, 1, ts);
-		db_bind_int(st, 2, inv);
 		r = db_step(db, st);
-		sqlite3_reset(st);
+		db_done(st);
 		if (r != DB_DONE)
 			return ERR_DB;
 		/* A failure told after the payment (out of order) is old news. */
 		if (sqlite3_changes(db_handle(db)) == 0)
 			return ERR_OK;
-		if ((st = db_stmt(db, stmts[STMT_WH_SUB_STATUS])) == NULL)
+		if ((st = db_bind(db, stmts[STMT_WH_SUB_STATUS], "ssi", "past_due", ts, sub)) == NULL)
 			return ERR_DB;
-		db_bind_text(st, 1, "past_due");
-		db_bind_text(st, 2, ts);
-		db_bind_int(st, 3, sub);
 		r = db_step(db, st);
-		sqlite3_reset(st);
+		db_done(st);
 		if (r != DB_DONE)
 			return ERR_DB;
 		return notify(db, merchant, "payment_failed",
@@ -297,17 +254,8 @@ stripe_apply_event(struct db *db, const cJSON *ev, int64_t now, int *duplicate)
 	if (id == NULL || type == NULL || !cJSON_IsObject(obj))
 		return ERR_VALIDATION;
 	clock_format_ms(now, ts);
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_WH_SEEN]);
-	if (st == NULL)
-		return ERR_DB;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, type);
-	db_bind_int(st, 3, created);
-	db_bind_text(st, 4, istr(obj, "id"));
-	db_bind_text(st, 5, ts);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
+	if (db_exec(db, stmts[STMT_WH_SEEN], "ssiss", id, type, created, istr(obj, "id"),
+	    ts) != ERR_OK)
 		return ERR_DB;
 	if (sqlite3_changes(db_handle(db)) == 0) {
 		*duplicate = 1;

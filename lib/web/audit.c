@@ -33,10 +33,17 @@ const struct entity audit_entity = {
 	.nfields = sizeof(audit_fields) / sizeof(audit_fields[0]),
 };
 
-static const char put_sql[] = "INSERT INTO audit_logs (document_id, actor_id, "
-    "actor, actor_role, action, content_type, record_id, record_document_id, "
-    "before, after, request_id, created_at, updated_at, published_at) VALUES "
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+enum stmt_audit {
+	STMT_AUDIT_PUT,
+	STMT_AUDIT__MAX
+};
+
+static const char *const stmts[STMT_AUDIT__MAX] = {
+	[STMT_AUDIT_PUT] = "INSERT INTO audit_logs (document_id, actor_id, actor, "
+	    "actor_role, action, content_type, record_id, record_document_id, before, "
+	    "after, request_id, created_at, updated_at, published_at) VALUES (?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+};
 
 int
 audit_wanted(const struct ctx *c)
@@ -52,30 +59,13 @@ audit_record(struct ctx *c, const char *action, const struct entity *e,
 	if (id_document_new(docid) != 0)
 		return ERR_INTERNAL;
 	clock_format_ms(clock_now_ms(), now);
-	sqlite3_stmt *st = db_stmt(c->db, put_sql);
-	if (st == NULL)
-		return ERR_DB;
 	char *b = before ? cJSON_PrintUnformatted(before) : NULL;
 	char *a = after ? cJSON_PrintUnformatted(after) : NULL;
-	int n = 1;
-	db_bind_text(st, n++, docid);
-	db_bind_ref(st, n++, c->caller.user_id);
-	db_bind_text(st, n++, c->caller.name);
-	db_bind_text(st, n++, c->caller.via == AUTH_TOKEN ? "api-token" :
-	    auth_role_name(c->caller.role));
-	db_bind_text(st, n++, action);
-	db_bind_text(st, n++, e->name);
-	db_bind_int(st, n++, id);
-	db_bind_text(st, n++, document_id);
-	db_bind_text(st, n++, b);
-	db_bind_text(st, n++, a);
-	db_bind_text(st, n++, c->req->request_id);
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	db_bind_text(st, n++, now);
-	enum db_rc r = db_step(c->db, st);
-	sqlite3_reset(st);
+	enum err rc = db_exec(c->db, stmts[STMT_AUDIT_PUT], "srssssisssssss", docid,
+	    c->caller.user_id, c->caller.name, c->caller.via == AUTH_TOKEN ? "api-token" :
+	    auth_role_name(c->caller.role), action, e->name, id, document_id, b, a,
+	    c->req->request_id, now, now, now);
 	free(b);
 	free(a);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return rc == ERR_OK ? ERR_OK : ERR_DB;
 }

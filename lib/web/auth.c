@@ -140,10 +140,9 @@ resolve_jwt(struct ctx *c, const char *token)
 	if (cfg->jwt_keylen == 0 || jwt_verify(cfg->jwt_key, cfg->jwt_keylen, token,
 	    clock_now_ms() / 1000, &who) != 0)
 		return ERR_UNAUTHORIZED;
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_USER]);
+	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_AUTH_USER], "i", who.user_id);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_int(st, 1, who.user_id);
 	enum db_rc r = db_step(c->db, st);
 	enum err rc = r == DB_DONE ? ERR_UNAUTHORIZED : ERR_DB;	/* deleted user */
 	if (r == DB_ROW) {
@@ -153,7 +152,7 @@ resolve_jwt(struct ctx *c, const char *token)
 		else
 			rc = caller_from_user(&c->caller, st, 0, who.user_id);
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	if (rc == ERR_OK)
 		c->caller.via = AUTH_JWT;
 	return rc;
@@ -166,13 +165,12 @@ resolve_token(struct ctx *c, const char *token)
 	if (strlen(token) > 200)
 		return ERR_UNAUTHORIZED;
 	crypto_sha256_hex(token, strlen(token), hash);
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_TOKEN]);
+	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_AUTH_TOKEN], "s", hash);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_text(st, 1, hash);
 	enum db_rc r = db_step(c->db, st);
 	if (r != DB_ROW) {
-		sqlite3_reset(st);
+		db_done(st);
 		return r == DB_DONE ? ERR_UNAUTHORIZED : ERR_DB;
 	}
 	int64_t now_ms = clock_now_ms();
@@ -191,18 +189,14 @@ resolve_token(struct ctx *c, const char *token)
 	cl->token_id = id;
 	cl->read_only = strcmp(db_col_text(st, 2), "read-only") == 0;
 	snprintf(cl->name, sizeof(cl->name), "token:%s", db_col_text(st, 1));
-	sqlite3_reset(st);
+	db_done(st);
 	if (expired) {
 		memset(cl, 0, sizeof(*cl));
 		cl->role = ROLE_ANON;
 		return ERR_UNAUTHORIZED;
 	}
-	if (touch && (st = db_stmt(c->db, stmts[STMT_AUTH_TOKEN_USED])) != NULL) {
-		db_bind_text(st, 1, now);
-		db_bind_int(st, 2, id);
-		db_step(c->db, st);
-		sqlite3_reset(st);
-	}
+	if (touch)
+		db_exec(c->db, stmts[STMT_AUTH_TOKEN_USED], "si", now, id);
 	return ERR_OK;
 }
 
@@ -213,10 +207,9 @@ resolve_session(struct ctx *c, const char *sid)
 	if (strlen(sid) > 100)
 		return ERR_OK;
 	crypto_sha256_hex(sid, strlen(sid), hash);
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_SESSION]);
+	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_AUTH_SESSION], "s", hash);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_text(st, 1, hash);
 	enum db_rc r = db_step(c->db, st);
 	if (r == DB_ROW && sqlite3_column_int64(st, 2) > clock_now_ms()) {
 		struct caller cl = { .role = ROLE_ANON };
@@ -226,7 +219,7 @@ resolve_session(struct ctx *c, const char *sid)
 			c->caller = cl;
 		}
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	/* A stale or unknown cookie is no credential: the caller stays
 	 * anonymous (public pages keep working). */
 	return r == DB_ERROR ? ERR_DB : ERR_OK;
@@ -294,20 +287,11 @@ enum err
 auth_sign_in(struct ctx *c, const char *identifier, const char *password,
     struct jwt_subject *who)
 {
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_FIND]);
 	char hash[PASSWORD_HASH_MAX] = "", ts[25];
 	int64_t uid = 0, version = 0, now = clock_now_ms();
-	if (st == NULL)
-		return ERR_DB;
-	db_bind_text(st, 1, identifier);
-	enum db_rc r = db_step(c->db, st);
-	if (r == DB_ROW) {
-		uid = sqlite3_column_int64(st, 0);
-		snprintf(hash, sizeof(hash), "%s", db_col_text(st, 1));
-		version = sqlite3_column_int64(st, 2);
-	}
-	sqlite3_reset(st);
-	if (r == DB_ERROR || r == DB_CONSTRAINT)
+	enum err e = db_get(c->db, stmts[STMT_AUTH_LOGIN_FIND], "s", "ISI", identifier,
+	    &uid, hash, sizeof(hash), &version);
+	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return ERR_DB;
 	/* Always verified (against a dummy hash for an unknown account), and
 	 * outside any transaction: argon2id takes tens of ms. */
@@ -319,39 +303,24 @@ auth_sign_in(struct ctx *c, const char *identifier, const char *password,
 		return ERR_DB;
 	if (!ok) {
 		/* Every wrong password counts, even while the account waits. */
-		if ((st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_FAIL])) == NULL)
-			goto fail;
-		db_bind_int(st, 1, uid);
-		db_bind_int(st, 2, AUTH_LOCK_AFTER);
-		db_bind_int(st, 3, now);
-		db_bind_int(st, 4, AUTH_LOCK_MAX_S);
-		r = db_step(c->db, st);
-		sqlite3_reset(st);
-		if (r != DB_DONE || db_commit(c->db) != ERR_OK)
+		if (db_exec(c->db, stmts[STMT_AUTH_LOGIN_FAIL], "iiii", uid,
+		    (int64_t)AUTH_LOCK_AFTER, now, (int64_t)AUTH_LOCK_MAX_S) != ERR_OK ||
+		    db_commit(c->db) != ERR_OK)
 			goto fail;
 		return refuse_sign_in(c);
 	}
 	clock_format_ms(now, ts);
-	if ((st = db_stmt(c->db, stmts[STMT_AUTH_LOGIN_OK])) == NULL)
-		goto fail;
-	db_bind_text(st, 1, ts);
-	db_bind_int(st, 2, uid);
-	db_bind_int(st, 3, now);
-	db_bind_int(st, 4, version);
-	r = db_step(c->db, st);
-	if (r == DB_ROW) {
-		who->user_id = uid;
-		who->version = version;
-		snprintf(who->doc, sizeof(who->doc), "%s", db_col_text(st, 0));
-	}
-	sqlite3_reset(st);
-	if (r == DB_DONE) {
+	e = db_get(c->db, stmts[STMT_AUTH_LOGIN_OK], "siii", "S", ts, uid, now, version,
+	    who->doc, sizeof(who->doc));
+	if (e == ERR_NOT_FOUND) {
 		/* Blocked, waiting, or changed meanwhile. */
 		db_rollback(c->db);
 		return refuse_sign_in(c);
 	}
-	if (r != DB_ROW || db_commit(c->db) != ERR_OK)
+	if (e != ERR_OK || db_commit(c->db) != ERR_OK)
 		goto fail;
+	who->user_id = uid;
+	who->version = version;
 	return ERR_OK;
 fail:
 	db_rollback(c->db);
@@ -361,14 +330,8 @@ fail:
 enum err
 auth_unlock(struct db *db, int64_t user_id, const char *email)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_AUTH_UNLOCK]);
-	if (st == NULL)
-		return ERR_DB;
-	db_bind_int(st, 1, user_id);
-	db_bind_text(st, 2, user_id ? NULL : email);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
+	if (db_exec(db, stmts[STMT_AUTH_UNLOCK], "is", user_id, user_id ? NULL : email) !=
+	    ERR_OK)
 		return ERR_DB;
 	return sqlite3_changes(db_handle(db)) ? ERR_OK : ERR_NOT_FOUND;
 }
@@ -393,23 +356,9 @@ auth_session_open(struct ctx *c, const struct jwt_subject *who)
 	crypto_sha256_hex(sid, strlen(sid), hash);
 	if (db_begin(c->db) != ERR_OK)
 		return ERR_DB;
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_SESSION_EXPIRE]);
-	if (st == NULL)
-		goto fail;
-	db_bind_int(st, 1, now);
-	enum db_rc r = db_step(c->db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE || (st = db_stmt(c->db, stmts[STMT_AUTH_SESSION_PUT])) == NULL)
-		goto fail;
-	db_bind_text(st, 1, hash);
-	db_bind_int(st, 2, who->user_id);
-	db_bind_text(st, 3, csrf);
-	db_bind_int(st, 4, now);
-	db_bind_int(st, 5, now + AUTH_SESSION_TTL_MS);
-	db_bind_int(st, 6, who->version);
-	r = db_step(c->db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE)
+	if (db_exec(c->db, stmts[STMT_AUTH_SESSION_EXPIRE], "i", now) != ERR_OK ||
+	    db_exec(c->db, stmts[STMT_AUTH_SESSION_PUT], "sisiii", hash, who->user_id, csrf,
+	    now, now + AUTH_SESSION_TTL_MS, who->version) != ERR_OK)
 		goto fail;
 	if (sqlite3_changes(db_handle(c->db)) == 0) {
 		db_rollback(c->db);
@@ -438,13 +387,8 @@ auth_session_close(struct ctx *c)
 		return ERR_OK;
 	char hash[65];
 	crypto_sha256_hex(sid, strlen(sid), hash);
-	sqlite3_stmt *st = db_stmt(c->db, stmts[STMT_AUTH_SESSION_DEL]);
-	if (st == NULL)
-		return ERR_DB;
-	db_bind_text(st, 1, hash);
-	enum db_rc r = db_step(c->db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return db_exec(c->db, stmts[STMT_AUTH_SESSION_DEL], "s", hash) == ERR_OK ? ERR_OK :
+	    ERR_DB;
 }
 
 enum err

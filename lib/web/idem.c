@@ -60,12 +60,10 @@ enum err
 idem_lookup(struct db *db, const char *scope, const char *key, const char *hash,
     struct response *resp, enum idem_state *state)
 {
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_IDEM_GET]);
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_IDEM_GET], "ssi", scope, key,
+	    clock_now_ms() - IDEM_TTL_MS);
 	if (st == NULL)
 		return ERR_DB;
-	db_bind_text(st, 1, scope);
-	db_bind_text(st, 2, key);
-	db_bind_int(st, 3, clock_now_ms() - IDEM_TTL_MS);
 	enum db_rc r = db_step(db, st);
 	if (r == DB_DONE) {
 		*state = IDEM_NEW;
@@ -84,7 +82,7 @@ idem_lookup(struct db *db, const char *scope, const char *key, const char *hash,
 			resp_header(resp, "Idempotent-Replayed", "true");
 		}
 	}
-	sqlite3_reset(st);
+	db_done(st);
 	return r == DB_ERROR || r == DB_CONSTRAINT ? ERR_DB : ERR_OK;
 }
 
@@ -93,25 +91,10 @@ idem_store(struct db *db, const char *scope, const char *key,
     const struct request *req, const char *hash, const struct response *resp)
 {
 	int64_t now = clock_now_ms();
-	sqlite3_stmt *st = db_stmt(db, stmts[STMT_IDEM_EXPIRE]);
-	if (st == NULL)
+	if (db_exec(db, stmts[STMT_IDEM_EXPIRE], "i", now - IDEM_TTL_MS) != ERR_OK ||
+	    db_exec(db, stmts[STMT_IDEM_PUT], "sssssisTi", scope, key,
+	    http_method_name(req->method), req->path, hash, (int64_t)resp->status,
+	    resp->content_type, buf_str(&resp->body), resp->body.len, now) != ERR_OK)
 		return ERR_DB;
-	db_bind_int(st, 1, now - IDEM_TTL_MS);
-	enum db_rc r = db_step(db, st);
-	sqlite3_reset(st);
-	if (r != DB_DONE || (st = db_stmt(db, stmts[STMT_IDEM_PUT])) == NULL)
-		return ERR_DB;
-	db_bind_text(st, 1, scope);
-	db_bind_text(st, 2, key);
-	db_bind_text(st, 3, http_method_name(req->method));
-	db_bind_text(st, 4, req->path);
-	db_bind_text(st, 5, hash);
-	db_bind_int(st, 6, resp->status);
-	db_bind_text(st, 7, resp->content_type);
-	sqlite3_bind_text(st, 8, buf_str(&resp->body), (int)resp->body.len,
-	    SQLITE_TRANSIENT);
-	db_bind_int(st, 9, now);
-	r = db_step(db, st);
-	sqlite3_reset(st);
-	return r == DB_DONE ? ERR_OK : ERR_DB;
+	return ERR_OK;
 }

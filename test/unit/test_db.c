@@ -284,6 +284,107 @@ url_ids_should_take_integers_and_document_ids_only(void **state)
 		assert_int_equal(id_parse(bad[i], &n), ID_INVALID);
 }
 
+/* The statement cache grows as statements come: the 129th no longer
+ * aborts, and every cached statement stays the one it was. */
+static void
+db_stmt_cache_should_grow_as_statements_come(void **state)
+{
+	char path[256];
+	struct db *db;
+	enum { N = 700 };
+	char *sql[N];
+	sqlite3_stmt *first[N];
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	for (int i = 0; i < N; i++) {
+		char text[64];
+		snprintf(text, sizeof(text), "SELECT %d + ?", i);
+		sql[i] = strdup(text);
+		first[i] = db_stmt(db, sql[i]);
+		assert_non_null(first[i]);
+	}
+	assert_int_equal(db_stmt_cached(db), N);
+	for (int i = 0; i < N; i++) {
+		int64_t v = 0;
+		assert_ptr_equal(db_stmt(db, sql[i]), first[i]);
+		assert_int_equal(db_get(db, sql[i], "i", "I", (int64_t)1000, &v), ERR_OK);
+		assert_int_equal(v, i + 1000);
+	}
+	assert_int_equal(db_stmt_cached(db), N);
+	db_close(db);
+	for (int i = 0; i < N; i++)
+		free(sql[i]);
+	unit_rmdb(path);
+}
+
+static const char *const helper_sql[] = {
+	"CREATE TABLE h (id INTEGER PRIMARY KEY, name TEXT UNIQUE, ref INTEGER, "
+	    "note TEXT, raw TEXT, score REAL)",
+	"INSERT INTO h (name, ref, note, raw, score) VALUES (?, ?, ?, ?, ?)",
+	"SELECT name, ref, note IS NULL, length(CAST(raw AS BLOB)), score, id FROM h "
+	    "WHERE name = ?",
+	"SELECT count(*) FROM h",
+};
+
+/* db_exec and db_get bind by their format, report constraints and
+ * mismatches, and copy the first row's columns. */
+static void
+db_exec_and_get_should_bind_by_format(void **state)
+{
+	char path[256], name[8], text[64];
+	struct db *db;
+	int64_t ref = -1, rawlen = 0, id = 0;
+	int nullnote = 0;
+	double score = 0;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(db_exec(db, helper_sql[0], ""), ERR_OK);
+	assert_int_equal(db_exec(db, helper_sql[1], "srtTf", "alpha", (int64_t)0, "",
+	    "a\0b", (size_t)3, 2.5), ERR_OK);
+	assert_int_equal(db_exec(db, helper_sql[1], "srtTf", "beta", (int64_t)42,
+	    "kept", "xy", (size_t)2, 1.0), ERR_OK);
+	/* A unique name twice: a conflict, nothing written. */
+	assert_int_equal(db_exec(db, helper_sql[1], "srtTf", "alpha", (int64_t)1, "",
+	    "", (size_t)0, 0.0), ERR_CONFLICT);
+	/* A format that does not name every parameter: refused, not run. */
+	assert_int_equal(db_exec(db, helper_sql[1], "sr", "gamma", (int64_t)1),
+	    ERR_INTERNAL);
+	assert_null(db_bind(db, helper_sql[1], "srtTfi", "gamma", (int64_t)1, "", "",
+	    (size_t)0, 0.0, (int64_t)0));
+	assert_int_equal(db_get(db, helper_sql[3], "", "I", &id), ERR_OK);
+	assert_int_equal(id, 2);
+	/* r binds 0 as NULL, t binds "" as NULL, T keeps its NUL. */
+	assert_int_equal(db_get(db, helper_sql[2], "s", "SINIFI", "alpha", name,
+	    sizeof(name), &ref, &nullnote, &rawlen, &score, &id), ERR_OK);
+	assert_string_equal(name, "alpha");
+	assert_int_equal(ref, 0);
+	assert_int_equal(nullnote, 1);
+	assert_int_equal(rawlen, 3);
+	assert_true(score == 2.5);
+	assert_int_equal(db_get(db, helper_sql[2], "s", "-I", "beta", &ref), ERR_OK);
+	assert_int_equal(ref, 42);
+	/* Text is cut to fit its buffer. */
+	assert_int_equal(db_get(db, helper_sql[2], "s", "S", "alpha", text, (size_t)3),
+	    ERR_OK);
+	assert_string_equal(text, "al");
+	/* No row: nothing copied. */
+	ref = 7;
+	assert_int_equal(db_get(db, helper_sql[2], "s", "-I", "nobody", &ref),
+	    ERR_NOT_FOUND);
+	assert_int_equal(ref, 7);
+	/* A statement of the cache is left reset: a write lock is free. */
+	sqlite3_stmt *st = db_bind(db, helper_sql[2], "s", "beta");
+	assert_non_null(st);
+	assert_int_equal(db_step(db, st), DB_ROW);
+	db_done(st);
+	assert_int_equal(db_begin(db), ERR_OK);
+	assert_int_equal(db_commit(db), ERR_OK);
+	db_close(db);
+	unit_rmdb(path);
+}
+
 int
 main(void)
 {
@@ -297,6 +398,8 @@ main(void)
 		cmocka_unit_test(db_should_be_defensive),
 		cmocka_unit_test(document_ids_should_be_24_random_lowercase_alphanumerics),
 		cmocka_unit_test(url_ids_should_take_integers_and_document_ids_only),
+		cmocka_unit_test(db_stmt_cache_should_grow_as_statements_come),
+		cmocka_unit_test(db_exec_and_get_should_bind_by_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
