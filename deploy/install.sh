@@ -3,7 +3,8 @@
 #   make && sh deploy/install.sh
 # Installs the programs under /opt/marketplace, a `marketplace` system user,
 # the database under /var/lib/marketplace, the systemd unit and the nginx site
-# (not enabled: edit its server name and certificate paths first).
+# rendered for MARKETPLACE_DOMAIN (default platform.example.com) with its
+# Let's Encrypt certificate paths (not enabled: check it first).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build/rel}
@@ -18,7 +19,8 @@ install -d -m 0755 /opt/marketplace/bin /opt/marketplace/nginx
 install -m 0755 "$BUILD/bin/platform-pool" "$BUILD/bin/platform-fcgi" \
     "$BUILD/bin/platformctl" "$BUILD/bin/platform-worker" /opt/marketplace/bin/
 cp -R "$ROOT/templates" "$ROOT/static" /opt/marketplace/
-install -m 0644 "$ROOT/nginx/fastcgi.conf" /opt/marketplace/nginx/
+install -m 0644 "$ROOT/nginx/fastcgi.conf" "$ROOT/nginx/tls.conf" \
+    "$ROOT/nginx/errors.conf" /opt/marketplace/nginx/
 install -d -m 0750 -o marketplace -g marketplace /var/lib/marketplace /etc/marketplace
 if [ ! -f /etc/marketplace/platform.env ]; then
 	umask 077
@@ -40,10 +42,25 @@ if [ ! -s /etc/marketplace/jwt.key ]; then
 fi
 install -m 0644 "$ROOT/deploy/systemd/marketplace-platform.service" \
     "$ROOT/deploy/systemd/marketplace-worker.service" /etc/systemd/system/
-install -m 0644 "$ROOT/deploy/nginx-site.conf" /etc/nginx/sites-available/marketplace
+# The site, from the same templates as the development stack's nginx; its
+# body limit and sign-in rate are the platform's configuration.
+DOMAIN=${MARKETPLACE_DOMAIN:-platform.example.com}
+conf=$(set -a; . /etc/marketplace/platform.env; set +a;
+    /opt/marketplace/bin/platformctl config --shell) ||
+    { echo "install.sh: /etc/marketplace/platform.env refused" >&2; exit 1; }
+MAX_BODY=$(echo "$conf" | sed -n 's/^PLATFORM_MAX_BODY=//p')
+LOGIN_RATE=$(echo "$conf" | sed -n 's/^PLATFORM_LOGIN_RATE=//p')
+NGINX_SHARE=/opt/marketplace NGINX_SOCKET=/run/marketplace/platform.sock \
+    NGINX_LISTEN_HTTP="80 [::]:80" NGINX_LISTEN_HTTPS="443 [::]:443" \
+    NGINX_SERVER_NAME="$DOMAIN" NGINX_HTTPS_NAME="$DOMAIN" NGINX_REDIRECT_PORT= \
+    NGINX_CERT="/etc/letsencrypt/live/$DOMAIN/fullchain.pem" \
+    NGINX_KEY="/etc/letsencrypt/live/$DOMAIN/privkey.pem" \
+    NGINX_ACCESS_LOG=/var/log/nginx/marketplace-access.log \
+    NGINX_MAX_BODY="$MAX_BODY" NGINX_LOGIN_RATE="$LOGIN_RATE" \
+    sh "$ROOT/deploy/nginx.sh" site > /etc/nginx/sites-available/marketplace
 systemctl daemon-reload 2>/dev/null || true
 echo "installed. Next: create the first admin:"
 echo "  sudo -u marketplace env \$(cat /etc/marketplace/platform.env) /opt/marketplace/bin/platformctl create-admin you@example.com"
-echo "then edit /etc/nginx/sites-available/marketplace, and"
+echo "then check /etc/nginx/sites-available/marketplace (rendered for $DOMAIN), and"
 echo "  systemctl enable --now marketplace-platform marketplace-worker"
 echo "  ln -s ../sites-available/marketplace /etc/nginx/sites-enabled/ && nginx -t && systemctl reload nginx"

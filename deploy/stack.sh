@@ -139,7 +139,6 @@ start() {
 			USER_LINE="user root root;"
 		fi
 	fi
-	: > "$VAR/nginx-extra.conf"
 	start_pool platform platform-fcgi
 	# The background worker: renewals, dunning, later e-mails and probes.
 	setsid "$BUILD/bin/platform-worker" --pidfile "$VAR/run/worker.pid" \
@@ -159,13 +158,16 @@ start() {
 		}
 		EOC
 	fi
-	sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@LISTEN@|$LISTEN|g" \
-	    -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
-	    -e "s|@NGINX_WORKERS@|$(nproc)|g" -e "s|@MAX_BODY@|$MAX_BODY|g" \
-	    -e "s|@USER_LINE@|$USER_LINE|g" -e "s|@LOGIN_RATE@|$LOGIN_RATE|g" \
-	    -e "s|@LOGIN_BURST@|$((LOGIN_RATE - 1))|g" \
-	    -e "s|@SERVER_NAME@|$SERVER_NAME|g" \
-	    nginx/platform.conf.in > "$VAR/nginx.conf"
+	extra=""
+	[ "$BARE" != 1 ] || extra="$VAR/nginx-extra.conf"
+	NGINX_SHARE="$ROOT" NGINX_SOCKET="$VAR/run/platform.sock" \
+	    NGINX_LISTEN_HTTP="$LISTEN:$HTTP_PORT" NGINX_LISTEN_HTTPS="$LISTEN:$HTTPS_PORT" \
+	    NGINX_SERVER_NAME="$SERVER_NAME" NGINX_HTTPS_NAME=_ \
+	    NGINX_REDIRECT_PORT=":$HTTPS_PORT" NGINX_CERT="$VAR/tls/cert.pem" \
+	    NGINX_KEY="$VAR/tls/key.pem" NGINX_ACCESS_LOG="$VAR/log/nginx-access.log" \
+	    NGINX_MAX_BODY="$MAX_BODY" NGINX_LOGIN_RATE="$LOGIN_RATE" NGINX_VAR="$VAR" \
+	    NGINX_WORKERS="$(nproc)" NGINX_USER_LINE="$USER_LINE" NGINX_EXTRA="$extra" \
+	    sh deploy/nginx.sh dev > "$VAR/nginx.conf" || { stop; die "nginx configuration not rendered"; }
 	nginx -q -t -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
 	    { stop; die "nginx configuration refused"; }
 	nginx -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
