@@ -31,7 +31,8 @@ layer_obj   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/$(1)/*.c)) \
               $(patsubst lib/%.cc,$(BUILD)/lib/%.o,$(wildcard lib/$(1)/*.cc))
 CORE_OBJ     = $(call layer_obj,core)
 WEB_OBJ      = $(call layer_obj,web)
-PLATFORM_OBJ = $(call layer_obj,platform) $(BUILD)/lib/platform/schema_sql.o
+PLATFORM_OBJ = $(call layer_obj,platform) $(BUILD)/lib/platform/schema_sql.o \
+               $(BUILD)/lib/platform/lang_en.o $(BUILD)/lib/platform/lang_fr.o
 # Highest layer first, as the linker wants.
 LIBS_PLATFORM = $(BUILD)/libplatform.a $(BUILD)/libweb.a $(BUILD)/libcore.a
 PROGS   = platform-pool platform-fcgi bare-fcgi platformctl platform-worker
@@ -63,6 +64,12 @@ $(BUILD)/lib/platform/schema_sql.c: schema.sql deploy/embed.sh
 	@mkdir -p $(@D)
 	sh deploy/embed.sh schema_sql < schema.sql > $@
 $(BUILD)/lib/platform/schema_sql.o: $(BUILD)/lib/platform/schema_sql.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+# So are the message catalogues (lang/*.msg, lib/core/msg.h).
+$(BUILD)/lib/platform/lang_%.c: lang/%.msg deploy/embed.sh
+	@mkdir -p $(@D)
+	sh deploy/embed.sh lang_$* < $< > $@
+$(BUILD)/lib/platform/lang_%.o: $(BUILD)/lib/platform/lang_%.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^

@@ -148,6 +148,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	json_init();
+	if (msg_use(platform_langs, platform_nlangs, why, sizeof(why)) != 0) {
+		fprintf(stderr, "platformctl: message catalogue: %s\n", why);
+		return 1;
+	}
 	if (db_open(config()->db_path, &db) != ERR_OK)
 		return 1;
 	if (strcmp(argv[1], "migrate") == 0) {

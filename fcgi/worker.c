@@ -48,6 +48,10 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	json_init();
+	if (msg_use(platform_langs, platform_nlangs, why, sizeof(why)) != 0) {
+		fprintf(stderr, "platform-worker: message catalogue: %s\n", why);
+		return 1;
+	}
 	if (db_open(config()->db_path, &db) != ERR_OK || db_migrate(db, schema_sql) != ERR_OK) {
 		fprintf(stderr, "platform-worker: cannot open %s\n", config()->db_path);
 		return 1;

@@ -1,28 +1,15 @@
-{{%AUTOESCAPE context="HTML"}}<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{TITLE}} · Marketplace</title>
-<link rel="stylesheet" href="/static/css/site.css">
-</head>
-<body>
-<header class="top">
-  <a class="brand" href="/marketplace/plans.html">Marketplace</a>
-  <nav><a href="/marketplace/plans.html">Pricing</a></nav>
-</header>
+{{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <main class="narrow">
 <h1>{{TITLE}}</h1>
-{{#SIGNED_IN}}<p class="notice">You are signed in as {{EMAIL}}. <a href="/marketplace/account.html">Your account</a></p>{{/SIGNED_IN}}
+{{#SIGNED_IN}}<p class="notice">{{LOGIN_SIGNED_IN_AS}} {{EMAIL}}. <a href="/marketplace/account.html">{{NAV_ACCOUNT}}</a></p>{{/SIGNED_IN}}
 {{#ERROR}}<p class="error" role="alert">{{MESSAGE}}</p>{{/ERROR}}
 <form class="card" method="post" action="/marketplace/login">
   <input type="hidden" name="_csrf" value="{{CSRF}}">
-  <label for="identifier">E-mail</label>
+  <label for="identifier">{{LOGIN_EMAIL}}</label>
   <input id="identifier" name="identifier" type="email" autocomplete="username" required value="{{IDENTIFIER}}">
-  <label for="password">Password</label>
+  <label for="password">{{LOGIN_PASSWORD}}</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>
-  <button type="submit">Sign in</button>
+  <button type="submit">{{LOGIN_SUBMIT}}</button>
 </form>
 </main>
-</body>
-</html>
+{{>FOOTER}}

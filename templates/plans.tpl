@@ -1,25 +1,13 @@
-{{%AUTOESCAPE context="HTML"}}<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{TITLE}} · Marketplace</title>
-<link rel="stylesheet" href="/static/css/site.css">
-</head>
-<body>
-<header class="top">
-  <a class="brand" href="/marketplace/plans.html">Marketplace</a>
-  <nav><a href="/marketplace/plans.html">Pricing</a></nav>
-</header>
+{{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <main>
 <h1>{{TITLE}}</h1>
-<p class="lead">Pick a plan, start with a free trial, change or cancel at any time.</p>
+<p class="lead">{{PLANS_LEAD}}</p>
 <section class="plans">
 {{#PLAN}}
 <article class="plan" id="plan-{{SLUG}}">
   <h2 class="plan-name">{{NAME}}</h2>
   <p class="price"><span class="amount">{{PRICE}}</span> <span class="currency">{{CURRENCY}}</span> / {{INTERVAL}}</p>
-  {{#TRIAL}}<p class="trial">{{DAYS}}-day free trial</p>{{/TRIAL}}
+  {{#TRIAL}}<p class="trial">{{TEXT}}</p>{{/TRIAL}}
   <p class="description">{{DESCRIPTION}}</p>
   <ul class="features">
   {{#FEATURE}}<li>{{TEXT}}</li>
@@ -28,13 +16,12 @@
   <dl class="limits">
   {{#LIMIT}}<dt>{{LABEL}}</dt><dd>{{VALUE}}</dd>
   {{/LIMIT}}
-  {{#CUSTOM_DOMAIN}}<dt>Custom domain</dt><dd>included</dd>{{/CUSTOM_DOMAIN}}
-  {{#SUPPORT}}<dt>Support</dt><dd>{{LEVEL}}</dd>{{/SUPPORT}}
+  {{#CUSTOM_DOMAIN}}<dt>{{PLANS_CUSTOM_DOMAIN}}</dt><dd>{{PLANS_INCLUDED}}</dd>{{/CUSTOM_DOMAIN}}
+  {{#SUPPORT}}<dt>{{PLANS_SUPPORT}}</dt><dd>{{LEVEL}}</dd>{{/SUPPORT}}
   </dl>
 </article>
 {{/PLAN}}
-{{#NO_PLANS}}<p class="empty">No plan is available at the moment.</p>{{/NO_PLANS}}
+{{#NO_PLANS}}<p class="empty">{{PLANS_NONE}}</p>{{/NO_PLANS}}
 </section>
 </main>
-</body>
-</html>
+{{>FOOTER}}

@@ -19,10 +19,12 @@ struct render_dict {
 	render_root *root;
 };
 
-// A root dictionary owns the C handles of all its sections.
+// A root dictionary owns the C handles of all its sections, and knows the
+// templates it includes (their directory is the expansion's).
 struct render_root {
 	render_dict self;
 	std::vector<render_dict *> children;
+	std::vector<std::pair<ctemplate::TemplateDictionary *, std::string> > includes;
 };
 
 extern "C" struct render_dict *
@@ -56,6 +58,19 @@ extern "C" void
 render_set_int(struct render_dict *d, const char *key, long value)
 {
 	d->d->SetIntValue(key, value);
+}
+
+extern "C" void
+render_set_global(struct render_dict *d, const char *key, const char *value)
+{
+	d->d->SetTemplateGlobalValue(key, value ? value : "");
+}
+
+extern "C" void
+render_include(struct render_dict *d, const char *name, const char *file)
+{
+	ctemplate::TemplateDictionary *inc = d->d->AddIncludeDictionary(name);
+	d->root->includes.push_back(std::make_pair(inc, std::string(file)));
 }
 
 extern "C" struct render_dict *
@@ -105,6 +120,13 @@ render_expand(const char *dir, const char *name, struct render_dict *d,
 	std::string path = std::string(dir) + "/" + name;
 	if (std::strstr(name, "..") != NULL || !autoescaped(path))
 		return -1;
+	// Included templates come from the same directory, auto-escaped too.
+	for (auto &inc : d->root->includes) {
+		std::string ipath = std::string(dir) + "/" + inc.second;
+		if (inc.second.find("..") != std::string::npos || !autoescaped(ipath))
+			return -1;
+		inc.first->SetFilename(ipath);
+	}
 	std::string s;
 	if (!ctemplate::ExpandTemplate(path, ctemplate::STRIP_BLANK_LINES,
 	    d->d, &s))

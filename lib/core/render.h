@@ -16,6 +16,12 @@ void	 render_dict_free(struct render_dict *d);
 /* Sets a variable (the value is copied). */
 void	 render_set(struct render_dict *d, const char *key, const char *value);
 void	 render_set_int(struct render_dict *d, const char *key, long value);
+/* Sets a variable every template of the expansion sees, included ones too
+ * (the value is copied). */
+void	 render_set_global(struct render_dict *d, const char *key, const char *value);
+/* Includes template file (a name under the expansion's directory, with
+ * its own AUTOESCAPE pragma) where {{>name}} stands. */
+void	 render_include(struct render_dict *d, const char *name, const char *file);
 /* Adds one repetition of a section and returns its dictionary (owned by
  * the parent). */
 struct render_dict *render_section(struct render_dict *d, const char *name);

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "msg.h"
 #include "id.h"
 #include "invoices.h"
 #include "outbox.h"
@@ -123,14 +124,6 @@ in_eu(const char *country)
 	return strlen(country) == 2 && p && (p - eu) % 3 == 0;
 }
 
-/* Formats cents as "29,00 EUR" for e-mails. */
-static void
-amount_text(int64_t cents, const char *cur, char *out, size_t n)
-{
-	snprintf(out, n, "%s%lld,%02lld %s", cents < 0 ? "-" : "",
-	    (long long)llabs(cents) / 100, (long long)llabs(cents) % 100, cur);
-}
-
 enum err
 invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
     int64_t subscription_id, const char *kind, const struct invoice_line *lines,
@@ -229,22 +222,18 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 		goto out;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 
-	char subject[200], body[1000], total[48], related[48];
-	amount_text(subtotal + tax, currency, total, sizeof(total));
-	int fr = strcmp(lang, "fr") == 0;
-	snprintf(subject, sizeof(subject), fr ? "%s %s : %s" : "%s %s: %s",
-	    credit ? (fr ? "Avoir" : "Credit note") : (fr ? "Facture" : "Invoice"),
-	    number, total);
-	snprintf(body, sizeof(body), fr ?
-	    "Bonjour,\n\nVotre %s %s d'un montant de %s TTC est disponible dans "
-	    "votre espace.\n\n%s\n" :
-	    "Hello,\n\nYour %s %s for %s (tax included) is available in your "
-	    "dashboard.\n\n%s\n",
-	    credit ? (fr ? "avoir" : "credit note") : (fr ? "facture" : "invoice"),
-	    number, total, sel->name);
+	char total[48], related[48];
+	struct buf subject = { 0 }, body = { 0 };
+	msg_money(lang, subtotal + tax, currency, total, sizeof(total));
+	msg_printf(&subject, lang, "MAIL_INVOICE_SUBJECT", msg(lang, credit ?
+	    "DOC_CREDIT_NOTE" : "DOC_INVOICE"), number, total, NULL);
+	msg_printf(&body, lang, "MAIL_INVOICE_BODY", msg(lang, credit ?
+	    "DOC_CREDIT_NOTE_LOWER" : "DOC_INVOICE_LOWER"), number, total, sel->name, NULL);
 	snprintf(related, sizeof(related), "invoice:%lld", (long long)*id);
-	rc = outbox_queue(db, "invoice_issued", email, subject, body, merchant_id,
-	    related, now);
+	rc = outbox_queue(db, "invoice_issued", email, buf_str(&subject), buf_str(&body),
+	    merchant_id, related, now);
+	buf_free(&subject);
+	buf_free(&body);
 out:
 	cJSON_Delete(buyer);
 	cJSON_Delete(seller);
@@ -288,19 +277,15 @@ invoice_collect(struct db *db, int64_t invoice_id, int64_t now, int *paid)
 		*paid = 1;
 		return ERR_OK;
 	}
-	char subject[200], body[800], amount[48], related[48];
-	int fr = strcmp(lang, "fr") == 0;
-	amount_text(total, cur, amount, sizeof(amount));
-	snprintf(subject, sizeof(subject), fr ? "Échec du paiement de la facture %s" :
-	    "Payment failed for invoice %s", number);
-	snprintf(body, sizeof(body), fr ?
-	    "Bonjour,\n\nLe paiement de la facture %s (%s) a été refusé. Nous "
-	    "réessaierons automatiquement ; vous pouvez mettre à jour votre moyen "
-	    "de paiement dans votre espace.\n" :
-	    "Hello,\n\nThe payment of invoice %s (%s) was declined. We will retry "
-	    "automatically; you can update your payment method in your dashboard.\n",
-	    number, amount);
+	char amount[48], related[48];
+	struct buf subject = { 0 }, body = { 0 };
+	msg_money(lang, total, cur, amount, sizeof(amount));
+	msg_printf(&subject, lang, "MAIL_PAYMENT_FAILED_SUBJECT", number, NULL);
+	msg_printf(&body, lang, "MAIL_PAYMENT_FAILED_BODY", number, amount, NULL);
 	snprintf(related, sizeof(related), "invoice:%lld", (long long)invoice_id);
-	return outbox_queue(db, "payment_failed", email, subject, body, merchant,
-	    related, now);
+	enum err rc = outbox_queue(db, "payment_failed", email, buf_str(&subject),
+	    buf_str(&body), merchant, related, now);
+	buf_free(&subject);
+	buf_free(&body);
+	return rc;
 }

@@ -7,6 +7,7 @@
 #include "crud.h"
 #include "id.h"
 #include "json.h"
+#include "msg.h"
 #include "merchants.h"
 #include "outbox.h"
 #include "users.h"
@@ -248,15 +249,16 @@ check_merchant(const cJSON *before, const cJSON *data, struct verrs *ve)
 static enum err
 billing_changed(struct ctx *c, const cJSON *before, const cJSON *after)
 {
-	static const struct { const char *key, *fr, *en; } watched[] = {
-		{ "email", "adresse e-mail de facturation", "billing e-mail" },
-		{ "country", "pays", "country" },
-		{ "vatNumber", "numéro de TVA", "VAT number" },
+	static const struct { const char *key, *label; } watched[] = {
+		{ "email", "BILLING_FIELD_EMAIL" },
+		{ "country", "BILLING_FIELD_COUNTRY" },
+		{ "vatNumber", "BILLING_FIELD_VAT" },
 	};
 	if (before == NULL)
 		return ERR_OK;
-	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(after, "language"));
-	int fr = lang == NULL || strcmp(lang, "en") != 0;
+	const char *lang = msg_lang(cJSON_GetStringValue(cJSON_GetObjectItem(after,
+	    "language")));
+	const char *none = msg(lang, "BILLING_NONE");
 	struct buf lines = { 0 };
 	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
 		const char *a = cJSON_GetStringValue(cJSON_GetObjectItem(before,
@@ -265,28 +267,26 @@ billing_changed(struct ctx *c, const cJSON *before, const cJSON *after)
 		    watched[i].key));
 		if ((a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0))
 			continue;
-		const char *none = fr ? "(aucun)" : "(none)";
-		buf_printf(&lines, fr ? "- %s : %s -> %s\n" : "- %s: %s -> %s\n",
-		    fr ? watched[i].fr : watched[i].en, a ? a : none, b ? b : none);
+		msg_printf(&lines, lang, "MAIL_BILLING_CHANGED_LINE", msg(lang,
+		    watched[i].label), a ? a : none, b ? b : none, NULL);
 	}
 	if (lines.len == 0)
 		return ERR_OK;
-	char subject[200], body[2000], related[48];
+	char related[48];
+	struct buf subject = { 0 }, body = { 0 };
 	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(after, "name"));
 	int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(after, "id"));
-	snprintf(subject, sizeof(subject), fr ? "Vos informations de facturation ont "
-	    "été modifiées" : "Your billing details were changed");
-	snprintf(body, sizeof(body), fr ? "Bonjour,\n\nLes informations de "
-	    "facturation de %s viennent d'être modifiées :\n\n%s\nSi vous n'êtes pas "
-	    "à l'origine de ce changement, contactez le support sans attendre.\n" :
-	    "Hello,\n\nThe billing details of %s were just changed:\n\n%s\nIf you "
-	    "did not make this change, contact support at once.\n", name ? name : "",
-	    buf_str(&lines));
+	msg_printf(&subject, lang, "MAIL_BILLING_CHANGED_SUBJECT", NULL);
+	msg_printf(&body, lang, "MAIL_BILLING_CHANGED_BODY", name ? name : "",
+	    buf_str(&lines), NULL);
 	buf_free(&lines);
 	snprintf(related, sizeof(related), "merchant:%lld", (long long)id);
-	return outbox_queue(c->db, "billing_details_changed", cJSON_GetStringValue(
-	    cJSON_GetObjectItem(before, "email")), subject, body, id, related,
-	    clock_now_ms());
+	enum err rc = outbox_queue(c->db, "billing_details_changed",
+	    cJSON_GetStringValue(cJSON_GetObjectItem(before, "email")), buf_str(&subject),
+	    buf_str(&body), id, related, clock_now_ms());
+	buf_free(&subject);
+	buf_free(&body);
+	return rc;
 }
 
 const struct entity merchants_entity = {

@@ -2,29 +2,23 @@
 #include <string.h>
 
 #include "json.h"
+#include "msg.h"
 #include "page.h"
 #include "pages.h"
 #include "plans.h"
 #include "render.h"
 #include "valid.h"
 
-/* Formats cents as "29,00" (French style: the pages are bilingual, the
- * amounts are euros). */
-static void
-format_price(long long cents, char *out, size_t sz)
-{
-	snprintf(out, sz, "%lld,%02lld", cents / 100, cents % 100);
-}
-
 static const char *
-limit_text(const cJSON *limits, const char *key, char *tmp, size_t sz)
+limit_text(const char *lang, const cJSON *limits, const char *key, char *tmp,
+    size_t sz)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(limits, key);
 	if (cJSON_IsNumber(v)) {
 		snprintf(tmp, sz, "%.0f", v->valuedouble);
 		return tmp;
 	}
-	return cJSON_IsNull(v) ? "unlimited" : "";
+	return cJSON_IsNull(v) ? msg(lang, "PLANS_UNLIMITED") : "";
 }
 
 enum err
@@ -33,8 +27,9 @@ h_page_plans(struct ctx *c)
 	cJSON *plans = db_plans_active(c->db);
 	if (plans == NULL)
 		return ERR_DB;
+	const char *lang = page_lang(c);
 	struct render_dict *d = render_dict_new();
-	render_set(d, "TITLE", "Plans and pricing");
+	render_set_global(d, "TITLE", msg(lang, "PLANS_TITLE"));
 	const cJSON *p;
 	cJSON_ArrayForEach(p, plans) {
 		struct render_dict *s = render_section(d, "PLAN");
@@ -44,34 +39,39 @@ h_page_plans(struct ctx *c)
 		render_set(s, "SLUG", cJSON_GetStringValue(cJSON_GetObjectItem(p, "slug")));
 		render_set(s, "DESCRIPTION",
 		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "description")));
-		format_price((long long)cJSON_GetNumberValue(
+		msg_number(lang, (int64_t)cJSON_GetNumberValue(
 		    cJSON_GetObjectItem(p, "priceCents")), price, sizeof(price));
 		render_set(s, "PRICE", price);
 		render_set(s, "CURRENCY",
 		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "currency")));
 		const char *iv = cJSON_GetStringValue(cJSON_GetObjectItem(p, "interval"));
-		render_set(s, "INTERVAL", iv && strcmp(iv, "year") == 0 ? "year" : "month");
+		render_set(s, "INTERVAL", msg(lang, iv && strcmp(iv, "year") == 0 ?
+		    "PLANS_YEAR" : "PLANS_MONTH"));
 		int trial = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "trialDays"));
 		if (trial > 0) {
-			struct render_dict *t = render_section(s, "TRIAL");
-			render_set_int(t, "DAYS", trial);
+			struct buf t = { 0 };
+			char days[16];
+			snprintf(days, sizeof(days), "%d", trial);
+			msg_printf(&t, lang, "PLANS_TRIAL", days, NULL);
+			render_set(render_section(s, "TRIAL"), "TEXT", buf_str(&t));
+			buf_free(&t);
 		}
 		const cJSON *f;
 		cJSON_ArrayForEach(f, cJSON_GetObjectItem(p, "features"))
 			render_set(render_section(s, "FEATURE"), "TEXT",
 			    cJSON_GetStringValue(f));
 		static const struct { const char *key, *label; } lims[] = {
-			{ "maxProducts", "Products" },
-			{ "maxOrdersPerMonth", "Orders per month" },
-			{ "maxStaff", "Staff accounts" },
-			{ "storageMb", "Storage (MB)" },
+			{ "maxProducts", "PLANS_LIMIT_PRODUCTS" },
+			{ "maxOrdersPerMonth", "PLANS_LIMIT_ORDERS" },
+			{ "maxStaff", "PLANS_LIMIT_STAFF" },
+			{ "storageMb", "PLANS_LIMIT_STORAGE" },
 		};
 		for (size_t i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
-			const char *v = limit_text(limits, lims[i].key, tmp, sizeof(tmp));
+			const char *v = limit_text(lang, limits, lims[i].key, tmp, sizeof(tmp));
 			if (*v == '\0')
 				continue;
 			struct render_dict *l = render_section(s, "LIMIT");
-			render_set(l, "LABEL", lims[i].label);
+			render_set(l, "LABEL", msg(lang, lims[i].label));
 			render_set(l, "VALUE", v);
 		}
 		if (cJSON_IsTrue(cJSON_GetObjectItem(limits, "customDomain")))
@@ -84,12 +84,11 @@ h_page_plans(struct ctx *c)
 	if (cJSON_GetArraySize(plans) == 0)
 		render_show(d, "NO_PLANS");
 	cJSON_Delete(plans);
-	buf_reset(&c->resp->body);
-	int rc = render_expand(config()->template_dir, "plans.tpl", d,
-	    &c->resp->body);
-	render_dict_free(d);
-	if (rc != 0)
-		return ERR_INTERNAL;
+	/* Public and cached per worker (ROUTE_CACHE, per language): no
+	 * no-store here. */
+	enum err rc = page_expand(c, "plans.tpl", d);
+	if (rc != ERR_OK)
+		return rc;
 	c->resp->status = 200;
 	c->resp->content_type = "text/html; charset=utf-8";
 	return ERR_OK;
@@ -110,8 +109,9 @@ login_page(struct ctx *c, const char *error, const char *identifier, int status)
 		    "HttpOnly; Secure; SameSite=Strict", token);
 		resp_header(c->resp, "Set-Cookie", cookie);
 	}
+	const char *lang = page_lang(c);
 	struct render_dict *d = render_dict_new();
-	render_set(d, "TITLE", "Sign in");
+	render_set_global(d, "TITLE", msg(lang, "LOGIN_TITLE"));
 	render_set(d, "CSRF", token);
 	render_set(d, "IDENTIFIER", identifier ? identifier : "");
 	if (error)
@@ -135,14 +135,16 @@ h_form_login(struct ctx *c)
 	struct jwt_subject who;
 	if (id == NULL || *id == '\0' || pw == NULL || *pw == '\0' ||
 	    strlen(id) > 254 || strlen(pw) > 256)
-		return login_page(c, "Enter your e-mail and password.", id, 400);
+		return login_page(c, msg(page_lang(c), "LOGIN_MISSING"), id, 400);
 	if (!valid_text(id, 0))
-		return login_page(c, "Invalid identifier or password", NULL, 400);
+		return login_page(c, msg(page_lang(c), "LOGIN_REFUSED"), NULL, 400);
 	enum err rc = auth_sign_in(c, id, pw, &who);
 	if (rc == ERR_OK)
 		rc = auth_session_open(c, &who);
+	/* Every refusal reads the same (auth_sign_in), in the page's words. */
 	if (rc == ERR_VALIDATION)
-		return login_page(c, c->err_msg, id, err_status(rc));
+		return login_page(c, msg(page_lang(c), "LOGIN_REFUSED"), id,
+		    err_status(rc));
 	if (rc != ERR_OK)
 		return rc;
 	page_redirect(c, "/marketplace/account.html");
@@ -152,10 +154,18 @@ h_form_login(struct ctx *c)
 enum err
 h_page_account(struct ctx *c)
 {
+	static const struct { unsigned bit; const char *key; } roles[] = {
+		{ ROLE_ADMIN, "ROLE_ADMIN" }, { ROLE_AGENT, "ROLE_AGENT" },
+		{ ROLE_MERCHANT, "ROLE_MERCHANT" },
+	};
+	const char *lang = page_lang(c), *role = auth_role_name(c->caller.role);
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].bit == c->caller.role)
+			role = msg(lang, roles[i].key);
 	struct render_dict *d = render_dict_new();
-	render_set(d, "TITLE", "Your account");
+	render_set_global(d, "TITLE", msg(lang, "ACCOUNT_TITLE"));
 	render_set(d, "EMAIL", c->caller.name);
-	render_set(d, "ROLE", auth_role_name(c->caller.role));
+	render_set(d, "ROLE", role);
 	if (c->caller.merchant_id)
 		render_set_int(render_section(d, "MERCHANT"), "ID",
 		    (long)c->caller.merchant_id);

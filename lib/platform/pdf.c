@@ -1,4 +1,5 @@
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "crud.h"
 #include "invoices.h"
+#include "msg.h"
 #include "pdf.h"
 
 struct pdf_err {
@@ -23,34 +25,23 @@ on_error(HPDF_STATUS code, HPDF_STATUS detail, void *arg)
 	longjmp(e->jb, 1);
 }
 
-/* "1 234,56 €" */
-static void
-money(int64_t cents, const char *cur, char *out, size_t n)
+/* Appends the catalogue's text of key with its arguments (NULL-ended)
+ * into tmp (n bytes). */
+static const char *
+say(char *tmp, size_t n, const char *lang, const char *key, ...)
 {
-	char digits[32], grouped[48];
-	int64_t a = cents < 0 ? -cents : cents;
-	snprintf(digits, sizeof(digits), "%lld", (long long)(a / 100));
-	size_t len = strlen(digits), w = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			grouped[w++] = ' ';
-		grouped[w++] = digits[i];
-	}
-	grouped[w] = '\0';
-	const char *sym = strcmp(cur, "EUR") == 0 ? "€" : cur;
-	snprintf(out, n, "%s%s,%02lld %s", cents < 0 ? "-" : "", grouped,
-	    (long long)(a % 100), sym);
-}
-
-/* "25/11/2026" from an ISO time, "" from NULL. */
-static void
-date_fr(const char *iso, char *out, size_t n)
-{
-	if (iso == NULL || strlen(iso) < 10) {
-		snprintf(out, n, "%s", "");
-		return;
-	}
-	snprintf(out, n, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+	struct buf b = { 0 };
+	const char *args[4] = { 0 };
+	va_list ap;
+	va_start(ap, key);
+	for (int i = 0; i < 4; i++)
+		if ((args[i] = va_arg(ap, const char *)) == NULL)
+			break;
+	va_end(ap);
+	msg_printf(&b, lang, key, args[0], args[1], args[2], args[3], NULL);
+	snprintf(tmp, n, "%s", buf_str(&b));
+	buf_free(&b);
+	return tmp;
 }
 
 static const char *
@@ -129,7 +120,8 @@ paragraph(struct doc *d, HPDF_Font f, float size, float x, float y, float width,
 }
 
 enum err
-pdf_invoice(const cJSON *inv, const char *font_dir, struct buf *out)
+pdf_invoice(const cJSON *inv, const char *font_dir, const char *lang,
+    struct buf *out)
 {
 	struct pdf_err e;
 	struct doc d;
@@ -167,26 +159,26 @@ pdf_invoice(const cJSON *inv, const char *font_dir, struct buf *out)
 
 	/* Header: seller, then the document's title and number. */
 	text(&d, d.bold, 16, L, y, str(seller, "name"));
-	text_right(&d, d.bold, 18, R, y, credit ? "AVOIR" : "FACTURE");
+	text_right(&d, d.bold, 18, R, y, msg(lang, credit ? "PDF_CREDIT_NOTE" :
+	    "PDF_INVOICE"));
 	y -= 16;
 	text(&d, d.regular, 9, L, y, str(seller, "address"));
-	snprintf(tmp, sizeof(tmp), "N° %s", str(inv, "number"));
-	text_right(&d, d.bold, 11, R, y, tmp);
+	text_right(&d, d.bold, 11, R, y, say(tmp, sizeof(tmp), lang, "PDF_NUMBER",
+	    str(inv, "number"), NULL));
 	y -= 12;
-	snprintf(tmp, sizeof(tmp), "SIREN %s - TVA %s", str(seller, "siren"),
-	    str(seller, "vatNumber"));
-	text(&d, d.regular, 9, L, y, tmp);
-	date_fr(str(inv, "issuedAt"), a, sizeof(a));
-	snprintf(tmp, sizeof(tmp), "Date d'émission : %s", a);
-	text_right(&d, d.regular, 9, R, y, tmp);
+	text(&d, d.regular, 9, L, y, say(tmp, sizeof(tmp), lang, "PDF_SELLER_IDS",
+	    str(seller, "siren"), str(seller, "vatNumber"), NULL));
+	msg_date(lang, str(inv, "issuedAt"), a, sizeof(a));
+	text_right(&d, d.regular, 9, R, y, say(tmp, sizeof(tmp), lang, "PDF_ISSUED", a,
+	    NULL));
 	y -= 12;
-	date_fr(str(inv, "dueAt"), a, sizeof(a));
-	snprintf(tmp, sizeof(tmp), "Échéance : %s (à réception)", a);
-	text_right(&d, d.regular, 9, R, y, tmp);
+	msg_date(lang, str(inv, "dueAt"), a, sizeof(a));
+	text_right(&d, d.regular, 9, R, y, say(tmp, sizeof(tmp), lang, "PDF_DUE", a,
+	    NULL));
 
 	/* The buyer. */
 	y -= 34;
-	text(&d, d.bold, 10, 330, y, "Client");
+	text(&d, d.bold, 10, 330, y, msg(lang, "PDF_CUSTOMER"));
 	y -= 14;
 	text(&d, d.regular, 10, 330, y, str(buyer, "name"));
 	y -= 13;
@@ -196,28 +188,28 @@ pdf_invoice(const cJSON *inv, const char *font_dir, struct buf *out)
 	}
 	if (*str(buyer, "address"))
 		y = paragraph(&d, d.regular, 9, 330, y, R - 330, str(buyer, "address"));
-	snprintf(tmp, sizeof(tmp), "Pays : %s", str(buyer, "country"));
-	text(&d, d.regular, 9, 330, y, tmp);
+	text(&d, d.regular, 9, 330, y, say(tmp, sizeof(tmp), lang, "PDF_COUNTRY",
+	    str(buyer, "country"), NULL));
 	y -= 12;
 	if (*str(buyer, "vatNumber")) {
-		snprintf(tmp, sizeof(tmp), "N° TVA : %s", str(buyer, "vatNumber"));
-		text(&d, d.regular, 9, 330, y, tmp);
+		text(&d, d.regular, 9, 330, y, say(tmp, sizeof(tmp), lang, "PDF_BUYER_VAT",
+		    str(buyer, "vatNumber"), NULL));
 		y -= 12;
 	}
 	if (*str(inv, "periodStart")) {
-		date_fr(str(inv, "periodStart"), a, sizeof(a));
-		date_fr(str(inv, "periodEnd"), b, sizeof(b));
-		snprintf(tmp, sizeof(tmp), "Période de service : du %s au %s", a, b);
-		text(&d, d.regular, 9, L, y, tmp);
+		msg_date(lang, str(inv, "periodStart"), a, sizeof(a));
+		msg_date(lang, str(inv, "periodEnd"), b, sizeof(b));
+		text(&d, d.regular, 9, L, y, say(tmp, sizeof(tmp), lang, "PDF_PERIOD", a, b,
+		    NULL));
 	}
 
 	/* The lines, before tax. */
 	y -= 30;
 	HPDF_Page_SetLineWidth(d.page, 0.6f);
-	text(&d, d.bold, 9, L, y, "Désignation");
-	text_right(&d, d.bold, 9, 375, y, "Qté");
-	text_right(&d, d.bold, 9, 460, y, "Prix unitaire HT");
-	text_right(&d, d.bold, 9, R, y, "Montant HT");
+	text(&d, d.bold, 9, L, y, msg(lang, "PDF_COL_DESCRIPTION"));
+	text_right(&d, d.bold, 9, 375, y, msg(lang, "PDF_COL_QUANTITY"));
+	text_right(&d, d.bold, 9, 460, y, msg(lang, "PDF_COL_UNIT"));
+	text_right(&d, d.bold, 9, R, y, msg(lang, "PDF_COL_AMOUNT"));
 	y -= 6;
 	HPDF_Page_MoveTo(d.page, L, y);
 	HPDF_Page_LineTo(d.page, R, y);
@@ -230,9 +222,9 @@ pdf_invoice(const cJSON *inv, const char *font_dir, struct buf *out)
 		y = paragraph(&d, d.regular, 9, L, y, 270, str(l, "description"));
 		snprintf(tmp, sizeof(tmp), "%lld", (long long)num(l, "quantity"));
 		text_right(&d, d.regular, 9, 375, top, tmp);
-		money(num(l, "unitPriceCents"), cur, tmp, sizeof(tmp));
+		msg_money(lang, num(l, "unitPriceCents"), cur, tmp, sizeof(tmp));
 		text_right(&d, d.regular, 9, 460, top, tmp);
-		money(num(l, "amountCents"), cur, tmp, sizeof(tmp));
+		msg_money(lang, num(l, "amountCents"), cur, tmp, sizeof(tmp));
 		text_right(&d, d.regular, 9, R, top, tmp);
 		y -= 4;
 	}
@@ -242,44 +234,36 @@ pdf_invoice(const cJSON *inv, const char *font_dir, struct buf *out)
 
 	/* Totals. */
 	y -= 18;
-	money(num(inv, "subtotalCents"), cur, tmp, sizeof(tmp));
-	text(&d, d.regular, 10, 360, y, "Total HT");
+	msg_money(lang, num(inv, "subtotalCents"), cur, tmp, sizeof(tmp));
+	text(&d, d.regular, 10, 360, y, msg(lang, "PDF_SUBTOTAL"));
 	text_right(&d, d.regular, 10, R, y, tmp);
 	y -= 15;
 	int64_t bps = num(inv, "taxRate");
-	snprintf(a, sizeof(a), "TVA %lld,%02lld %%", (long long)(bps / 100),
-	    (long long)(bps % 100));
-	money(num(inv, "taxCents"), cur, tmp, sizeof(tmp));
+	msg_number(lang, bps, b, sizeof(b));
+	say(a, sizeof(a), lang, "PDF_VAT_RATE", b, NULL);
+	msg_money(lang, num(inv, "taxCents"), cur, tmp, sizeof(tmp));
 	text(&d, d.regular, 10, 360, y, a);
 	text_right(&d, d.regular, 10, R, y, tmp);
 	y -= 17;
-	money(num(inv, "totalCents"), cur, tmp, sizeof(tmp));
-	text(&d, d.bold, 11, 360, y, "Total TTC");
+	msg_money(lang, num(inv, "totalCents"), cur, tmp, sizeof(tmp));
+	text(&d, d.bold, 11, 360, y, msg(lang, "PDF_TOTAL"));
 	text_right(&d, d.bold, 11, R, y, tmp);
 	y -= 20;
 	if (*str(inv, "taxNote"))
 		y = paragraph(&d, d.regular, 9, L, y, R - L, str(inv, "taxNote"));
 	if (strcmp(str(inv, "status"), "paid") == 0 && *str(inv, "paidAt")) {
-		date_fr(str(inv, "paidAt"), a, sizeof(a));
-		snprintf(tmp, sizeof(tmp), credit ? "Avoir imputé le %s." :
-		    "Payée le %s.", a);
-		y = paragraph(&d, d.bold, 9, L, y, R - L, tmp);
+		msg_date(lang, str(inv, "paidAt"), a, sizeof(a));
+		y = paragraph(&d, d.bold, 9, L, y, R - L, say(tmp, sizeof(tmp), lang,
+		    credit ? "PDF_CREDITED" : "PDF_PAID", a, NULL));
 	}
 
 	/* The mentions French law asks of invoices between businesses. */
 	y = 110;
-	y = paragraph(&d, d.regular, 7.5f, L, y, R - L,
-	    "Conditions de paiement : paiement à réception, par prélèvement sur le "
-	    "moyen de paiement enregistré. Pas d'escompte pour paiement anticipé.");
-	y = paragraph(&d, d.regular, 7.5f, L, y, R - L,
-	    "En cas de retard de paiement, des pénalités de retard sont exigibles au "
-	    "taux de trois fois le taux d'intérêt légal, ainsi qu'une indemnité "
-	    "forfaitaire pour frais de recouvrement de 40 € (articles L441-10 et "
-	    "D441-5 du Code de commerce).");
-	snprintf(tmp, sizeof(tmp), "%s - %s - SIREN %s - TVA intracommunautaire %s",
-	    str(seller, "name"), str(seller, "address"), str(seller, "siren"),
-	    str(seller, "vatNumber"));
-	paragraph(&d, d.regular, 7, L, y - 4, R - L, tmp);
+	y = paragraph(&d, d.regular, 7.5f, L, y, R - L, msg(lang, "PDF_TERMS"));
+	y = paragraph(&d, d.regular, 7.5f, L, y, R - L, msg(lang, "PDF_LATE"));
+	paragraph(&d, d.regular, 7, L, y - 4, R - L, say(tmp, sizeof(tmp), lang,
+	    "PDF_FOOTER", str(seller, "name"), str(seller, "address"),
+	    str(seller, "siren"), str(seller, "vatNumber")));
 
 	HPDF_SaveToStream(d.pdf);
 	HPDF_UINT32 size = HPDF_GetStreamSize(d.pdf);
@@ -304,7 +288,9 @@ h_invoices_pdf(struct ctx *c)
 	cJSON *inv = crud_read(c, &invoices_entity, id);
 	if (inv == NULL)
 		return ERR_NOT_FOUND;
-	rc = pdf_invoice(inv, config()->font_dir, &c->resp->body);
+	/* French, whatever the merchant's language: the invoice is the legal
+	 * document French law asks for. */
+	rc = pdf_invoice(inv, config()->font_dir, "fr", &c->resp->body);
 	if (rc == ERR_OK) {
 		c->resp->status = 200;
 		c->resp->content_type = "application/pdf";

@@ -12,10 +12,11 @@
 #include "err.h"
 #include "mem.h"
 
-/* Renders an invoice record (its JSON, as the API answers it) into out.
- * Returns ERR_OK or ERR_INTERNAL (font missing, libhpdf error). */
+/* Renders an invoice record (its JSON, as the API answers it) into out,
+ * its words from the catalogue of lang (msg.h). Returns ERR_OK or
+ * ERR_INTERNAL (font missing, libhpdf error). */
 enum err	 pdf_invoice(const cJSON *invoice, const char *font_dir,
-		    struct buf *out);
+		    const char *lang, struct buf *out);
 /* GET /api/invoices/:id/pdf */
 enum err	 h_invoices_pdf(struct ctx *c);
 

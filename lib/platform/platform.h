@@ -14,6 +14,9 @@ extern const struct route platform_routes[];
 extern const size_t platform_nroutes;
 /* The text of schema.sql. */
 extern const char schema_sql[];
+/* Its message catalogues (the files of lang/), English first. */
+extern const struct msg_lang platform_langs[];
+extern const size_t platform_nlangs;
 /* The platform as the dispatcher serves it. */
 extern const struct app_def platform_app;
 

@@ -245,9 +245,19 @@ const struct route platform_routes[R__MAX] = {
 
 const size_t platform_nroutes = R__MAX;
 
+extern const char lang_en[], lang_fr[];
+
+const struct msg_lang platform_langs[] = {
+	{ "en", lang_en },
+	{ "fr", lang_fr },
+};
+const size_t platform_nlangs = sizeof(platform_langs) / sizeof(platform_langs[0]);
+
 const struct app_def platform_app = {
 	.name = "platform",
 	.routes = platform_routes,
 	.nroutes = R__MAX,
 	.schema = schema_sql,
+	.langs = platform_langs,
+	.nlangs = sizeof(platform_langs) / sizeof(platform_langs[0]),
 };

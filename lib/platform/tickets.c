@@ -8,6 +8,7 @@
 #include "crud.h"
 #include "id.h"
 #include "json.h"
+#include "msg.h"
 #include "outbox.h"
 #include "sla.h"
 #include "tickets.h"
@@ -205,7 +206,6 @@ static enum err
 notify(struct db *db, int64_t ticket, enum notice what, const char *text, int64_t now)
 {
 	char ref[32], subject[256], to[256], lang[4], assignee[256], related[48];
-	char subj[400], body[3000];
 	int64_t merchant;
 	sqlite3_stmt *st = db_bind(db, stmts[STMT_TK_MERCHANT], "i", ticket);
 	if (st == NULL)
@@ -222,48 +222,44 @@ notify(struct db *db, int64_t ticket, enum notice what, const char *text, int64_
 	snprintf(assignee, sizeof(assignee), "%s", db_col_text(st, 5));
 	db_done(st);
 	snprintf(related, sizeof(related), "ticket:%lld", (long long)ticket);
+	struct buf subj = { 0 }, body = { 0 };
+	enum err rc = ERR_OK;
 	if (what == NOTE_NEW || what == NOTE_MERCHANT_REPLY) {
 		/* Staff read English. */
 		const char *kind = what == NOTE_NEW ? "ticket_new" : "ticket_merchant_reply";
-		snprintf(subj, sizeof(subj), "[%s] %s: %s", ref, what == NOTE_NEW ?
-		    "New ticket" : "Merchant replied", subject);
-		snprintf(body, sizeof(body), "%s\n\n%s\n", subject, text);
-		if (assignee[0])
-			return outbox_queue(db, kind, assignee, subj, body, merchant, related,
-			    now);
-		if ((st = db_bind(db, stmts[STMT_TK_AGENTS], "")) == NULL)
-			return ERR_DB;
 		char agents[32][256];
 		int n = 0;
-		while (n < 32 && db_step(db, st) == DB_ROW)
-			snprintf(agents[n++], 256, "%s", db_col_text(st, 0));
-		db_done(st);
-		for (int i = 0; i < n; i++) {
-			enum err rc = outbox_queue(db, kind, agents[i], subj, body, merchant,
-			    related, now);
-			if (rc != ERR_OK)
-				return rc;
+		msg_printf(&subj, "en", what == NOTE_NEW ? "MAIL_TICKET_NEW_SUBJECT" :
+		    "MAIL_TICKET_MERCHANT_REPLY_SUBJECT", ref, subject, NULL);
+		msg_printf(&body, "en", "MAIL_TICKET_STAFF_BODY", subject, text, NULL);
+		if (assignee[0])
+			snprintf(agents[n++], 256, "%s", assignee);
+		else if ((st = db_bind(db, stmts[STMT_TK_AGENTS], "")) == NULL)
+			rc = ERR_DB;
+		else {
+			while (n < 32 && db_step(db, st) == DB_ROW)
+				snprintf(agents[n++], 256, "%s", db_col_text(st, 0));
+			db_done(st);
 		}
-		return ERR_OK;
-	}
-	int fr = strcmp(lang, "en") != 0;
-	if (what == NOTE_AGENT_REPLY) {
-		snprintf(subj, sizeof(subj), fr ? "[%s] Réponse à votre demande : %s" :
-		    "[%s] Reply to your request: %s", ref, subject);
-		snprintf(body, sizeof(body), fr ? "Bonjour,\n\nNotre équipe vous a "
-		    "répondu :\n\n%s\n\nRépondez depuis votre espace.\n" : "Hello,\n\n"
-		    "Our team replied:\n\n%s\n\nReply from your dashboard.\n", text);
+		for (int i = 0; rc == ERR_OK && i < n; i++)
+			rc = outbox_queue(db, kind, agents[i], buf_str(&subj), buf_str(&body),
+			    merchant, related, now);
 	} else {
-		snprintf(subj, sizeof(subj), fr ? "[%s] Demande résolue : %s" :
-		    "[%s] Request resolved: %s", ref, subject);
-		snprintf(body, sizeof(body), fr ? "Bonjour,\n\nVotre demande %s est "
-		    "résolue. Répondez-nous si ce n'est pas le cas ; sans réponse, elle "
-		    "sera fermée dans 7 jours.\n" : "Hello,\n\nYour request %s is "
-		    "resolved. Reply if it is not; without a reply it closes in 7 days.\n",
-		    ref);
+		if (what == NOTE_AGENT_REPLY) {
+			msg_printf(&subj, lang, "MAIL_TICKET_REPLY_SUBJECT", ref, subject, NULL);
+			msg_printf(&body, lang, "MAIL_TICKET_REPLY_BODY", text, NULL);
+		} else {
+			msg_printf(&subj, lang, "MAIL_TICKET_RESOLVED_SUBJECT", ref, subject,
+			    NULL);
+			msg_printf(&body, lang, "MAIL_TICKET_RESOLVED_BODY", ref, NULL);
+		}
+		rc = outbox_queue(db, what == NOTE_AGENT_REPLY ? "ticket_reply" :
+		    "ticket_resolved", to, buf_str(&subj), buf_str(&body), merchant, related,
+		    now);
 	}
-	return outbox_queue(db, what == NOTE_AGENT_REPLY ? "ticket_reply" :
-	    "ticket_resolved", to, subj, body, merchant, related, now);
+	buf_free(&subj);
+	buf_free(&body);
+	return rc;
 }
 
 int

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "invoices.h"
 #include "json.h"
+#include "msg.h"
 #include "outbox.h"
 #include "stripe.h"
 #include "webhooks.h"
@@ -131,19 +132,18 @@ on_subscription(struct db *db, const char *type, const cJSON *obj, int64_t creat
 }
 
 static enum err
-notify(struct db *db, int64_t merchant, const char *kind, const char *subject_fr,
-    const char *subject_en, const char *body_fr, const char *body_en, int64_t now)
+notify(struct db *db, int64_t merchant, const char *kind, const char *subject_key,
+    const char *body_key, int64_t now)
 {
 	char email[256] = "", lang[8] = "";
 	enum err e = db_get(db, stmts[STMT_WH_MERCHANT], "i", "SS", merchant, email,
 	    sizeof(email), lang, sizeof(lang));
 	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return ERR_DB;
-	int fr = strcmp(lang, "en") != 0;
 	if (email[0] == '\0')
 		return ERR_OK;
-	return outbox_queue(db, kind, email, fr ? subject_fr : subject_en,
-	    fr ? body_fr : body_en, merchant, NULL, now);
+	return outbox_queue(db, kind, email, msg(lang, subject_key), msg(lang, body_key),
+	    merchant, NULL, now);
 }
 
 /* The local invoice of a Stripe invoice; issued (with our number) the
@@ -234,11 +234,8 @@ on_invoice(struct db *db, const char *type, const cJSON *obj, int64_t now)
 		if (r != DB_DONE)
 			return ERR_DB;
 		return notify(db, merchant, "payment_failed",
-		    "Échec du paiement de votre abonnement", "Your subscription payment failed",
-		    "Bonjour,\n\nLe paiement de votre abonnement a été refusé. Stripe "
-		    "réessaiera automatiquement.\n",
-		    "Hello,\n\nThe payment of your subscription was declined. Stripe will "
-		    "retry automatically.\n", now);
+		    "MAIL_STRIPE_PAYMENT_FAILED_SUBJECT", "MAIL_STRIPE_PAYMENT_FAILED_BODY",
+		    now);
 	}
 	return ERR_OK;
 }
@@ -270,11 +267,8 @@ stripe_apply_event(struct db *db, const cJSON *ev, int64_t now, int *duplicate)
 		    "metadata"), &sid, &merchant, &last);
 		if (rc != ERR_OK || sid == 0)
 			return rc;
-		return notify(db, merchant, "trial_will_end", "Votre essai se termine bientôt",
-		    "Your trial ends soon", "Bonjour,\n\nVotre période d'essai se termine "
-		    "dans quelques jours ; votre abonnement démarrera ensuite.\n",
-		    "Hello,\n\nYour trial ends in a few days; your subscription starts "
-		    "then.\n", now);
+		return notify(db, merchant, "trial_will_end", "MAIL_TRIAL_ENDING_SUBJECT",
+		    "MAIL_TRIAL_ENDING_BODY", now);
 	}
 	if (strcmp(type, "invoice.finalized") == 0 || strcmp(type, "invoice.paid") == 0 ||
 	    strcmp(type, "invoice.payment_failed") == 0)

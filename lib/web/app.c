@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "idem.h"
 #include "json.h"
+#include "page.h"
 #include "valid.h"
 
 #define APP_CACHE_SLOTS	64
@@ -42,6 +43,13 @@ app_open(const struct app_def *def, struct app **out)
 	if (cfg->jwt_keylen < 32) {
 		fprintf(stderr, "no JWT key (PLATFORM_JWT_SECRET_FILE): refusing to "
 		    "start\n");
+		free(app);
+		*out = NULL;
+		return ERR_INTERNAL;
+	}
+	char why[200];
+	if (msg_use(def->langs, def->nlangs, why, sizeof(why)) != 0) {
+		fprintf(stderr, "message catalogue refused: %s\n", why);
 		free(app);
 		*out = NULL;
 		return ERR_INTERNAL;
@@ -388,13 +396,17 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	if ((rc = auth_resolve(&c)) != ERR_OK || (rc = authorize(&c)) != ERR_OK ||
 	    resp->status == 303)
 		goto out;
+	/* A page's answer also depends on its language (Accept-Language). */
+	const char *lang = c.route->flags & ROUTE_PAGE ? page_lang(&c) : "";
 	cacheable = (c.route->flags & ROUTE_CACHE) &&
-	    strlen(req->path) + strlen(req->query) + 2 < sizeof(key);
+	    strlen(req->path) + strlen(req->query) + strlen(lang) + 3 < sizeof(key);
 	if (cacheable) {
 		size_t pl = strlen(req->path), ql = strlen(req->query);
 		memcpy(key, req->path, pl);
 		key[pl] = '?';
 		memcpy(key + pl + 1, req->query, ql + 1);
+		if (*lang)
+			snprintf(key + pl + 1 + ql, sizeof(key) - pl - 1 - ql, "#%s", lang);
 		stamp = db_change_stamp(app->db);
 		struct cache_slot *s = cache_find(app, key);
 		if (s && s->stamp == stamp) {

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "auth.h"
 #include "config.h"
+#include "msg.h"
 #include "valid.h"
 
 /* Who may call a route (enforced with the accounts issue). */
@@ -84,6 +85,8 @@ struct app_def {
 	const struct route *routes;
 	size_t		 nroutes;
 	const char	*schema;	/* the text of its schema.sql */
+	const struct msg_lang *langs;	/* its message catalogues */
+	size_t		 nlangs;
 };
 
 /* Returns a form field of the request, or NULL. */

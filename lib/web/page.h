@@ -1,6 +1,7 @@
 /*
- * Page helpers for server-rendered HTML routes: expanding a template into
- * the response, and the redirect after a form.
+ * Page helpers for server-rendered HTML routes: the page's language, the
+ * shared header and footer, the catalogue's strings, expanding a template
+ * into the response, and the redirect after a form.
  */
 #ifndef PAGE_H
 #define PAGE_H
@@ -8,10 +9,19 @@
 #include "app.h"
 #include "render.h"
 
+/* The language of the page asked for: ?lang=, else the first language of
+ * Accept-Language the catalogue has, else the reference (msg.h). Static
+ * storage. */
+const char	*page_lang(const struct ctx *c);
 /* Expands template tpl (from the configured template directory) with d
- * into the response as an HTML page with this status, never cached. Takes
- * ownership of d. Returns ERR_OK, or ERR_INTERNAL when the template cannot
- * be expanded. */
+ * into the response body, in the page's language: every template sees
+ * {{LANG}} and the catalogue's strings by key ({{PLANS_TITLE}}), and
+ * {{>HEADER}} / {{>FOOTER}} are header.tpl and footer.tpl. Takes ownership
+ * of d. Returns ERR_OK, or ERR_INTERNAL when a template cannot be
+ * expanded. Status and headers are the caller's. */
+enum err	 page_expand(struct ctx *c, const char *tpl, struct render_dict *d);
+/* page_expand, then answers it as an HTML page with this status, never
+ * cached. */
 enum err	 page_render(struct ctx *c, const char *tpl, struct render_dict *d,
 		    int status);
 /* Answers 303 See Other to the path to (a constant or a checked path). */

@@ -56,24 +56,41 @@ static void
 pricing_page_should_show_the_plans(void **state)
 {
 	(void)state;
-	char *dom = chromium_dom("/marketplace/plans.html");
-	assert_non_null(dom);
-	static const char *const want[] = {
-		"<h2 class=\"plan-name\">Starter</h2>",
-		"<h2 class=\"plan-name\">Business</h2>",
-		"<h2 class=\"plan-name\">Enterprise</h2>",
-		"<span class=\"amount\">29,00</span>",
-		"14-day free trial",
-		"Up to 100 products",
-		"<link rel=\"stylesheet\" href=\"/static/css/site.css\">",
+	/* In English (the browser asks for it), then in French. */
+	static const struct { const char *path, *want[9]; } pages[] = {
+		{ "/marketplace/plans.html?lang=en", {
+			"<html lang=\"en\">",
+			"<h2 class=\"plan-name\">Starter</h2>",
+			"<h2 class=\"plan-name\">Business</h2>",
+			"<h2 class=\"plan-name\">Enterprise</h2>",
+			"<span class=\"amount\">29.00</span>",
+			"14-day free trial",
+			"Up to 100 products",
+			"<link rel=\"stylesheet\" href=\"/static/css/site.css\">",
+			"<h1>Plans and pricing</h1>" } },
+		{ "/marketplace/plans.html?lang=fr", {
+			"<html lang=\"fr\">",
+			"<h2 class=\"plan-name\">Starter</h2>",
+			"<h2 class=\"plan-name\">Business</h2>",
+			"<h2 class=\"plan-name\">Enterprise</h2>",
+			"<span class=\"amount\">29,00</span>",
+			"Essai gratuit de 14 jours",
+			"Up to 100 products",
+			"<link rel=\"stylesheet\" href=\"/static/css/site.css\">",
+			"<h1>Offres et tarifs</h1>" } },
 	};
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		if (strstr(dom, want[i]) == NULL)
-			fail_msg("missing %s in the page:\n%s", want[i], dom);
-	/* In sortOrder. */
-	assert_true(strstr(dom, ">Starter<") < strstr(dom, ">Business<"));
-	assert_true(strstr(dom, ">Business<") < strstr(dom, ">Enterprise<"));
-	free(dom);
+	for (size_t p = 0; p < sizeof(pages) / sizeof(pages[0]); p++) {
+		char *dom = chromium_dom(pages[p].path);
+		assert_non_null(dom);
+		for (size_t i = 0; i < 9; i++)
+			if (strstr(dom, pages[p].want[i]) == NULL)
+				fail_msg("missing %s in %s:\n%s", pages[p].want[i], pages[p].path,
+				    dom);
+		/* In sortOrder. */
+		assert_true(strstr(dom, ">Starter<") < strstr(dom, ">Business<"));
+		assert_true(strstr(dom, ">Business<") < strstr(dom, ">Enterprise<"));
+		free(dom);
+	}
 }
 
 static void

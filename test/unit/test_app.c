@@ -258,7 +258,64 @@ pricing_page_should_escape_plan_text(void **state)
 	assert_null(strstr(a.body, "<img"));
 	if (strstr(a.body, "<h2 class=\"plan-name\">Starter</h2>") == NULL)
 		fail_msg("%s", a.body);
-	assert_non_null(strstr(a.body, "29,00"));
+	assert_non_null(strstr(a.body, "<span class=\"amount\">29.00</span>"));
+	answer_free(&a);
+}
+
+/* A GET of a page with an Accept-Language header. */
+static struct answer
+page_in(struct app *app, const char *path, const char *query, const char *accept)
+{
+	struct request req;
+	struct response resp;
+	struct answer a;
+	unit_request(&req, METHOD_GET, path, query);
+	if (accept)
+		http_add_header(&req, "accept-language", accept);
+	resp_init(&resp);
+	app_handle(app, &req, &resp);
+	a.status = resp.status;
+	a.body = xstrdup(buf_str(&resp.body));
+	a.headers = xstrdup(buf_str(&resp.headers));
+	resp_free(&resp);
+	arena_free(&req.arena);
+	return a;
+}
+
+/* Pages speak the language asked for (?lang=, else Accept-Language, else
+ * English), words, numbers and lang attribute alike, through the shared
+ * header and footer; the answer cache keeps each language apart. */
+static void
+pages_should_speak_the_language_asked_for(void **state)
+{
+	static const struct { const char *query, *accept, *lang, *amount, *words; } cases[] = {
+		{ "", NULL, "en", "29.00", "14-day free trial" },
+		{ "", "fr-FR,fr;q=0.9,en;q=0.8", "fr", "29,00", "Essai gratuit de 14 jours" },
+		{ "", "de-DE, en-GB;q=0.7", "en", "29.00", "Plans and pricing" },
+		{ "", "de", "en", "29.00", "<a href=\"/marketplace/plans.html\">Pricing</a>" },
+		{ "lang=fr", "en", "fr", "29,00", "<h1>Offres et tarifs</h1>" },
+		{ "lang=en", "fr", "en", "29.00", "<title>Plans and pricing · Marketplace</title>" },
+		{ "lang=xx", NULL, "en", "29.00", "/ month" },
+		{ "", "fr", "fr", "29,00", "/ mois" },
+	};
+	char html[32], amount[32];
+	/* Twice: the second round comes from the answer cache. */
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			struct answer a = page_in(*state, "/marketplace/plans.html",
+			    cases[i].query, cases[i].accept);
+			assert_int_equal(a.status, 200);
+			snprintf(html, sizeof(html), "<html lang=\"%s\">", cases[i].lang);
+			snprintf(amount, sizeof(amount), "\"amount\">%s<", cases[i].amount);
+			if (strstr(a.body, html) == NULL || strstr(a.body, amount) == NULL ||
+			    strstr(a.body, cases[i].words) == NULL)
+				fail_msg("case %zu, round %d: %s", i, round, a.body);
+			assert_non_null(strstr(a.body, "<footer class=\"bottom\">"));
+			answer_free(&a);
+		}
+	struct answer a = page_in(*state, "/marketplace/login.html", "", "fr");
+	assert_non_null(strstr(a.body, "<label for=\"password\">Mot de passe</label>"));
+	assert_non_null(strstr(a.body, "<title>Connexion · Marketplace</title>"));
 	answer_free(&a);
 }
 
@@ -307,6 +364,7 @@ main(void)
 		cmocka_unit_test(app_should_replay_idempotent_posts),
 		cmocka_unit_test(app_cache_should_follow_writes_from_other_connections),
 		cmocka_unit_test(pricing_page_should_escape_plan_text),
+		cmocka_unit_test(pages_should_speak_the_language_asked_for),
 		cmocka_unit_test(json_should_allocate_through_the_core_allocator),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
