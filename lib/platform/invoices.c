@@ -163,10 +163,10 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 	 * EU businesses elsewhere self-assess; outside the EU, none. */
 	if (strcmp(country, "FR") != 0 && in_eu(country) && has_vat) {
 		rate = 0;
-		tax_note = "Autoliquidation - article 283-2 du CGI / reverse charge";
+		tax_note = msg(INVOICE_LANG, "TAX_NOTE_REVERSE_CHARGE");
 	} else if (!in_eu(country)) {
 		rate = 0;
-		tax_note = "TVA non applicable - article 259-1 du CGI";
+		tax_note = msg(INVOICE_LANG, "TAX_NOTE_OUTSIDE_EU");
 	}
 	db_done(st);
 	cJSON_AddStringToObject(seller, "name", sel->name);

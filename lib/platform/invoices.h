@@ -18,6 +18,10 @@
 extern const struct entity invoices_entity;
 
 /* The seller's identity and VAT rate (PLATFORM_SELLER_*, PLATFORM_VAT_RATE_BPS). */
+/* The language of invoices, credit notes and their PDFs, whatever the
+ * merchant's: they are the legal document French law asks for. */
+#define INVOICE_LANG	"fr"
+
 struct seller {
 	const char	*name, *address, *siren, *vat;
 	int		 vat_rate_bps;	/* 2000 = 20 % */

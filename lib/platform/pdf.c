@@ -288,9 +288,7 @@ h_invoices_pdf(struct ctx *c)
 	cJSON *inv = crud_read(c, &invoices_entity, id);
 	if (inv == NULL)
 		return ERR_NOT_FOUND;
-	/* French, whatever the merchant's language: the invoice is the legal
-	 * document French law asks for. */
-	rc = pdf_invoice(inv, config()->font_dir, "fr", &c->resp->body);
+	rc = pdf_invoice(inv, config()->font_dir, INVOICE_LANG, &c->resp->body);
 	if (rc == ERR_OK) {
 		c->resp->status = 200;
 		c->resp->content_type = "application/pdf";

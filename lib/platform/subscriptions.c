@@ -8,6 +8,7 @@
 #include "crud.h"
 #include "id.h"
 #include "json.h"
+#include "msg.h"
 #include "provider.h"
 #include "subscriptions.h"
 #include "valid.h"
@@ -224,13 +225,13 @@ period_after(int64_t start, const char *interval)
 	return clock_add_months(start, strcmp(interval, "year") == 0 ? 12 : 1);
 }
 
-/* "DD/MM/YYYY" of ms, for invoice lines (in French, as the invoices). */
+/* The date of ms in the invoices' language, for invoice lines. */
 static void
-day_text(int64_t ms, char out[11])
+day_text(int64_t ms, char out[16])
 {
 	char iso[25];
 	clock_format_ms(ms, iso);
-	snprintf(out, 11, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+	msg_date(INVOICE_LANG, iso, out, 16);
 }
 
 
@@ -264,17 +265,19 @@ static enum err
 bill_period(struct db *db, const struct seller *sel, const struct sub *s,
     const struct plan *p, int64_t start, int64_t end, int64_t now, int *paid)
 {
-	char desc[300], a[11], b[11], number[32];
+	char a[16], b[16], number[32];
 	struct invoice_line line;
+	struct buf desc = { 0 };
 	int64_t inv;
 	day_text(start, a);
 	day_text(end, b);
-	snprintf(desc, sizeof(desc), "Abonnement %s du %s au %s", p->name, a, b);
-	line.description = desc;
+	msg_printf(&desc, INVOICE_LANG, "INVOICE_LINE_PERIOD", p->name, a, b, NULL);
+	line.description = buf_str(&desc);
 	line.quantity = 1;
 	line.unit_cents = p->price;
 	enum err rc = invoice_issue(db, sel, s->merchant, s->id, "invoice", &line, 1,
 	    p->currency, start, end, now, &inv, number);
+	buf_free(&desc);
 	if (rc != ERR_OK)
 		return rc;
 	return invoice_collect(db, inv, now, paid);
@@ -705,22 +708,25 @@ h_subscriptions_update(struct ctx *c)
 		int64_t diff = money_mul_div(to.price - from.price, left,
 		    total > 0 ? total : 1);
 		if (diff != 0 && left > 0) {
-			char desc[400], a[11], b[11], number[32];
+			char a[16], b[16], l[24], t[24], number[32];
 			struct invoice_line line;
+			struct buf desc = { 0 };
 			int64_t inv;
 			int paid = 0;
 			day_text(now, a);
 			day_text(s.period_end, b);
-			snprintf(desc, sizeof(desc), "Changement de formule %s -> %s, "
-			    "prorata %lld/%lld jours (du %s au %s)", from.name, to.name,
-			    (long long)left, (long long)total, a, b);
-			line.description = desc;
+			snprintf(l, sizeof(l), "%lld", (long long)left);
+			snprintf(t, sizeof(t), "%lld", (long long)total);
+			msg_printf(&desc, INVOICE_LANG, "INVOICE_LINE_CHANGE", from.name, to.name,
+			    l, t, a, b, NULL);
+			line.description = buf_str(&desc);
 			line.quantity = 1;
 			line.unit_cents = diff > 0 ? diff : -diff;
 			seller_from_config(&sel);
 			rc = invoice_issue(c->db, &sel, s.merchant, s.id, diff > 0 ?
 			    "invoice" : "credit_note", &line, 1, to.currency, now,
 			    s.period_end, now, &inv, number);
+			buf_free(&desc);
 			if (rc == ERR_OK && diff > 0)
 				rc = invoice_collect(c->db, inv, now, &paid);
 			if (rc == ERR_OK && diff > 0 && !paid)

@@ -173,13 +173,13 @@ local_invoice(struct db *db, const cJSON *obj, int64_t now, int64_t *inv,
 		if (n == sizeof(lines) / sizeof(lines[0]))
 			break;
 		lines[n].description = istr(l, "description") ? istr(l, "description") :
-		    "Abonnement";
+		    msg(INVOICE_LANG, "INVOICE_LINE_SUBSCRIPTION");
 		lines[n].quantity = 1;
 		lines[n].unit_cents = inum(l, "amount");
 		n++;
 	}
 	if (n == 0) {
-		lines[0].description = "Abonnement";
+		lines[0].description = msg(INVOICE_LANG, "INVOICE_LINE_SUBSCRIPTION");
 		lines[0].quantity = 1;
 		lines[0].unit_cents = inum(obj, "subtotal");
 		n = 1;
