@@ -19,7 +19,6 @@ case "$VAR" in /*) ;; *) VAR="$ROOT/$VAR" ;; esac
 BUILD=${BUILD:-build/rel}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 export PLATFORM_VAR="$VAR"
-export PLATFORM_TEMPLATES="${PLATFORM_TEMPLATES:-$ROOT/templates}"
 
 die() { echo "stack: $*" >&2; exit 1; }
 

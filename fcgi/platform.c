@@ -14,6 +14,7 @@
 #include "app.h"
 #include "clock.h"
 #include "http.h"
+#include "json.h"
 #include "loop.h"
 #include "mem.h"
 #include "platform.h"
@@ -80,14 +81,12 @@ log_line(const struct request *req, int status, int64_t us)
 	(void)w;
 }
 
-/* A JSON error written before the core sees the request (body limits). */
+/* A JSON error answered before the core sees the request (body limits),
+ * in the core's envelope. */
 static void
 early_error(struct response *resp, enum err e)
 {
-	resp->status = err_status(e);
-	buf_printf(&resp->body, "{\"data\":null,\"error\":{\"status\":%d,"
-	    "\"name\":\"%s\",\"message\":\"%s\",\"details\":{}}}",
-	    err_status(e), err_name(e), err_message(e));
+	json_send_error(resp, e, NULL, NULL);
 }
 
 static void
