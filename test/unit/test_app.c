@@ -36,9 +36,11 @@ teardown(void **state)
 	return 0;
 }
 
+/* A request to the application, with a JSON body, an Idempotency-Key and
+ * an Accept-Language header when given, and the test's Authorization. */
 static struct answer
-call(struct app *app, enum http_method m, const char *path, const char *query,
-    const char *body, const char *idem_key)
+call_lang(struct app *app, enum http_method m, const char *path, const char *query,
+    const char *body, const char *idem_key, const char *accept)
 {
 	struct request req;
 	struct response resp;
@@ -51,6 +53,8 @@ call(struct app *app, enum http_method m, const char *path, const char *query,
 	}
 	if (idem_key)
 		http_add_header(&req, "idempotency-key", idem_key);
+	if (accept)
+		http_add_header(&req, "accept-language", accept);
 	if (auth[0])
 		http_add_header(&req, "authorization", auth);
 	resp_init(&resp);
@@ -61,6 +65,13 @@ call(struct app *app, enum http_method m, const char *path, const char *query,
 	resp_free(&resp);
 	arena_free(&req.arena);
 	return a;
+}
+
+static struct answer
+call(struct app *app, enum http_method m, const char *path, const char *query,
+    const char *body, const char *idem_key)
+{
+	return call_lang(app, m, path, query, body, idem_key, NULL);
 }
 
 static void
@@ -262,26 +273,6 @@ pricing_page_should_escape_plan_text(void **state)
 	answer_free(&a);
 }
 
-/* A GET of a page with an Accept-Language header. */
-static struct answer
-page_in(struct app *app, const char *path, const char *query, const char *accept)
-{
-	struct request req;
-	struct response resp;
-	struct answer a;
-	unit_request(&req, METHOD_GET, path, query);
-	if (accept)
-		http_add_header(&req, "accept-language", accept);
-	resp_init(&resp);
-	app_handle(app, &req, &resp);
-	a.status = resp.status;
-	a.body = xstrdup(buf_str(&resp.body));
-	a.headers = xstrdup(buf_str(&resp.headers));
-	resp_free(&resp);
-	arena_free(&req.arena);
-	return a;
-}
-
 /* Pages speak the language asked for (?lang=, else Accept-Language, else
  * English), words, numbers and lang attribute alike, through the shared
  * header and footer; the answer cache keeps each language apart. */
@@ -302,8 +293,9 @@ pages_should_speak_the_language_asked_for(void **state)
 	/* Twice: the second round comes from the answer cache. */
 	for (int round = 0; round < 2; round++)
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			struct answer a = page_in(*state, "/marketplace/plans.html",
-			    cases[i].query, cases[i].accept);
+			struct answer a = call_lang(*state, METHOD_GET,
+			    "/marketplace/plans.html", cases[i].query, NULL, NULL,
+			    cases[i].accept);
 			assert_int_equal(a.status, 200);
 			snprintf(html, sizeof(html), "<html lang=\"%s\">", cases[i].lang);
 			snprintf(amount, sizeof(amount), "\"amount\">%s<", cases[i].amount);
@@ -313,7 +305,8 @@ pages_should_speak_the_language_asked_for(void **state)
 			assert_non_null(strstr(a.body, "<footer class=\"bottom\">"));
 			answer_free(&a);
 		}
-	struct answer a = page_in(*state, "/marketplace/login.html", "", "fr");
+	struct answer a = call_lang(*state, METHOD_GET, "/marketplace/login.html", "",
+	    NULL, NULL, "fr");
 	assert_non_null(strstr(a.body, "<label for=\"password\">Mot de passe</label>"));
 	assert_non_null(strstr(a.body, "<title>Connexion · Marketplace</title>"));
 	answer_free(&a);

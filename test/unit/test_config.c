@@ -190,12 +190,7 @@ platformctl(const char *assign, const char *args, char *err, size_t n)
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), "env %s %s/../bin/platformctl %s 2>&1 >/dev/null",
 	    assign, prog_dir, args);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t got = fread(err, 1, n - 1, p);
-	err[got] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return unit_run(cmd, err, n);
 }
 
 static void

@@ -12,12 +12,7 @@ lint(const char *dir, char *out, size_t n)
 {
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd), "sh test/layers.sh %s 2>&1", dir);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t got = fread(out, 1, n - 1, p);
-	out[got] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return unit_run(cmd, out, n);
 }
 
 static void

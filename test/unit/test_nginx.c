@@ -33,18 +33,6 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Runs a shell command; returns its exit status, stderr+stdout in out. */
-static int
-run(const char *cmd, char *out, size_t n)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t got = fread(out, 1, n - 1, p);
-	out[got] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static char *
 slurp(const char *path)
 {
@@ -76,7 +64,7 @@ nginx_should_render_development_and_production_from_one_source(void **state)
 	    "NGINX_EXTRA= sh deploy/nginx.sh dev > %s/dev.conf 2>&1 && nginx -q -t -p %s/ "
 	    "-e %s/log/e.log -c %s/dev.conf 2>&1", dir, dir, dir, dir, dir, dir, dir, dir,
 	    dir);
-	if (run(cmd, out, sizeof(out)) != 0)
+	if (unit_run(cmd, out, sizeof(out)) != 0)
 		fail_msg("development: %s", out);
 	snprintf(cmd, sizeof(cmd), "env " COMMON "NGINX_LISTEN_HTTP='80 [::]:80' "
 	    "NGINX_LISTEN_HTTPS='443 [::]:443' NGINX_SERVER_NAME=shop.example.com "
@@ -85,7 +73,7 @@ nginx_should_render_development_and_production_from_one_source(void **state)
 	    "include %%s/nginx/mime.types;\\ninclude %s/site.conf;\\n}\\n' \"$PWD\" > "
 	    "%s/main.conf && nginx -q -t -p %s/ -e %s/log/e.log -c %s/main.conf 2>&1",
 	    dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
-	if (run(cmd, out, sizeof(out)) != 0)
+	if (unit_run(cmd, out, sizeof(out)) != 0)
 		fail_msg("production: %s", out);
 	/* Both carry what the one source says: the request id in the log, the
 	 * body limit, the errors and TLS fragments, the sign-in limit. */
@@ -118,7 +106,7 @@ nginx_should_refuse_a_bad_value_naming_it(void **state)
 	    "NGINX_SERVER_NAME='evil.com; include /etc/passwd' NGINX_HTTPS_NAME=_ "
 	    "NGINX_REDIRECT_PORT= sh deploy/nginx.sh site 2>&1 >/dev/null", dir, dir, dir,
 	    dir);
-	assert_int_equal(run(cmd, out, sizeof(out)), 1);
+	assert_int_equal(unit_run(cmd, out, sizeof(out)), 1);
 	assert_string_equal(out, "nginx.sh: NGINX_SERVER_NAME=\"evil.com; include "
 	    "/etc/passwd\": a host name (a-z 0-9 . -)\n");
 }
@@ -151,7 +139,7 @@ nginx_errors_should_be_the_core_errors_written_once(void **state)
 		resp_free(&r);
 	}
 	free(conf);
-	assert_int_equal(run("grep -rl 'PayloadTooLargeError\\|RateLimitError\\|"
+	assert_int_equal(unit_run("grep -rl 'PayloadTooLargeError\\|RateLimitError\\|"
 	    "ServiceUnavailableError' nginx deploy fcgi", out, sizeof(out)), 0);
 	assert_string_equal(out, "nginx/errors.conf\n");
 }

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "mem.h"
@@ -56,6 +57,20 @@ unit_rmdb(const char *path)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);
 	unlink(p);
+}
+
+/* Runs a shell command (from the checkout); returns its exit status (-1
+ * when it did not exit), what it printed in out (n bytes, cut to fit). */
+static inline int
+unit_run(const char *cmd, char *out, size_t n)
+{
+	FILE *p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	size_t got = fread(out, 1, n - 1, p);
+	out[got] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Loads the configuration from the environment as a program does at
