@@ -283,6 +283,28 @@ bill_period(struct db *db, const struct seller *sel, const struct sub *s,
 	return invoice_collect(db, inv, now, paid);
 }
 
+/* A trial or period of s ending at `at`: the subscription is cancelled
+ * then when cancel is set, else the next period is invoiced and
+ * collected (past due, and dunning, when unpaid). ts is now as text. */
+static enum err
+period_ends(struct db *db, const struct seller *sel, const struct sub *s,
+    const struct plan *p, int64_t at, int cancel, int64_t now, const char *ts)
+{
+	int paid = 0;
+	if (cancel) {
+		char when[25];
+		clock_format_ms(at, when);
+		return db_exec(db, stmts[STMT_SUB_CANCEL], "stsi", when, "", ts, s->id);
+	}
+	int64_t end = period_after(at, p->interval);
+	enum err rc = bill_period(db, sel, s, p, at, end, now, &paid);
+	if (rc == ERR_OK)
+		rc = set_period(db, s->id, paid ? "active" : "past_due", at, end, now);
+	if (rc == ERR_OK && !paid)
+		rc = start_dunning(db, s->id, "past_due", now);
+	return rc;
+}
+
 /* One billing step of subscription id at now, in its own transaction.
  * Sets *did when something happened. */
 static enum err
@@ -304,33 +326,12 @@ step(struct db *db, const struct seller *sel, int64_t id, int64_t now, int *did)
 	clock_format_ms(now, ts);
 	if (strcmp(s.status, "trialing") == 0 && s.trial_end && s.trial_end <= now) {
 		/* The trial ends: cancelled if asked, else the first payment. */
-		if (s.cancel_at_end) {
-			char te[25];
-			clock_format_ms(s.trial_end, te);
-			rc = db_exec(db, stmts[STMT_SUB_CANCEL], "stsi", te, "", ts, id);
-		} else {
-			int64_t start = s.trial_end, end = period_after(start, p.interval);
-			if ((rc = bill_period(db, sel, &s, &p, start, end, now, &paid)) != ERR_OK)
-				goto fail;
-			rc = set_period(db, id, paid ? "active" : "past_due", start, end, now);
-			if (rc == ERR_OK && !paid)
-				rc = start_dunning(db, id, "past_due", now);
-		}
+		rc = period_ends(db, sel, &s, &p, s.trial_end, s.cancel_at_end, now, ts);
 		*did = 1;
 	} else if (strcmp(s.status, "active") == 0 && s.period_end && s.period_end <= now) {
-		if (s.cancel_at_end || !s.auto_renew) {
-			char pe[25];
-			clock_format_ms(s.period_end, pe);
-			rc = db_exec(db, stmts[STMT_SUB_CANCEL], "stsi", pe, "", ts, id);
-		} else {
-			/* Renewal: the next period, invoiced and collected. */
-			int64_t start = s.period_end, end = period_after(start, p.interval);
-			if ((rc = bill_period(db, sel, &s, &p, start, end, now, &paid)) != ERR_OK)
-				goto fail;
-			rc = set_period(db, id, paid ? "active" : "past_due", start, end, now);
-			if (rc == ERR_OK && !paid)
-				rc = start_dunning(db, id, "past_due", now);
-		}
+		/* Renewal: the next period, invoiced and collected. */
+		rc = period_ends(db, sel, &s, &p, s.period_end,
+		    s.cancel_at_end || !s.auto_renew, now, ts);
 		*did = 1;
 	} else if ((strcmp(s.status, "past_due") == 0 || strcmp(s.status, "pending") == 0) &&
 	    s.next_retry && s.next_retry <= now) {

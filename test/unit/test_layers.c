@@ -78,74 +78,58 @@ layers_should_accept_includes_downwards(void **state)
 	wipe(dir);
 }
 
+/* In a tree that holds to every rule, file becomes text: the checker must
+ * refuse it with exactly "layers: <tree>/<file> <why>". */
+static void
+refused(const char *file, const char *text, const char *why)
+{
+	char dir[128], out[4096], want[600];
+	tree(dir, sizeof(dir));
+	put(dir, file, text);
+	assert_int_equal(lint(dir, out, sizeof(out)), 1);
+	snprintf(want, sizeof(want), "layers: %s/%s %s", dir, file, why);
+	assert_string_equal(out, want);
+	wipe(dir);
+}
+
 static void
 layers_should_refuse_core_including_web(void **state)
 {
-	char dir[128], out[4096], want[512];
 	(void)state;
-	tree(dir, sizeof(dir));
-	put(dir, "core/db.c", "#include \"mem.h\"\n#include \"app.h\"\n");
-	assert_int_equal(lint(dir, out, sizeof(out)), 1);
-	snprintf(want, sizeof(want), "layers: %s/core/db.c includes app.h of lib/web: "
-	    "core may include only core\n", dir);
-	assert_string_equal(out, want);
-	wipe(dir);
+	refused("core/db.c", "#include \"mem.h\"\n#include \"app.h\"\n",
+	    "includes app.h of lib/web: core may include only core\n");
 }
 
 static void
 layers_should_refuse_web_including_a_program(void **state)
 {
-	char dir[128], out[4096], want[512];
 	(void)state;
-	tree(dir, sizeof(dir));
-	put(dir, "web/app.h", "#include \"plans.h\"\n");
-	assert_int_equal(lint(dir, out, sizeof(out)), 1);
-	snprintf(want, sizeof(want), "layers: %s/web/app.h includes plans.h of "
-	    "lib/platform: web may include only core web\n", dir);
-	assert_string_equal(out, want);
-	wipe(dir);
+	refused("web/app.h", "#include \"plans.h\"\n", "includes plans.h of "
+	    "lib/platform: web may include only core web\n");
 }
 
 static void
 layers_should_keep_the_programs_apart(void **state)
 {
-	char dir[128], out[4096], want[512];
 	(void)state;
-	tree(dir, sizeof(dir));
-	put(dir, "shop/products.c", "#include \"app.h\"\n#include \"plans.h\"\n");
-	assert_int_equal(lint(dir, out, sizeof(out)), 1);
-	snprintf(want, sizeof(want), "layers: %s/shop/products.c includes plans.h of "
-	    "lib/platform: shop may include only core web shop\n", dir);
-	assert_string_equal(out, want);
-	wipe(dir);
+	refused("shop/products.c", "#include \"app.h\"\n#include \"plans.h\"\n",
+	    "includes plans.h of lib/platform: shop may include only core web shop\n");
 }
 
 static void
 layers_should_keep_fastcgi_out_of_lib(void **state)
 {
-	char dir[128], out[4096], want[512];
 	(void)state;
-	tree(dir, sizeof(dir));
-	put(dir, "web/app.c", "#include <fcgiapp.h>\n#include \"app.h\"\n");
-	assert_int_equal(lint(dir, out, sizeof(out)), 1);
-	snprintf(want, sizeof(want), "layers: %s/web/app.c includes FastCGI: lib/ "
-	    "knows nothing of it (fcgi/ does)\n", dir);
-	assert_string_equal(out, want);
-	wipe(dir);
+	refused("web/app.c", "#include <fcgiapp.h>\n#include \"app.h\"\n",
+	    "includes FastCGI: lib/ knows nothing of it (fcgi/ does)\n");
 }
 
 static void
 layers_should_refuse_includes_by_path(void **state)
 {
-	char dir[128], out[4096], want[512];
 	(void)state;
-	tree(dir, sizeof(dir));
-	put(dir, "core/db.c", "#include \"../web/app.h\"\n");
-	assert_int_equal(lint(dir, out, sizeof(out)), 1);
-	snprintf(want, sizeof(want), "layers: %s/core/db.c includes \"../web/app.h\": "
-	    "include headers by name, never by path\n", dir);
-	assert_string_equal(out, want);
-	wipe(dir);
+	refused("core/db.c", "#include \"../web/app.h\"\n", "includes "
+	    "\"../web/app.h\": include headers by name, never by path\n");
 }
 
 static void
