@@ -1,7 +1,9 @@
 /*
- * The application: configuration, the per-request context handed to
- * handlers, the route table type, and the dispatcher that turns a request
- * value into a response value. Knows nothing of FastCGI.
+ * The application: a program (its route table, schema and catalogues,
+ * struct app_def) served under the process's configuration (config.h);
+ * the per-request context handed to handlers, the route table type, and
+ * the dispatcher that turns a request value into a response value. Knows
+ * nothing of FastCGI, nor of any program's routes.
  */
 #ifndef APP_H
 #define APP_H
@@ -32,7 +34,8 @@
 #define ROUTE_CACHE	0x01u	/* public GET whose answer depends only on
 				 * the URL and the data: cached per worker */
 #define ROUTE_BODY	0x02u	/* takes a JSON body */
-#define ROUTE_PAGE	0x04u	/* an HTML page: anonymous callers who may not
+#define ROUTE_PAGE	0x04u	/* an HTML page (cached per language with
+				 * ROUTE_CACHE): anonymous callers who may not
 				 * see it are sent to the sign-in page */
 #define ROUTE_FORM	0x08u	/* takes an HTML form (urlencoded); its CSRF
 				 * token is checked before the handler runs */
