@@ -52,7 +52,7 @@ MAX_BODY=$(echo "$conf" | sed -n 's/^PLATFORM_MAX_BODY=//p')
 LOGIN_RATE=$(echo "$conf" | sed -n 's/^PLATFORM_LOGIN_RATE=//p')
 NGINX_SHARE=/opt/marketplace NGINX_SOCKET=/run/marketplace/platform.sock \
     NGINX_LISTEN_HTTP="80 [::]:80" NGINX_LISTEN_HTTPS="443 [::]:443" \
-    NGINX_SERVER_NAME="$DOMAIN" NGINX_HTTPS_NAME="$DOMAIN" NGINX_REDIRECT_PORT= \
+    NGINX_SERVER_NAME="$DOMAIN" NGINX_HTTPS_NAME="$DOMAIN" NGINX_REDIRECT_PORT='' \
     NGINX_CERT="/etc/letsencrypt/live/$DOMAIN/fullchain.pem" \
     NGINX_KEY="/etc/letsencrypt/live/$DOMAIN/privkey.pem" \
     NGINX_ACCESS_LOG=/var/log/nginx/marketplace-access.log \

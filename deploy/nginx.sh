@@ -26,8 +26,8 @@ mode=${1:-}
 case $mode in dev|site) ;; *) echo "usage: deploy/nginx.sh dev|site" >&2; exit 2 ;; esac
 
 die() { echo "nginx.sh: $*" >&2; exit 1; }
-need() { # name pattern-description check-function
-	eval "v=\${$1-}"
+need() { # name check-function what-it-must-be
+	v=$(printenv "$1") || v=""
 	"$2" "$v" || die "$1=\"$v\": $3"
 }
 is_path() { case "$1" in ''|*[!A-Za-z0-9_./-]*) return 1 ;; esac; }
