@@ -26,16 +26,22 @@ LAYERS      = core web platform
 INC_core     = -Ilib/core
 INC_web      = -Ilib/core -Ilib/web
 INC_platform = -Ilib/core -Ilib/web -Ilib/platform
-INC_ALL      = $(INC_platform)
+INC_shop     = -Ilib/core -Ilib/web -Ilib/shop
+INC_ALL      = -Ilib/core -Ilib/web -Ilib/platform -Ilib/shop
 layer_obj   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/$(1)/*.c)) \
               $(patsubst lib/%.cc,$(BUILD)/lib/%.o,$(wildcard lib/$(1)/*.cc))
 CORE_OBJ     = $(call layer_obj,core)
 WEB_OBJ      = $(call layer_obj,web)
 PLATFORM_OBJ = $(call layer_obj,platform) $(BUILD)/lib/platform/schema_sql.o \
                $(BUILD)/lib/platform/lang_en.o $(BUILD)/lib/platform/lang_fr.o
-# Highest layer first, as the linker wants.
+SHOP_OBJ     = $(call layer_obj,shop) $(BUILD)/lib/shop/shop_sql.o \
+               $(BUILD)/lib/shop/lang_shop_en.o $(BUILD)/lib/shop/lang_shop_fr.o
+# Highest layer first, as the linker wants. Tests link both programs.
 LIBS_PLATFORM = $(BUILD)/libplatform.a $(BUILD)/libweb.a $(BUILD)/libcore.a
-PROGS   = platform-pool platform-fcgi bare-fcgi platformctl platform-worker
+LIBS_SHOP     = $(BUILD)/libshop.a $(BUILD)/libweb.a $(BUILD)/libcore.a
+LIBS_TEST     = $(BUILD)/libplatform.a $(BUILD)/libshop.a $(BUILD)/libweb.a \
+                $(BUILD)/libcore.a
+PROGS   = platform-pool platform-fcgi bare-fcgi platformctl platform-worker shop-fcgi
 UNIT_C  = $(wildcard test/unit/test_*.c)
 UNIT    = $(UNIT_C:test/unit/%.c=$(BUILD)/test/%)
 INTEG_C = $(wildcard test/integration/test_*.c)
@@ -71,11 +77,24 @@ $(BUILD)/lib/platform/lang_%.c: lang/%.msg deploy/embed.sh
 	sh deploy/embed.sh lang_$* < $< > $@
 $(BUILD)/lib/platform/lang_%.o: $(BUILD)/lib/platform/lang_%.c
 	$(CC) $(CFLAGS) -c -o $@ $<
+# The shop's schema and catalogues, the same way.
+$(BUILD)/lib/shop/shop_sql.c: shop.sql deploy/embed.sh
+	@mkdir -p $(@D)
+	sh deploy/embed.sh shop_sql < shop.sql > $@
+$(BUILD)/lib/shop/lang_shop_%.c: lang/shop.%.msg deploy/embed.sh
+	@mkdir -p $(@D)
+	sh deploy/embed.sh lang_shop_$* < $< > $@
+$(BUILD)/lib/shop/shop_sql.o: $(BUILD)/lib/shop/shop_sql.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(BUILD)/lib/shop/lang_shop_%.o: $(BUILD)/lib/shop/lang_shop_%.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/libweb.a: $(WEB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/libplatform.a: $(PLATFORM_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/libshop.a: $(SHOP_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/fcgi/%.o: fcgi/%.c
 	@mkdir -p $(@D)
@@ -84,17 +103,19 @@ $(BUILD)/bin/%: $(BUILD)/fcgi/%.o $(LIBS_PLATFORM) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/platform-pool: $(BUILD)/fcgi/pool.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^
-$(BUILD)/bin/platform-fcgi: $(BUILD)/fcgi/platform.o $(BUILD)/fcgi/loop.o $(LIBS_PLATFORM) | $(BUILD)/bin
+$(BUILD)/bin/platform-fcgi: $(BUILD)/fcgi/platform.o $(BUILD)/fcgi/serve.o $(BUILD)/fcgi/loop.o $(LIBS_PLATFORM) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/platform-worker: $(BUILD)/fcgi/worker.o $(LIBS_PLATFORM) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bin/shop-fcgi: $(BUILD)/fcgi/shop.o $(BUILD)/fcgi/serve.o $(BUILD)/fcgi/loop.o $(LIBS_SHOP) | $(BUILD)/bin
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/bare-fcgi: $(BUILD)/fcgi/bare.o $(BUILD)/fcgi/loop.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
-$(BUILD)/test/%: test/unit/%.c $(LIBS_PLATFORM) | $(BUILD)/test
-	$(CXX) -x c $(CFLAGS) $(INC_ALL) -o $@ $< -x none $(LIBS_PLATFORM) $(LDFLAGS) $(LDLIBS) -lcmocka -lpthread
+$(BUILD)/test/%: test/unit/%.c $(LIBS_TEST) | $(BUILD)/test
+	$(CXX) -x c $(CFLAGS) $(INC_ALL) -o $@ $< -x none $(LIBS_TEST) $(LDFLAGS) $(LDLIBS) -lcmocka -lpthread
 # Integration tests link the core too: the matrix test reads the route table.
-$(BUILD)/test/%: test/integration/%.c $(LIBS_PLATFORM) | $(BUILD)/test
-	$(CXX) -x c $(CFLAGS) $(INC_ALL) -Itest/integration -o $@ $< -x none $(LIBS_PLATFORM) $(LDFLAGS) $(LDLIBS) -lcurl -lcmocka
+$(BUILD)/test/%: test/integration/%.c $(LIBS_TEST) | $(BUILD)/test
+	$(CXX) -x c $(CFLAGS) $(INC_ALL) -Itest/integration -o $@ $< -x none $(LIBS_TEST) $(LDFLAGS) $(LDLIBS) -lcurl -lcmocka
 
 $(BUILD)/bin $(BUILD)/test:
 	mkdir -p $@

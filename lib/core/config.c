@@ -38,6 +38,7 @@ struct var {
 	const char	*arg;	/* K_URL: the schemes, "https,http" */
 	const char	*shown;	/* the default as people say it, if not def */
 	const char	*meaning;
+	size_t		 key;	/* K_KEYFILE: where its struct config_key is */
 };
 
 #define AT(f)	offsetof(struct config, f), sizeof(((struct config *)0)->f)
@@ -46,70 +47,75 @@ struct var {
  * from this one (`platformctl config --markdown`); a test compares them. */
 static const struct var vars[] = {
 	{ "PLATFORM_VAR", "var", K_PATH, 0, 0, AT(var_dir), SHELL, NULL, NULL,
-	    "runtime directory: database, TLS files, secrets, logs, sockets, nginx temp" },
+	    "runtime directory: database, TLS files, secrets, logs, sockets, nginx temp", 0 },
 	{ "PLATFORM_DB", "$PLATFORM_VAR/platform.db", K_PATH, 0, 0, AT(db_path), SHELL,
-	    NULL, NULL, "the SQLite database" },
+	    NULL, NULL, "the SQLite database", 0 },
 	{ "HTTPS_PORT", "8443", K_INT, 1, 65535, AT(https_port), SHELL, NULL, NULL,
-	    "nginx's HTTPS port" },
+	    "nginx's HTTPS port", 0 },
 	{ "HTTP_PORT", "8080", K_INT, 1, 65535, AT(http_port), SHELL, NULL, NULL,
-	    "nginx's HTTP port (it only redirects)" },
+	    "nginx's HTTP port (it only redirects)", 0 },
 	{ "PLATFORM_LISTEN", "127.0.0.1", K_IPV4, 0, 0, AT(listen), SHELL, NULL, NULL,
-	    "the address nginx listens on" },
+	    "the address nginx listens on", 0 },
 	{ "PLATFORM_SERVER_NAME", "localhost", K_HOST, 0, 0, AT(server_name), SHELL,
 	    NULL, NULL, "the host name HTTP requests are redirected to (never the "
-	    "request's `Host`)" },
+	    "request's `Host`)", 0 },
 	{ "PLATFORM_WORKERS", NULL, K_INT, 1, 256, AT(workers), SHELL, NULL,
-	    "number of cores", "FastCGI workers in the platform pool" },
+	    "number of cores", "FastCGI workers in the platform pool", 0 },
 	{ "PLATFORM_MAX_BODY", "1048576", K_INT, 1024, 64 * 1024 * 1024, AT(max_body),
-	    SHELL, NULL, NULL, "request body limit in bytes, in nginx and in the workers" },
+	    SHELL, NULL, NULL, "request body limit in bytes, in nginx and in the workers", 0 },
 	{ "PLATFORM_DEMO", "1", K_BOOL, 0, 1, AT(demo), SHELL, NULL, NULL,
-	    "load the demo data (`0`: an empty platform)" },
+	    "load the demo data (`0`: an empty platform)", 0 },
 	{ "PLATFORM_BENCH_BARE", "0", K_BOOL, 0, 1, AT(bench_bare), SHELL, NULL, NULL,
-	    "`1`: also serve the bare FastCGI responder at `/bench/bare` (`make bench`)" },
+	    "`1`: also serve the bare FastCGI responder at `/bench/bare` (`make bench`)", 0 },
 	{ "PLATFORM_JWT_SECRET_FILE", "$PLATFORM_VAR/secrets/jwt.key", K_KEYFILE, 0, 0,
 	    AT(jwt_secret_file), SHELL, NULL, NULL, "the HS256 key (hex, 32-64 bytes); "
-	    "the workers refuse to start without it" },
+	    "the workers refuse to start without it", offsetof(struct config, jwt) },
 	{ "PLATFORM_JWT_TTL", "604800", K_INT, 60, 90LL * 24 * 3600, AT(jwt_ttl), 0, NULL,
-	    NULL, "JWT lifetime in seconds (7 days)" },
+	    NULL, "JWT lifetime in seconds (7 days)", 0 },
 	{ "PLATFORM_LOGIN_RATE", "10", K_INT, 1, 10000, AT(login_rate), SHELL, NULL, NULL,
-	    "sign-in attempts a minute per address before nginx answers 429" },
+	    "sign-in attempts a minute per address before nginx answers 429", 0 },
 	{ "PLATFORM_SELLER_NAME", "Marketplace SAS", K_TEXT, 0, 0, AT(seller_name), 0,
-	    NULL, NULL, "the seller on invoices: name" },
+	    NULL, NULL, "the seller on invoices: name", 0 },
 	{ "PLATFORM_SELLER_ADDRESS", "8 rue de la Paix, 75002 Paris, France", K_TEXT, 0,
-	    0, AT(seller_address), 0, NULL, NULL, "the seller's address" },
+	    0, AT(seller_address), 0, NULL, NULL, "the seller's address", 0 },
 	{ "PLATFORM_SELLER_SIREN", "303265045", K_TEXT, 0, 0, AT(seller_siren), 0, NULL,
-	    NULL, "the seller's SIREN" },
+	    NULL, "the seller's SIREN", 0 },
 	{ "PLATFORM_SELLER_VAT", "FR40303265045", K_TEXT, 0, 0, AT(seller_vat), 0, NULL,
-	    NULL, "the seller's VAT number" },
+	    NULL, "the seller's VAT number", 0 },
 	{ "PLATFORM_VAT_RATE_BPS", "2000", K_INT, 0, 10000, AT(vat_rate_bps), 0, NULL,
-	    NULL, "the VAT rate in basis points (20 %)" },
+	    NULL, "the VAT rate in basis points (20 %)", 0 },
 	{ "PLATFORM_FONT_DIR", "/usr/share/fonts/truetype/dejavu", K_PATH, 0, 0,
 	    AT(font_dir), 0, NULL, NULL, "where `DejaVuSans.ttf` and `-Bold.ttf` are, "
-	    "for PDFs" },
+	    "for PDFs", 0 },
 	{ "STRIPE_SECRET_KEY", NULL, K_SECRET, 0, 0, AT(stripe_secret_key), 0, NULL, NULL,
-	    "Stripe's secret key: Stripe becomes the billing provider" },
+	    "Stripe's secret key: Stripe becomes the billing provider", 0 },
 	{ "STRIPE_WEBHOOK_SECRET", NULL, K_SECRET, 0, 0, AT(stripe_webhook_secret), 0,
-	    NULL, NULL, "the webhook endpoint's signing secret (`whsec_...`)" },
+	    NULL, NULL, "the webhook endpoint's signing secret (`whsec_...`)", 0 },
 	{ "STRIPE_API_BASE", "https://api.stripe.com", K_URL, 0, 0, AT(stripe_api_base),
-	    0, "https,http", NULL, "Stripe's API address" },
+	    0, "https,http", NULL, "Stripe's API address", 0 },
 	{ "PLATFORM_SLA_HOURS", "urgent=1,high=4,medium=8,low=24", K_SLA, 1, 24 * 365,
-	    AT(sla_spec), 0, NULL, NULL, "first-response targets by priority, in hours" },
+	    AT(sla_spec), 0, NULL, NULL, "first-response targets by priority, in hours", 0 },
 	{ "PLATFORM_BUSINESS_HOURS", NULL, K_HOURS, 0, 0, AT(business_spec), 0, NULL,
-	    "unset (calendar hours)", "e.g. `mon-fri 09:00-18:00`" },
+	    "unset (calendar hours)", "e.g. `mon-fri 09:00-18:00`", 0 },
 	{ "PLATFORM_TIMEZONE", "Europe/Paris", K_ZONE, 0, 0, AT(timezone), 0, NULL, NULL,
-	    "the zone of business hours (the tz database)" },
+	    "the zone of business hours (the tz database)", 0 },
 	{ "PLATFORM_ROUND_ROBIN", "0", K_BOOL, 0, 1, AT(round_robin), 0, NULL, NULL,
-	    "`1`: new tickets go to the least loaded agent" },
+	    "`1`: new tickets go to the least loaded agent", 0 },
 	{ "SMTP_URL", NULL, K_URL, 0, 0, AT(smtp_url), 0, "smtp,smtps", NULL,
-	    "send the e-mail outbox through this SMTP server (`smtp://` or `smtps://`)" },
+	    "send the e-mail outbox through this SMTP server (`smtp://` or `smtps://`)", 0 },
 	{ "SMTP_USER", NULL, K_TEXT, 0, 0, AT(smtp_user), 0, NULL, NULL,
-	    "the SMTP user, when the server wants one" },
+	    "the SMTP user, when the server wants one", 0 },
 	{ "SMTP_PASSWORD", NULL, K_SECRET, 0, 0, AT(smtp_password), 0, NULL, NULL,
-	    "the SMTP password" },
+	    "the SMTP password", 0 },
 	{ "SMTP_FROM", "no-reply@marketplace.localhost", K_TEXT, 0, 0,
-	    AT(smtp_from), 0, NULL, NULL, "the sender of the e-mails" },
+	    AT(smtp_from), 0, NULL, NULL, "the sender of the e-mails", 0 },
 	{ "PLATFORM_TEMPLATES", "templates", K_PATH, 0, 0, AT(template_dir), SHELL, NULL,
-	    NULL, "where the ctemplate pages are" },
+	    NULL, "where the ctemplate pages are (a shop's: `templates/shop`)", 0 },
+	{ "SHOP_NAME", "Boutique", K_TEXT, 0, 0, AT(shop_name), 0, NULL, NULL,
+	    "a shop backend's name, on its storefront", 0 },
+	{ "SHOP_SECRET_FILE", NULL, K_KEYFILE, 0, 0, AT(shop_secret_file), 0, NULL, NULL,
+	    "a shop backend's owner key (hex, 32-64 bytes): its owner and the platform "
+	    "present it as `Bearer`", offsetof(struct config, shop_secret) },
 };
 
 #define NVARS	(sizeof(vars) / sizeof(vars[0]))
@@ -250,15 +256,15 @@ config_parse_hours(const char *spec, struct config_hours *out)
 	return 0;
 }
 
-/* Reads the JWT key: a file of 32 to 64 bytes in hex (deploy/stack.sh and
- * deploy/install.sh create it). A missing file leaves no key; a malformed
- * one is refused. */
+/* Reads a key: a file of 32 to 64 bytes in hex (deploy/stack.sh and
+ * deploy/install.sh create the JWT key, the deployer a shop's). A missing
+ * file leaves no key; a malformed one is refused. */
 static int
-read_key(const char *path, struct config *c)
+read_key(const char *path, struct config_key *k)
 {
 	char hex[2 * CONFIG_KEY_MAX + 2];
 	FILE *f = fopen(path, "r");
-	c->jwt_keylen = 0;
+	k->len = 0;
 	if (f == NULL)
 		return 0;
 	size_t n = fread(hex, 1, sizeof(hex) - 1, f);
@@ -268,10 +274,10 @@ read_key(const char *path, struct config *c)
 	hex[n] = '\0';
 	int rc = 0;
 	if (n % 2 != 0 || n < 64 || n > 2 * CONFIG_KEY_MAX ||
-	    crypto_unhex(hex, c->jwt_key, n / 2) != 0)
+	    crypto_unhex(hex, k->bytes, n / 2) != 0)
 		rc = -1;
 	else
-		c->jwt_keylen = n / 2;
+		k->len = n / 2;
 	crypto_wipe(hex, sizeof(hex));
 	return rc;
 }
@@ -377,7 +383,8 @@ set(struct config *c, const struct var *v, const char *text)
 		break;
 	}
 	memcpy(at, text, strlen(text) + 1);
-	if (v->kind == K_KEYFILE && read_key(text, c) != 0)
+	if (v->kind == K_KEYFILE && read_key(text, (struct config_key *)(void *)
+	    ((char *)c + v->key)) != 0)
 		return -1;
 	return 0;
 }

@@ -18,6 +18,12 @@
 #define CONFIG_TEXT	256
 #define CONFIG_KEY_MAX	64
 
+/* A secret key read from a file of hex (32 to 64 bytes). */
+struct config_key {
+	unsigned char	 bytes[CONFIG_KEY_MAX];
+	size_t		 len;		/* 0: no key */
+};
+
 /* Working hours, when the support SLA counts in them. */
 struct config_hours {
 	int	 set;		/* 0: calendar hours */
@@ -43,8 +49,7 @@ struct config {
 	/* Requests and credentials. */
 	size_t	 max_body;			/* PLATFORM_MAX_BODY */
 	char	 jwt_secret_file[CONFIG_PATH];	/* PLATFORM_JWT_SECRET_FILE */
-	unsigned char jwt_key[CONFIG_KEY_MAX];	/* its key */
-	size_t	 jwt_keylen;			/* 0: no key, sign-in impossible */
+	struct config_key jwt;			/* its key (none: no sign-in) */
 	int64_t	 jwt_ttl;			/* PLATFORM_JWT_TTL (seconds) */
 	/* Billing. */
 	char	 seller_name[CONFIG_TEXT];	/* PLATFORM_SELLER_NAME */
@@ -68,6 +73,10 @@ struct config {
 	char	 smtp_user[128];		/* SMTP_USER */
 	char	 smtp_password[128];		/* SMTP_PASSWORD */
 	char	 smtp_from[CONFIG_TEXT];	/* SMTP_FROM */
+	/* A shop backend (shop-fcgi). */
+	char	 shop_name[CONFIG_TEXT];	/* SHOP_NAME */
+	char	 shop_secret_file[CONFIG_PATH];	/* SHOP_SECRET_FILE */
+	struct config_key shop_secret;		/* its key (none: no owner) */
 };
 
 /* Reads every variable of the table from the environment and checks it.

@@ -260,4 +260,6 @@ const struct app_def platform_app = {
 	.schema = schema_sql,
 	.langs = platform_langs,
 	.nlangs = sizeof(platform_langs) / sizeof(platform_langs[0]),
+	.resolve = auth_resolve,
+	.sign_in = 1,
 };

@@ -40,7 +40,7 @@ app_open(const struct app_def *def, struct app **out)
 	json_init();
 	struct app *app = xcalloc(1, sizeof(*app));
 	app->def = def;
-	if (cfg->jwt_keylen < 32) {
+	if (def->sign_in && cfg->jwt.len < 32) {
 		fprintf(stderr, "no JWT key (PLATFORM_JWT_SECRET_FILE): refusing to "
 		    "start\n");
 		free(app);
@@ -393,7 +393,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		goto out;
 	}
 	/* Who is calling, and may they: before anything else runs. */
-	if ((rc = auth_resolve(&c)) != ERR_OK || (rc = authorize(&c)) != ERR_OK ||
+	if ((rc = app->def->resolve(&c)) != ERR_OK || (rc = authorize(&c)) != ERR_OK ||
 	    resp->status == 303)
 		goto out;
 	/* A page's answer also depends on its language (Accept-Language). */

@@ -90,6 +90,11 @@ struct app_def {
 	const char	*schema;	/* the text of its schema.sql */
 	const struct msg_lang *langs;	/* its message catalogues */
 	size_t		 nlangs;
+	/* Resolves the request's credentials into c->caller (auth_resolve:
+	 * users, API tokens and sessions): ERR_OK, also for anonymous
+	 * callers, or ERR_UNAUTHORIZED for credentials present but wrong. */
+	enum err	(*resolve)(struct ctx *c);
+	int		 sign_in;	/* it issues JWTs: a key is required */
 };
 
 /* Returns a form field of the request, or NULL. */

@@ -137,7 +137,7 @@ resolve_jwt(struct ctx *c, const char *token)
 {
 	const struct config *cfg = config();
 	struct jwt_subject who;
-	if (cfg->jwt_keylen == 0 || jwt_verify(cfg->jwt_key, cfg->jwt_keylen, token,
+	if (cfg->jwt.len == 0 || jwt_verify(cfg->jwt.bytes, cfg->jwt.len, token,
 	    clock_now_ms() / 1000, &who) != 0)
 		return ERR_UNAUTHORIZED;
 	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_AUTH_USER], "i", who.user_id);
@@ -340,9 +340,9 @@ int
 auth_jwt_issue(const struct jwt_subject *who, char *out)
 {
 	const struct config *cfg = config();
-	if (cfg->jwt_keylen == 0)
+	if (cfg->jwt.len == 0)
 		return -1;
-	return jwt_sign(cfg->jwt_key, cfg->jwt_keylen, who, clock_now_ms() / 1000,
+	return jwt_sign(cfg->jwt.bytes, cfg->jwt.len, who, clock_now_ms() / 1000,
 	    cfg->jwt_ttl, out);
 }
 

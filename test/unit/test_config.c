@@ -16,7 +16,7 @@ static const char *const names[] = { "PLATFORM_VAR", "PLATFORM_DB", "HTTPS_PORT"
     "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
     "PLATFORM_SLA_HOURS", "PLATFORM_BUSINESS_HOURS", "PLATFORM_TIMEZONE",
     "PLATFORM_ROUND_ROBIN", "SMTP_URL", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM",
-    "PLATFORM_TEMPLATES", NULL };
+    "PLATFORM_TEMPLATES", "SHOP_NAME", "SHOP_SECRET_FILE", NULL };
 
 static char prog_dir[512];
 
@@ -76,7 +76,7 @@ config_should_take_defaults_and_expand_the_runtime_directory(void **state)
 	const struct config *c = config();
 	assert_string_equal(c->db_path, "/srv/mp/platform.db");
 	assert_string_equal(c->jwt_secret_file, "/srv/mp/secrets/jwt.key");
-	assert_int_equal(c->jwt_keylen, 0);
+	assert_int_equal(c->jwt.len, 0);
 	assert_int_equal(c->max_body, 1048576);
 	assert_int_equal(c->https_port, 8443);
 	assert_int_equal(c->sla_hours[0], 24);
@@ -152,9 +152,9 @@ config_should_read_the_jwt_key_file(void **state)
 	setenv("PLATFORM_JWT_SECRET_FILE", "/tmp/config-test-key", 1);
 	assert_int_equal(config_load(why, sizeof(why)), 0);
 	unlink("/tmp/config-test-key");
-	assert_int_equal(config()->jwt_keylen, 32);
-	assert_int_equal(config()->jwt_key[0], 0x00);
-	assert_int_equal(config()->jwt_key[31], 0x1f);
+	assert_int_equal(config()->jwt.len, 32);
+	assert_int_equal(config()->jwt.bytes[0], 0x00);
+	assert_int_equal(config()->jwt.bytes[31], 0x1f);
 }
 
 static void

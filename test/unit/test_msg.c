@@ -3,6 +3,7 @@
  * use exists and every key is used, money and dates per language. */
 #include "unit.h"
 #include "msg.h"
+#include "shop.h"
 
 #include <dirent.h>
 #include <regex.h>
@@ -173,6 +174,33 @@ msg_keys_should_exist_and_be_used(void **state)
 	buf_free(&used);
 }
 
+/* The shop's catalogues, the same way: its keys in both languages, every
+ * one used by lib/shop or templates/shop, every one used there present. */
+static void
+shop_msg_keys_should_exist_and_be_used(void **state)
+{
+	char why[200];
+	struct buf used = { 0 };
+	(void)state;
+	assert_int_equal(msg_use(shop_langs, shop_nlangs, why, sizeof(why)), 0);
+	buf_putc(&used, '\n');
+	collect("lib/shop", "\"((STORE|NAV)_[A-Z0-9_]+)\"", &used);
+	collect("templates/shop", "\\{\\{((STORE|NAV)_[A-Z0-9_]+)\\}\\}", &used);
+	const char *p = buf_str(&used) + 1;
+	while (*p) {
+		const char *end = strchr(p, '\n');
+		char key[96];
+		snprintf(key, sizeof(key), "%.*s", (int)(end - p), p);
+		if (strcmp(msg("en", key), key) == 0)
+			fail_msg("%s is used but not in the shop's catalogue", key);
+		p = end + 1;
+	}
+	msg_each("en", check_key, &used);
+	assert_string_equal(msg("fr", "STORE_SOLD_OUT"), "Épuisé");
+	buf_free(&used);
+	assert_int_equal(msg_use(platform_langs, platform_nlangs, why, sizeof(why)), 0);
+}
+
 int
 main(void)
 {
@@ -182,6 +210,7 @@ main(void)
 		cmocka_unit_test(msg_should_fall_back_to_english),
 		cmocka_unit_test(msg_should_write_money_and_dates_per_language),
 		cmocka_unit_test(msg_keys_should_exist_and_be_used),
+		cmocka_unit_test(shop_msg_keys_should_exist_and_be_used),
 	};
 	return cmocka_run_group_tests(tests, use_platform, NULL);
 }

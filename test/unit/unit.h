@@ -138,12 +138,12 @@ unit_bearer(struct app *app, const char *email, char *out, size_t n)
 		who.version = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
-	jwt_sign(cfg->jwt_key, cfg->jwt_keylen, &who, clock_now_ms() / 1000, 3600, jwt);
+	jwt_sign(cfg->jwt.bytes, cfg->jwt.len, &who, clock_now_ms() / 1000, 3600, jwt);
 	snprintf(out, n, "Bearer %s", jwt);
 }
 
-/* The number at a dotted path of a JSON object ("a.b.c"); fails the test
- * when there is none. */
+/* The number at a dotted path of a JSON object ("a.b.c", "a.0.b" for an
+ * array's item); fails the test when there is none. */
 static inline double
 unit_num(const cJSON *o, const char *path)
 {
@@ -152,7 +152,8 @@ unit_num(const cJSON *o, const char *path)
 	const cJSON *v = o;
 	for (char *save = NULL, *t = strtok_r(tmp, ".", &save); t;
 	    t = strtok_r(NULL, ".", &save))
-		v = cJSON_GetObjectItem(v, t);
+		v = cJSON_IsArray(v) && t[0] >= '0' && t[0] <= '9' ?
+		    cJSON_GetArrayItem(v, atoi(t)) : cJSON_GetObjectItem(v, t);
 	if (!cJSON_IsNumber(v))
 		fail_msg("%s is not a number", path);
 	return v->valuedouble;
