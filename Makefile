@@ -105,7 +105,7 @@ $(BUILD)/bin/platform-pool: $(BUILD)/fcgi/pool.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^
 $(BUILD)/bin/platform-fcgi: $(BUILD)/fcgi/platform.o $(BUILD)/fcgi/serve.o $(BUILD)/fcgi/loop.o $(LIBS_PLATFORM) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/bin/platform-worker: $(BUILD)/fcgi/worker.o $(LIBS_PLATFORM) | $(BUILD)/bin
+$(BUILD)/bin/platform-worker: $(BUILD)/fcgi/worker.o $(BUILD)/fcgi/probe.o $(LIBS_TEST) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/shop-fcgi: $(BUILD)/fcgi/shop.o $(BUILD)/fcgi/serve.o $(BUILD)/fcgi/loop.o $(LIBS_SHOP) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)

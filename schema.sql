@@ -651,3 +651,58 @@ BEGIN
 	    WHERE id = new.id;
 	DELETE FROM sessions WHERE user_id = new.id;
 END;
+
+-- migration: 8 merchant backends, their deployments and the steps of each
+CREATE TABLE merchant_backends (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	document_id	TEXT NOT NULL UNIQUE CHECK (length(document_id) = 24),
+	merchant_id	INTEGER NOT NULL REFERENCES merchants (id),
+	subdomain	TEXT NOT NULL UNIQUE CHECK (length(subdomain) BETWEEN 3 AND 63),
+	status		TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending',
+	    'deploying', 'running', 'failed', 'stopped', 'removed')),
+	-- Where its pool listens: 'local' (a unix socket beside its database)
+	-- or host:port.
+	placement	TEXT NOT NULL DEFAULT 'local',
+	-- The shop's key, in hex: the platform presents it to read statistics.
+	secret		TEXT NOT NULL CHECK (length(secret) = 64),
+	health		TEXT NOT NULL DEFAULT 'unknown' CHECK (health IN ('unknown',
+	    'healthy', 'degraded', 'down')),
+	failures	INTEGER NOT NULL DEFAULT 0,
+	last_probe_at	TEXT,
+	last_status	INTEGER,
+	last_latency_ms	INTEGER,
+	created_at	TEXT NOT NULL,
+	updated_at	TEXT NOT NULL,
+	published_at	TEXT
+);
+CREATE INDEX merchant_backends_merchant ON merchant_backends (merchant_id);
+
+CREATE TABLE backend_deployments (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	document_id	TEXT NOT NULL UNIQUE CHECK (length(document_id) = 24),
+	backend_id	INTEGER NOT NULL REFERENCES merchant_backends (id) ON DELETE CASCADE,
+	action		TEXT NOT NULL CHECK (action IN ('deploy', 'redeploy', 'restart',
+	    'stop', 'start', 'undeploy')),
+	status		TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued',
+	    'running', 'succeeded', 'failed')),
+	message		TEXT,
+	started_at	TEXT,
+	finished_at	TEXT,
+	created_at	TEXT NOT NULL,
+	updated_at	TEXT NOT NULL,
+	published_at	TEXT
+);
+CREATE INDEX backend_deployments_backend ON backend_deployments (backend_id, id);
+
+CREATE TABLE deployment_steps (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	deployment_id	INTEGER NOT NULL REFERENCES backend_deployments (id)
+	    ON DELETE CASCADE,
+	step		TEXT NOT NULL,
+	started_at	TEXT NOT NULL,
+	duration_ms	INTEGER,
+	outcome		TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed',
+	    'undone')),
+	message		TEXT
+);
+CREATE INDEX deployment_steps_deployment ON deployment_steps (deployment_id, id);

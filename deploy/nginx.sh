@@ -5,6 +5,8 @@
 #   deploy/nginx.sh dev    the development stack's whole nginx.conf
 #   deploy/nginx.sh site   the production site (http-level lines and the
 #                          server blocks), for /etc/nginx/sites-available
+#   deploy/nginx.sh shop   one shop's server block (the platform's worker
+#                          runs it when it deploys a shop)
 #
 # Values come from the environment, each checked before it reaches the
 # file (a bad one stops the rendering, naming it):
@@ -19,11 +21,15 @@
 #   NGINX_CERT, NGINX_KEY, NGINX_ACCESS_LOG
 #   NGINX_MAX_BODY, NGINX_LOGIN_RATE
 #   dev only: NGINX_VAR, NGINX_WORKERS, NGINX_USER_LINE, NGINX_EXTRA (a file
-#   of extra locations to include, or "")
+#   of extra locations to include, or ""), NGINX_SHOPS (the directory of the
+#   shops' server blocks)
+#   shop: NGINX_SHARE, NGINX_LISTEN_HTTPS, NGINX_SHOP_HOST, NGINX_CERT,
+#   NGINX_KEY, NGINX_ACCESS_LOG, NGINX_MAX_BODY, NGINX_UPSTREAM
+#   ("unix:/path" or "host:port")
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-}
-case $mode in dev|site) ;; *) echo "usage: deploy/nginx.sh dev|site" >&2; exit 2 ;; esac
+case $mode in dev|site|shop) ;; *) echo "usage: deploy/nginx.sh dev|site|shop" >&2; exit 2 ;; esac
 
 die() { echo "nginx.sh: $*" >&2; exit 1; }
 need() { # name check-function what-it-must-be
@@ -37,7 +43,28 @@ is_name() { case "$1" in _) return 0 ;; ''|*[!a-z0-9.-]*|[.-]*|*[.-]|*..*) retur
 is_listen() { [ -n "$1" ] && case "$1" in *[!0-9a-f.:\[\]\ ]*) return 1 ;; esac; }
 is_port_suffix() { case "$1" in '') return 0 ;; :*) is_count "${1#:}" ;; *) return 1 ;; esac; }
 is_user_line() { case "$1" in ''|'user nobody nogroup;'|'user root root;') return 0 ;; esac; return 1; }
+is_host() { case "$1" in ''|*[!a-z0-9.-]*|[.-]*|*[.-]|*..*) return 1 ;; esac; }
+is_upstream() {
+	case "$1" in
+	unix:/*) is_path "${1#unix:}" ;;
+	*:*) is_host "${1%:*}" && is_count "${1##*:}" && [ "${1##*:}" -le 65535 ] ;;
+	*) return 1 ;;
+	esac
+}
 
+if [ "$mode" = shop ]; then
+	need NGINX_SHARE is_path "a path of A-Z a-z 0-9 _ . / -"
+	need NGINX_LISTEN_HTTPS is_listen "addresses (digits, dots, colons, brackets)"
+	need NGINX_SHOP_HOST is_host "a host name (a-z 0-9 . -)"
+	need NGINX_CERT is_path "a path of A-Z a-z 0-9 _ . / -"
+	need NGINX_KEY is_path "a path of A-Z a-z 0-9 _ . / -"
+	need NGINX_ACCESS_LOG is_path "a path of A-Z a-z 0-9 _ . / -"
+	need NGINX_MAX_BODY is_count "a number of bytes"
+	need NGINX_UPSTREAM is_upstream "unix:/path or host:port"
+	export NGINX_LISTEN_HTTP="" NGINX_SOCKET="" NGINX_LOGIN_RATE=1
+fi
+
+[ "$mode" = shop ] || {
 need NGINX_SHARE is_path "a path of A-Z a-z 0-9 _ . / -"
 need NGINX_SOCKET is_path "a path of A-Z a-z 0-9 _ . / -"
 need NGINX_LISTEN_HTTP is_listen "addresses (digits, dots, colons, brackets)"
@@ -55,7 +82,9 @@ if [ "$mode" = dev ]; then
 	need NGINX_WORKERS is_count "a number of processes"
 	need NGINX_USER_LINE is_user_line "\"\", \"user nobody nogroup;\" or \"user root root;\""
 	need NGINX_EXTRA is_path_or_empty "a path of A-Z a-z 0-9 _ . / -, or \"\""
+	need NGINX_SHOPS is_path "a path of A-Z a-z 0-9 _ . / -"
 fi
+}
 export NGINX_LOGIN_BURST=$((NGINX_LOGIN_RATE - 1))
 
 # Expands one template: @NAME@ takes $NGINX_NAME; a line that is only
@@ -110,6 +139,8 @@ render() {
 	BEGIN {
 		if (mode == "dev")
 			file(root "/nginx/dev.conf.in")
+		else if (mode == "shop")
+			file(root "/nginx/shop.conf.in")
 		else {
 			print "# The platform'"'"'s production site, rendered by deploy/nginx.sh site"
 			print "# from nginx/http.conf.in and nginx/platform.conf.in: render it again"

@@ -19,6 +19,9 @@ case "$VAR" in /*) ;; *) VAR="$ROOT/$VAR" ;; esac
 BUILD=${BUILD:-build/rel}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 export PLATFORM_VAR="$VAR"
+# The worker starts the shops' pools with these programs, and renders their
+# server blocks from this checkout's nginx/.
+export PLATFORM_BIN_DIR="$BUILD/bin" PLATFORM_SHARE="$ROOT"
 
 die() { echo "stack: $*" >&2; exit 1; }
 
@@ -40,6 +43,9 @@ load_config() {
 		PLATFORM_LOGIN_RATE) LOGIN_RATE=$v ;;
 		PLATFORM_DEMO) DEMO=$v ;;
 		PLATFORM_BENCH_BARE) BARE=$v ;;
+		PLATFORM_SHOPS_DIR) SHOPS_DIR=$v ;;
+		PLATFORM_SHOPS_NGINX_DIR) SHOPS_NGINX_DIR=$v ;;
+		SHOPS_DOMAIN) SHOPS_DOMAIN=$v ;;
 		esac
 	done <<-EOC
 	$conf
@@ -98,7 +104,9 @@ start() {
 		[ -x "$BUILD/bin/$b" ] || die "$BUILD/bin/$b missing: run make"
 	done
 	umask 022
-	mkdir -p "$VAR/run" "$VAR/log" "$VAR/nginx" "$VAR/tls"
+	mkdir -p "$VAR/run" "$VAR/log" "$VAR/nginx" "$VAR/tls" "$SHOPS_NGINX_DIR"
+	mkdir -p "$SHOPS_DIR"
+	chmod 711 "$SHOPS_DIR"	# nginx's workers reach the shops' sockets
 	(umask 077; mkdir -p "$VAR/secrets")
 	# Nobody else reads the database (the programs create it 0600, SQLite
 	# gives its -wal and -shm the same mode) or the secrets, including
@@ -111,7 +119,7 @@ start() {
 	if [ ! -s "$VAR/tls/cert.pem" ] || [ ! -s "$VAR/tls/key.pem" ]; then
 		(umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 		    -nodes -days 825 -subj "/CN=localhost" \
-		    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+		    -addext "subjectAltName=DNS:localhost,DNS:*.$SHOPS_DOMAIN,IP:127.0.0.1" \
 		    -keyout "$VAR/tls/key.pem" -out "$VAR/tls/cert.pem" >/dev/null 2>&1) ||
 		    die "cannot create the TLS certificate"
 		chmod 644 "$VAR/tls/cert.pem"
@@ -133,6 +141,7 @@ start() {
 		if su -s /bin/sh nobody -c "test -r '$ROOT/static/css/site.css' && test -x '$VAR'" 2>/dev/null; then
 			USER_LINE="user nobody nogroup;"
 			GROUP_ARG="--group nogroup"
+			export PLATFORM_SOCKET_GROUP=nogroup
 		else
 			echo "stack: nobody cannot reach $ROOT: nginx workers run as root (development only)" >&2
 			USER_LINE="user root root;"
@@ -166,6 +175,7 @@ start() {
 	    NGINX_KEY="$VAR/tls/key.pem" NGINX_ACCESS_LOG="$VAR/log/nginx-access.log" \
 	    NGINX_MAX_BODY="$MAX_BODY" NGINX_LOGIN_RATE="$LOGIN_RATE" NGINX_VAR="$VAR" \
 	    NGINX_WORKERS="$(nproc)" NGINX_USER_LINE="$USER_LINE" NGINX_EXTRA="$extra" \
+	    NGINX_SHOPS="$SHOPS_NGINX_DIR" \
 	    sh deploy/nginx.sh dev > "$VAR/nginx.conf" || { stop; die "nginx configuration not rendered"; }
 	nginx -q -t -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
 	    { stop; die "nginx configuration refused"; }
@@ -193,6 +203,15 @@ stop() {
 		kill -TERM "$pid" 2>/dev/null || true
 		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
 		rm -f "$VAR/run/$p.pid" "$VAR/run/$p.sock"
+	done
+	# The shops' pools, once the worker (which would restart them) is gone;
+	# it starts them again with the stack. (PLATFORM_SHOPS_DIR's default.)
+	for f in "$VAR"/merchants/*/pool.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
+		rm -f "$f"
 	done
 	echo "stopped"
 	return $rc

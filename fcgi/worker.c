@@ -19,6 +19,9 @@
 #include "db.h"
 #include "json.h"
 #include "platform.h"
+#include "backends.h"
+#include "probe.h"
+#include "shop.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -52,6 +55,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "platform-worker: message catalogue: %s\n", why);
 		return 1;
 	}
+	/* Shops are deployed with the shop program's schema and checked
+	 * through FastCGI before nginx sends them traffic. */
+	struct deploy_env denv = { shop_sql, fcgi_probe };
+	deploy_init(&denv);
 	if (db_open(config()->db_path, &db) != ERR_OK || db_migrate(db, schema_sql) != ERR_OK) {
 		fprintf(stderr, "platform-worker: cannot open %s\n", config()->db_path);
 		return 1;

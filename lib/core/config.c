@@ -111,6 +111,38 @@ static const struct var vars[] = {
 	    AT(smtp_from), 0, NULL, NULL, "the sender of the e-mails", 0 },
 	{ "PLATFORM_TEMPLATES", "templates", K_PATH, 0, 0, AT(template_dir), SHELL, NULL,
 	    NULL, "where the ctemplate pages are (a shop's: `templates/shop`)", 0 },
+	{ "PLATFORM_SHARE", ".", K_PATH, 0, 0, AT(share_dir), 0, NULL, NULL,
+	    "where `nginx/`, `static/` and `deploy/nginx.sh` are (the checkout, "
+	    "`/opt/marketplace`)", 0 },
+	{ "PLATFORM_BIN_DIR", "build/rel/bin", K_PATH, 0, 0, AT(bin_dir), 0, NULL, NULL,
+	    "where `platform-pool` and `shop-fcgi` are, for the shops the worker "
+	    "starts", 0 },
+	{ "PLATFORM_NGINX_CONF", "$PLATFORM_VAR/nginx.conf", K_PATH, 0, 0,
+	    AT(nginx_conf), 0, NULL, NULL, "the nginx configuration the worker tests "
+	    "(`nginx -t`) before a shop's server block goes live", 0 },
+	{ "PLATFORM_NGINX_PID", "$PLATFORM_VAR/run/nginx.pid", K_PATH, 0, 0,
+	    AT(nginx_pid), 0, NULL, NULL, "nginx's pid file: the worker reloads it "
+	    "(`SIGHUP`)", 0 },
+	{ "PLATFORM_TLS_CERT", "$PLATFORM_VAR/tls/cert.pem", K_PATH, 0, 0, AT(tls_cert),
+	    0, NULL, NULL, "the certificate of the shops' server blocks (production: "
+	    "one for `*.SHOPS_DOMAIN`)", 0 },
+	{ "PLATFORM_TLS_KEY", "$PLATFORM_VAR/tls/key.pem", K_PATH, 0, 0, AT(tls_key), 0,
+	    NULL, NULL, "its key", 0 },
+	{ "PLATFORM_SHOPS_DIR", "$PLATFORM_VAR/merchants", K_PATH, 0, 0, AT(shops_dir),
+	    SHELL, NULL, NULL, "one directory a shop: its database, key, socket, pid "
+	    "and log", 0 },
+	{ "PLATFORM_SHOPS_NGINX_DIR", "$PLATFORM_VAR/shops", K_PATH, 0, 0,
+	    AT(shops_nginx_dir), SHELL, NULL, NULL, "the shops' nginx server blocks, "
+	    "one file a shop (nginx includes `*.conf` of it)", 0 },
+	{ "SHOPS_DOMAIN", "shops.localhost", K_HOST, 0, 0, AT(shops_domain), SHELL, NULL,
+	    NULL, "shops answer at `<subdomain>.SHOPS_DOMAIN`", 0 },
+	{ "SHOP_WORKERS", "2", K_INT, 1, 64, AT(shop_workers), 0, NULL, NULL,
+	    "FastCGI workers in each shop's pool", 0 },
+	{ "SHOP_START_TIMEOUT_MS", "5000", K_INT, 100, 120000, AT(shop_start_ms), 0,
+	    NULL, NULL, "how long a deployment waits for a new shop's health check", 0 },
+	{ "PLATFORM_SOCKET_GROUP", NULL, K_HOST, 0, 0, AT(socket_group), 0, NULL,
+	    "unset (the pools' own)", "the group given the shops' sockets, so that "
+	    "nginx's workers reach them (`make run` as root: `nogroup`)", 0 },
 	{ "SHOP_NAME", "Boutique", K_TEXT, 0, 0, AT(shop_name), 0, NULL, NULL,
 	    "a shop backend's name, on its storefront", 0 },
 	{ "SHOP_SECRET_FILE", NULL, K_KEYFILE, 0, 0, AT(shop_secret_file), 0, NULL, NULL,

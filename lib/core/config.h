@@ -73,6 +73,19 @@ struct config {
 	char	 smtp_user[128];		/* SMTP_USER */
 	char	 smtp_password[128];		/* SMTP_PASSWORD */
 	char	 smtp_from[CONFIG_TEXT];	/* SMTP_FROM */
+	/* Shop backends, as the platform deploys them. */
+	char	 share_dir[CONFIG_PATH];	/* PLATFORM_SHARE */
+	char	 bin_dir[CONFIG_PATH];		/* PLATFORM_BIN_DIR */
+	char	 nginx_conf[CONFIG_PATH];	/* PLATFORM_NGINX_CONF */
+	char	 nginx_pid[CONFIG_PATH];	/* PLATFORM_NGINX_PID */
+	char	 tls_cert[CONFIG_PATH];		/* PLATFORM_TLS_CERT */
+	char	 tls_key[CONFIG_PATH];		/* PLATFORM_TLS_KEY */
+	char	 shops_dir[CONFIG_PATH];	/* PLATFORM_SHOPS_DIR */
+	char	 shops_nginx_dir[CONFIG_PATH];	/* PLATFORM_SHOPS_NGINX_DIR */
+	char	 shops_domain[CONFIG_TEXT];	/* SHOPS_DOMAIN */
+	int	 shop_workers;			/* SHOP_WORKERS */
+	int	 shop_start_ms;			/* SHOP_START_TIMEOUT_MS */
+	char	 socket_group[64];		/* PLATFORM_SOCKET_GROUP */
 	/* A shop backend (shop-fcgi). */
 	char	 shop_name[CONFIG_TEXT];	/* SHOP_NAME */
 	char	 shop_secret_file[CONFIG_PATH];	/* SHOP_SECRET_FILE */

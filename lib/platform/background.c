@@ -1,6 +1,7 @@
 #include <stdio.h>
 
 #include "background.h"
+#include "backends.h"
 #include "clock.h"
 #include "invoices.h"
 #include "mailer.h"
@@ -39,10 +40,22 @@ job_email_send(struct db *db, const struct job *job, int64_t now)
 	return mailer_send_due(db, &m, now, 500) < 0 ? ERR_DB : ERR_OK;
 }
 
+/* backend.deploy: a merchant backend's deployment, in logged steps (it
+ * records its own outcome: a failed deployment is a finished job). */
+static enum err
+job_backend_deploy(struct db *db, const struct job *job, int64_t now)
+{
+	const cJSON *d = cJSON_GetObjectItem(job->payload, "deployment");
+	if (!cJSON_IsNumber(d))
+		return ERR_INTERNAL;
+	return deploy_run(db, (int64_t)d->valuedouble, now);
+}
+
 const struct job_kind background_jobs[] = {
 	{ "billing.run", 0, job_billing_run },
 	{ "tickets.autoclose", 1, job_tickets_autoclose },
 	{ "email.send", 0, job_email_send },
+	{ "backend.deploy", 0, job_backend_deploy },
 };
 const size_t nbackground_jobs = sizeof(background_jobs) / sizeof(background_jobs[0]);
 
@@ -71,6 +84,9 @@ background_schedule(struct db *db, int64_t now)
 	snprintf(key, sizeof(key), "email.send:%lld", (long long)(now / 10000));
 	if ((rc = jobs_enqueue(db, "email.send", key, NULL, now)) != ERR_OK)
 		return rc;
+	/* A running shop whose pool is gone is started again. */
+	if (deploy_supervise(db, now) < 0)
+		return ERR_DB;
 	return db_exec(db, stmts[STMT_BG_FORGET], "i", now - 7 * CLOCK_DAY_MS) == ERR_OK ?
 	    ERR_OK : ERR_DB;
 }

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "audit.h"
 #include "auth.h"
+#include "backends.h"
 #include "crud.h"
 #include "merchants.h"
 #include "outbox.h"
@@ -85,6 +86,15 @@ enum route_id {
 	R_TOKENS_DELETE,
 	R_AUDIT_FIND,
 	R_AUDIT_FIND_ONE,
+	R_BACKENDS_FIND,
+	R_BACKENDS_FIND_ONE,
+	R_BACKENDS_CREATE,
+	R_BACKENDS_STATUS,
+	R_BACKENDS_RESTART,
+	R_BACKENDS_STOP,
+	R_BACKENDS_START,
+	R_BACKENDS_REDEPLOY,
+	R_BACKENDS_DELETE,
 	R_PAGE_PLANS,
 	R_PAGE_LOGIN,
 	R_FORM_LOGIN,
@@ -226,6 +236,31 @@ const struct route platform_routes[R__MAX] = {
 	    &audit_entity, "What admins, agents and tokens changed" },
 	[R_AUDIT_FIND_ONE] = { METHOD_GET, "/api/audit-logs/:id", ADMIN, 0,
 	    h_crud_find_one, &audit_entity, "One audit entry" },
+
+	[R_BACKENDS_FIND] = { METHOD_GET, "/api/merchant-backends", READERS, 0,
+	    h_crud_find, &backends_entity, "Merchant backends (a merchant: its own)" },
+	[R_BACKENDS_FIND_ONE] = { METHOD_GET, "/api/merchant-backends/:id", READERS, 0,
+	    h_crud_find_one, &backends_entity, "One merchant backend" },
+	[R_BACKENDS_CREATE] = { METHOD_POST, "/api/merchant-backends",
+	    ADMIN | ROLE_MERCHANT, ROUTE_BODY | ROUTE_NO_IDEM, h_backends_create,
+	    &backends_entity, "Create a shop on a subdomain and queue its deployment "
+	    "(its key is shown once)" },
+	[R_BACKENDS_STATUS] = { METHOD_GET, "/api/merchant-backends/:id/deployment-status",
+	    READERS, 0, h_backends_status, &backends_entity,
+	    "The latest deployment's steps and log, and the earlier ones" },
+	[R_BACKENDS_RESTART] = { METHOD_POST, "/api/merchant-backends/:id/restart",
+	    ADMIN | ROLE_MERCHANT, 0, h_backends_restart, &backends_entity,
+	    "Restart gracefully (no request refused)" },
+	[R_BACKENDS_STOP] = { METHOD_POST, "/api/merchant-backends/:id/stop",
+	    ADMIN | ROLE_MERCHANT, 0, h_backends_stop, &backends_entity, "Stop" },
+	[R_BACKENDS_START] = { METHOD_POST, "/api/merchant-backends/:id/start",
+	    ADMIN | ROLE_MERCHANT, 0, h_backends_start, &backends_entity, "Start" },
+	[R_BACKENDS_REDEPLOY] = { METHOD_POST, "/api/merchant-backends/:id/redeploy",
+	    ADMIN | ROLE_MERCHANT, 0, h_backends_redeploy, &backends_entity,
+	    "Deploy again" },
+	[R_BACKENDS_DELETE] = { METHOD_DELETE, "/api/merchant-backends/:id", ADMIN, 0,
+	    h_backends_undeploy, &backends_entity,
+	    "Undeploy (its data stays; its subdomain is never given again)" },
 
 	[R_PAGE_PLANS] = { METHOD_GET, "/marketplace/plans.html", ROLES_ALL,
 	    ROUTE_CACHE | ROUTE_PAGE, h_page_plans, NULL, "Pricing page" },

@@ -123,8 +123,9 @@ stack_stop(void)
 	int rc = stack_cmd("stop", NULL);
 	/* A sanitizer report from any worker fails the run. */
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "! grep -E 'AddressSanitizer|LeakSanitizer|"
-	    "runtime error:' %s/log/platform.log %s/log/worker.log >&2", S.var, S.var);
+	snprintf(cmd, sizeof(cmd), "! grep -sE 'AddressSanitizer|LeakSanitizer|"
+	    "runtime error:' %s/log/platform.log %s/log/worker.log "
+	    "%s/merchants/*/shop.log >&2", S.var, S.var, S.var);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "sanitizer reports in %s/log\n", S.var);
 		rc = -1;

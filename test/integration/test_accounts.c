@@ -81,6 +81,15 @@ static const struct rule {
 	{ "DELETE", "/api/api-tokens/:id", "UAFFF" },
 	{ "GET", "/api/audit-logs", "UAFFF" },
 	{ "GET", "/api/audit-logs/:id", "UAFFF" },
+	{ "GET", "/api/merchant-backends", "UAAAA" },
+	{ "GET", "/api/merchant-backends/:id", "UAAAN" },
+	{ "POST", "/api/merchant-backends", "UAFAA" },
+	{ "GET", "/api/merchant-backends/:id/deployment-status", "UAAAN" },
+	{ "POST", "/api/merchant-backends/:id/restart", "UAFAN" },
+	{ "POST", "/api/merchant-backends/:id/stop", "UAFAN" },
+	{ "POST", "/api/merchant-backends/:id/start", "UAFAN" },
+	{ "POST", "/api/merchant-backends/:id/redeploy", "UAFAN" },
+	{ "DELETE", "/api/merchant-backends/:id", "UAFFF" },
 	{ "GET", "/marketplace/plans.html", "AAAAA" },
 	{ "GET", "/marketplace/login.html", "AAAAA" },
 	{ "POST", "/marketplace/login", "AAAAA" },
@@ -238,6 +247,11 @@ fixture(const struct route *rt)
 		return lookup("/api/email-outbox", "kind", "invoice_issued");
 	if (strncmp(rt->pattern, "/api/audit-logs/", 16) == 0)
 		return lookup("/api/audit-logs", "action", "create");
+	if (strncmp(rt->pattern, "/api/merchant-backends/", 23) == 0) {
+		snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"subdomain\":"
+		    "\"matrix-%d\"}}", (long long)merchant_a, n);
+		return create("/api/merchant-backends", body);
+	}
 	return -1;
 }
 

@@ -61,9 +61,9 @@ nginx_should_render_development_and_production_from_one_source(void **state)
 	snprintf(cmd, sizeof(cmd), "env " COMMON "NGINX_LISTEN_HTTP=127.0.0.1:1 "
 	    "NGINX_LISTEN_HTTPS=127.0.0.1:2 NGINX_SERVER_NAME=localhost NGINX_HTTPS_NAME=_ "
 	    "NGINX_REDIRECT_PORT=:2 NGINX_VAR=%s NGINX_WORKERS=1 NGINX_USER_LINE= "
-	    "NGINX_EXTRA= sh deploy/nginx.sh dev > %s/dev.conf 2>&1 && nginx -q -t -p %s/ "
-	    "-e %s/log/e.log -c %s/dev.conf 2>&1", dir, dir, dir, dir, dir, dir, dir, dir,
-	    dir);
+	    "NGINX_EXTRA= NGINX_SHOPS=%s/shops sh deploy/nginx.sh dev > %s/dev.conf 2>&1 && "
+	    "nginx -q -t -p %s/ -e %s/log/e.log -c %s/dev.conf 2>&1", dir, dir, dir, dir,
+	    dir, dir, dir, dir, dir, dir);
 	if (unit_run(cmd, out, sizeof(out)) != 0)
 		fail_msg("development: %s", out);
 	snprintf(cmd, sizeof(cmd), "env " COMMON "NGINX_LISTEN_HTTP='80 [::]:80' "

@@ -1,0 +1,603 @@
+/*
+ * The deployer: runs a backend's deployment in logged steps, each its own
+ * small write so the log is readable while it runs. Nothing user-supplied
+ * reaches a command line or a file but the subdomain (checked when the
+ * record was made: a DNS label), and programs are started without a
+ * shell, their values in their environment.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "backends.h"
+#include "clock.h"
+#include "config.h"
+#include "crypto.h"
+
+extern char **environ;
+
+#define DEPLOY_DIR	(CONFIG_PATH + 72)	/* a shop's directory */
+#define DEPLOY_PATH	(CONFIG_PATH + 96)	/* a file in it */
+#define DEPLOY_MSG	1400
+
+static struct deploy_env env;
+
+enum stmt_deploy {
+	STMT_DP_GET,
+	STMT_DP_BACKEND,
+	STMT_DP_BEGIN,
+	STMT_DP_END,
+	STMT_DP_STEP,
+	STMT_DP_STEP_END,
+	STMT_DP_SET_STATUS,
+	STMT_DP_RUNNING,
+	STMT_DP_BUSY,
+	STMT_DP__MAX
+};
+
+static const char *const stmts[STMT_DP__MAX] = {
+	[STMT_DP_GET] = "SELECT backend_id, action, status FROM backend_deployments "
+	    "WHERE id = ?",
+	[STMT_DP_BACKEND] = "SELECT b.subdomain, b.secret, m.name FROM merchant_backends "
+	    "b JOIN merchants m ON m.id = b.merchant_id WHERE b.id = ?",
+	[STMT_DP_BEGIN] = "UPDATE backend_deployments SET status = 'running', "
+	    "started_at = ?1, updated_at = ?1 WHERE id = ?2 AND status = 'queued'",
+	[STMT_DP_END] = "UPDATE backend_deployments SET status = ?1, message = ?2, "
+	    "finished_at = ?3, updated_at = ?3 WHERE id = ?4",
+	[STMT_DP_STEP] = "INSERT INTO deployment_steps (deployment_id, step, started_at, "
+	    "outcome) VALUES (?, ?, ?, 'running')",
+	[STMT_DP_STEP_END] = "UPDATE deployment_steps SET duration_ms = ?1, outcome = ?2, "
+	    "message = ?3 WHERE id = ?4",
+	[STMT_DP_SET_STATUS] = "UPDATE merchant_backends SET status = ?1, updated_at = ?2 "
+	    "WHERE id = ?3",
+	[STMT_DP_RUNNING] = "SELECT id FROM merchant_backends WHERE status = 'running' "
+	    "ORDER BY id",
+	/* A backend with a deployment queued or under way is left to it. */
+	[STMT_DP_BUSY] = "SELECT 1 FROM backend_deployments WHERE backend_id = ? AND "
+	    "status IN ('queued', 'running')",
+};
+
+void
+deploy_init(const struct deploy_env *e)
+{
+	env = *e;
+}
+
+/* A backend's places on this machine. */
+struct target {
+	int64_t		 id;
+	char		 sub[64], secret[65], name[256];
+	char		 dir[DEPLOY_DIR], db[DEPLOY_PATH], key[DEPLOY_PATH];
+	char		 sock[DEPLOY_PATH], pid[DEPLOY_PATH], log[DEPLOY_PATH];
+	char		 conf[DEPLOY_PATH], access[DEPLOY_PATH];
+};
+
+static enum err
+load(struct db *db, int64_t id, struct target *t)
+{
+	const struct config *cfg = config();
+	memset(t, 0, sizeof(*t));
+	t->id = id;
+	enum err rc = db_get(db, stmts[STMT_DP_BACKEND], "i", "SSS", id, t->sub,
+	    sizeof(t->sub), t->secret, sizeof(t->secret), t->name, sizeof(t->name));
+	if (rc != ERR_OK)
+		return rc;
+	/* The subdomain was checked when the record was made; again here, as
+	 * it becomes a path. */
+	if (backend_subdomain_refusal(t->sub) != NULL)
+		return ERR_INTERNAL;
+	snprintf(t->dir, sizeof(t->dir), "%s/%s", cfg->shops_dir, t->sub);
+	snprintf(t->db, sizeof(t->db), "%s/shop.db", t->dir);
+	snprintf(t->key, sizeof(t->key), "%s/secret.key", t->dir);
+	snprintf(t->sock, sizeof(t->sock), "%s/shop.sock", t->dir);
+	snprintf(t->pid, sizeof(t->pid), "%s/pool.pid", t->dir);
+	snprintf(t->log, sizeof(t->log), "%s/shop.log", t->dir);
+	snprintf(t->access, sizeof(t->access), "%s/access.log", t->dir);
+	snprintf(t->conf, sizeof(t->conf), "%s/%s.conf", cfg->shops_nginx_dir, t->sub);
+	return ERR_OK;
+}
+
+/* --- steps, as they are logged ------------------------------------------ */
+
+struct step {
+	struct db	*db;
+	int64_t		 id;
+	int64_t		 t0;
+};
+
+static void
+step_begin(struct db *db, int64_t deployment, const char *name, struct step *s)
+{
+	char ts[25];
+	clock_format_ms(clock_now_ms(), ts);
+	s->db = db;
+	s->t0 = clock_mono_us();
+	s->id = db_exec(db, stmts[STMT_DP_STEP], "iss", deployment, name, ts) == ERR_OK ?
+	    sqlite3_last_insert_rowid(db_handle(db)) : 0;
+}
+
+static void
+step_end(struct step *s, const char *outcome, const char *msg)
+{
+	if (s->id)
+		db_exec(s->db, stmts[STMT_DP_STEP_END], "issi",
+		    (clock_mono_us() - s->t0) / 1000, outcome, msg, s->id);
+}
+
+/* --- processes ------------------------------------------------------------ */
+
+/* environ with name=value pairs set (a NULL-ended list of "NAME=value"):
+ * the caller frees the array, not its strings. */
+static char **
+env_with(char *const *set)
+{
+	size_t n = 0, k = 0;
+	while (environ[n])
+		n++;
+	while (set[k])
+		k++;
+	char **e = calloc(n + k + 1, sizeof(*e));
+	if (e == NULL)
+		abort();
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		int replaced = 0;
+		for (size_t j = 0; j < k; j++) {
+			size_t nl = strcspn(set[j], "=");
+			if (strncmp(environ[i], set[j], nl + 1) == 0)
+				replaced = 1;
+		}
+		if (!replaced)
+			e[w++] = environ[i];
+	}
+	for (size_t j = 0; j < k; j++)
+		e[w++] = set[j];
+	return e;
+}
+
+/* Runs argv (no shell) with envp, stdout into out_path when not NULL,
+ * within timeout_ms; its stderr's first bytes go to msg. Returns its exit
+ * status, or -1. */
+static int
+run(char *const argv[], char *const envp[], const char *out_path, int timeout_ms,
+    char *msg, size_t msgn)
+{
+	int errp[2];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	msg[0] = '\0';
+	if (pipe2(errp, O_CLOEXEC) != 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out_path)
+		posix_spawn_file_actions_addopen(&fa, 1, out_path,
+		    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(errp[1]);
+	if (rc != 0) {
+		snprintf(msg, msgn, "cannot run %s: %s", argv[0], strerror(rc));
+		close(errp[0]);
+		return -1;
+	}
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
+	size_t got = 0;
+	int status = -1;
+	int64_t deadline = clock_mono_us() + (int64_t)timeout_ms * 1000;
+	for (;;) {
+		ssize_t n;
+		while (got < msgn - 1 && (n = read(errp[0], msg + got, msgn - 1 - got)) > 0)
+			got += (size_t)n;
+		msg[got] = '\0';
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (clock_mono_us() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			snprintf(msg + got, msgn - got, "%s: timed out", argv[0]);
+			status = -1;
+			break;
+		}
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+	close(errp[0]);
+	while (got > 0 && (msg[got - 1] == '\n' || msg[got - 1] == ' '))
+		msg[--got] = '\0';
+	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Starts argv in its own session, detached (it outlives the worker),
+ * stdout and stderr appended to log. Returns 0 or -1. */
+static int
+spawn_detached(char *const argv[], char *const envp[], const char *log)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (in < 0 || out < 0)
+			_exit(127);
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	return 0;
+}
+
+static pid_t
+pid_of(const char *path)
+{
+	char buf[32] = "";
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	long p = strtol(buf, NULL, 10);
+	return p > 1 ? (pid_t)p : 0;
+}
+
+static int
+alive(const char *pidfile)
+{
+	pid_t p = pid_of(pidfile);
+	return p && kill(p, 0) == 0;
+}
+
+/* Stops the pool of pidfile: TERM (it drains), KILL after 10 s. */
+static void
+stop_pool(const char *pidfile)
+{
+	pid_t p = pid_of(pidfile);
+	if (p && kill(p, SIGTERM) == 0)
+		for (int i = 0; i < 1000 && kill(p, 0) == 0; i++) {
+			struct timespec ts = { 0, 10000000 };
+			nanosleep(&ts, NULL);
+			if (i == 999)
+				kill(p, SIGKILL);
+		}
+	unlink(pidfile);
+}
+
+/* Asks nginx to read its configuration again (graceful). */
+static int
+nginx_reload(char *msg, size_t n)
+{
+	pid_t p = pid_of(config()->nginx_pid);
+	if (p == 0 || kill(p, SIGHUP) != 0) {
+		snprintf(msg, n, "nginx is not running (%s)", config()->nginx_pid);
+		return -1;
+	}
+	snprintf(msg, n, "nginx %d reloads", (int)p);
+	return 0;
+}
+
+/* --- the steps -------------------------------------------------------------- */
+
+/* The directory, the key and the database, migrated. */
+static int
+prepare(const struct target *t, char *msg, size_t n)
+{
+	unsigned char key[32];
+	if (mkdir(t->dir, 0711) != 0 && errno != EEXIST) {
+		snprintf(msg, n, "mkdir %s: %s", t->dir, strerror(errno));
+		return -1;
+	}
+	chmod(t->dir, 0711);
+	int fd = open(t->key, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, t->secret, 64) != 64 || write(fd, "\n", 1) != 1) {
+		snprintf(msg, n, "%s: %s", t->key, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (crypto_unhex(t->secret, key, sizeof(key)) != 0) {
+		snprintf(msg, n, "the backend's key is malformed");
+		return -1;
+	}
+	crypto_wipe(key, sizeof(key));
+	struct db *sdb = NULL;
+	if (env.shop_schema == NULL || db_open(t->db, &sdb) != ERR_OK ||
+	    db_migrate(sdb, env.shop_schema) != ERR_OK) {
+		db_close(sdb);
+		snprintf(msg, n, "cannot create or migrate %s", t->db);
+		return -1;
+	}
+	snprintf(msg, n, "%s: schema version %d", t->db, db_schema_version(sdb));
+	db_close(sdb);
+	return 0;
+}
+
+/* The server block, from nginx/shop.conf.in (deploy/nginx.sh shop). */
+static int
+render(const struct target *t, char *msg, size_t n)
+{
+	const struct config *cfg = config();
+	char script[DEPLOY_PATH], tmp[DEPLOY_PATH + 8], v[8][DEPLOY_PATH + 32];
+	snprintf(script, sizeof(script), "%s/deploy/nginx.sh", cfg->share_dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", t->conf);
+	snprintf(v[0], sizeof(v[0]), "NGINX_SHARE=%s", cfg->share_dir);
+	snprintf(v[1], sizeof(v[1]), "NGINX_LISTEN_HTTPS=%s:%d", cfg->listen,
+	    cfg->https_port);
+	snprintf(v[2], sizeof(v[2]), "NGINX_SHOP_HOST=%s.%s", t->sub, cfg->shops_domain);
+	snprintf(v[3], sizeof(v[3]), "NGINX_CERT=%s", cfg->tls_cert);
+	snprintf(v[4], sizeof(v[4]), "NGINX_KEY=%s", cfg->tls_key);
+	snprintf(v[5], sizeof(v[5]), "NGINX_ACCESS_LOG=%s", t->access);
+	snprintf(v[6], sizeof(v[6]), "NGINX_MAX_BODY=%zu", cfg->max_body);
+	snprintf(v[7], sizeof(v[7]), "NGINX_UPSTREAM=unix:%s", t->sock);
+	char *set[] = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], NULL };
+	char **e = env_with(set);
+	char *argv[] = { "/bin/sh", script, "shop", NULL };
+	int rc = run(argv, e, tmp, 10000, msg, n);
+	free(e);
+	if (rc != 0 || rename(tmp, t->conf) != 0) {
+		unlink(tmp);
+		if (msg[0] == '\0')
+			snprintf(msg, n, "cannot write %s", t->conf);
+		return -1;
+	}
+	snprintf(msg, n, "%s for %s.%s", t->conf, t->sub, cfg->shops_domain);
+	return 0;
+}
+
+/* nginx -t on the whole configuration, the new server block in it. */
+static int
+nginx_test(char *msg, size_t n)
+{
+	char *argv[] = { "/usr/sbin/nginx", "-t", "-q", "-e", "stderr", "-c",
+	    (char *)config()->nginx_conf, NULL };
+	if (run(argv, environ, NULL, 20000, msg, n) != 0) {
+		if (msg[0] == '\0')
+			snprintf(msg, n, "nginx -t refused the configuration");
+		return -1;
+	}
+	snprintf(msg, n, "nginx -t: the configuration is valid");
+	return 0;
+}
+
+/* The shop's pool (platform-pool over shop-fcgi), detached. */
+static int
+start_pool(const struct target *t, char *msg, size_t n)
+{
+	const struct config *cfg = config();
+	char pool[DEPLOY_PATH], prog[DEPLOY_PATH], workers[16];
+	char v[5][DEPLOY_PATH + 32];
+	snprintf(pool, sizeof(pool), "%s/platform-pool", cfg->bin_dir);
+	snprintf(prog, sizeof(prog), "%s/shop-fcgi", cfg->bin_dir);
+	snprintf(workers, sizeof(workers), "%d", cfg->shop_workers);
+	snprintf(v[0], sizeof(v[0]), "PLATFORM_DB=%s", t->db);
+	snprintf(v[1], sizeof(v[1]), "PLATFORM_TEMPLATES=%s/templates/shop",
+	    cfg->share_dir);
+	snprintf(v[2], sizeof(v[2]), "SHOP_SECRET_FILE=%s", t->key);
+	snprintf(v[3], sizeof(v[3]), "SHOP_NAME=%s", t->name);
+	snprintf(v[4], sizeof(v[4]), "PLATFORM_JWT_SECRET_FILE=%s/none", t->dir);
+	char *set[] = { v[0], v[1], v[2], v[3], v[4], NULL };
+	char **e = env_with(set);
+	char *argv[16];
+	int a = 0;
+	argv[a++] = pool;
+	argv[a++] = "--socket";
+	argv[a++] = (char *)t->sock;
+	argv[a++] = "--workers";
+	argv[a++] = workers;
+	argv[a++] = "--pidfile";
+	argv[a++] = (char *)t->pid;
+	if (cfg->socket_group[0]) {
+		argv[a++] = "--group";
+		argv[a++] = (char *)cfg->socket_group;
+	}
+	argv[a++] = "--";
+	argv[a++] = prog;
+	argv[a] = NULL;
+	int rc = spawn_detached(argv, e, t->log);
+	free(e);
+	/* Up when its pid file and socket are there. */
+	for (int i = 0; rc == 0 && i < 300 && !(alive(t->pid) && access(t->sock, F_OK) ==
+	    0); i++) {
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (rc != 0 || !alive(t->pid)) {
+		snprintf(msg, n, "the pool did not start: see %s", t->log);
+		return -1;
+	}
+	snprintf(msg, n, "pool %d on %s, %d workers", (int)pid_of(t->pid), t->sock,
+	    cfg->shop_workers);
+	return 0;
+}
+
+/* The shop's own health check, straight to its pool, before nginx sends
+ * it anybody. */
+static int
+health(const struct target *t, char *msg, size_t n)
+{
+	char address[DEPLOY_PATH + 8];
+	int status = 0, tries = 0;
+	int64_t deadline = clock_mono_us() + (int64_t)config()->shop_start_ms * 1000;
+	snprintf(address, sizeof(address), "unix:%s", t->sock);
+	while (env.probe) {
+		tries++;
+		if (env.probe(address, "/health", 1000, &status) == 0 && status == 200) {
+			snprintf(msg, n, "GET /health: 200 (try %d)", tries);
+			return 0;
+		}
+		if (clock_mono_us() > deadline)
+			break;
+		struct timespec ts = { 0, 50000000 };
+		nanosleep(&ts, NULL);
+	}
+	snprintf(msg, n, "GET /health did not answer 200 within %d ms (last: %d, %d "
+	    "tries)", config()->shop_start_ms, status, tries);
+	return -1;
+}
+
+/* --- deployments ------------------------------------------------------------ */
+
+/* What a deployment did, to undo on failure. */
+struct done {
+	int	 conf, pool;
+};
+
+static void
+set_status(struct db *db, int64_t id, const char *status)
+{
+	char ts[25];
+	clock_format_ms(clock_now_ms(), ts);
+	db_exec(db, stmts[STMT_DP_SET_STATUS], "ssi", status, ts, id);
+}
+
+/* Runs one step: logged, and its message kept for the deployment's. */
+#define STEP(name, call) do {						\
+	struct step s_;							\
+	step_begin(db, deployment, (name), &s_);			\
+	int r_ = (call);						\
+	step_end(&s_, r_ == 0 ? "ok" : "failed", msg);			\
+	if (r_ != 0)							\
+		goto failed;						\
+} while (0)
+
+enum err
+deploy_run(struct db *db, int64_t deployment, int64_t now)
+{
+	char action[16] = "", dstatus[16] = "", ts[25], msg[DEPLOY_MSG] = "";
+	int64_t backend = 0;
+	struct target t;
+	struct done did = { 0, 0 };
+	enum err rc = db_get(db, stmts[STMT_DP_GET], "i", "ISS", deployment, &backend,
+	    action, sizeof(action), dstatus, sizeof(dstatus));
+	if (rc == ERR_NOT_FOUND || (rc == ERR_OK && strcmp(dstatus, "queued") != 0))
+		return ERR_OK;	/* gone, or already run */
+	if (rc != ERR_OK)
+		return ERR_DB;
+	clock_format_ms(now, ts);
+	if (db_exec(db, stmts[STMT_DP_BEGIN], "si", ts, deployment) != ERR_OK)
+		return ERR_DB;
+	if ((rc = load(db, backend, &t)) != ERR_OK) {
+		snprintf(msg, sizeof(msg), "the backend cannot be read");
+		goto failed;
+	}
+	int deploying = strcmp(action, "deploy") == 0 || strcmp(action, "redeploy") == 0;
+	if (deploying || strcmp(action, "start") == 0 || strcmp(action, "restart") == 0)
+		set_status(db, backend, "deploying");
+	if (deploying)
+		STEP("prepare", prepare(&t, msg, sizeof(msg)));
+	if (deploying || strcmp(action, "start") == 0) {
+		STEP("render", render(&t, msg, sizeof(msg)));
+		did.conf = 1;
+		STEP("nginx-test", nginx_test(msg, sizeof(msg)));
+	}
+	if (strcmp(action, "restart") == 0 && alive(t.pid)) {
+		/* Graceful: a new generation of workers, the old ones finish
+		 * what they serve; the socket never closes. */
+		pid_t p = pid_of(t.pid);
+		STEP("reload-pool", kill(p, SIGHUP) == 0 ? (snprintf(msg, sizeof(msg),
+		    "pool %d reloads", (int)p), 0) : (snprintf(msg, sizeof(msg),
+		    "cannot signal pool %d", (int)p), -1));
+	} else if (deploying || strcmp(action, "start") == 0 ||
+	    strcmp(action, "restart") == 0) {
+		if (alive(t.pid))
+			stop_pool(t.pid);
+		STEP("start-pool", start_pool(&t, msg, sizeof(msg)));
+		did.pool = 1;
+	}
+	if (deploying || strcmp(action, "start") == 0 || strcmp(action, "restart") == 0) {
+		STEP("health", health(&t, msg, sizeof(msg)));
+		if (strcmp(action, "restart") != 0)
+			STEP("reload-nginx", nginx_reload(msg, sizeof(msg)));
+		set_status(db, backend, "running");
+		snprintf(msg, sizeof(msg), "running at https://%s.%s/", t.sub,
+		    config()->shops_domain);
+	} else {
+		/* stop, undeploy: out of nginx first, then the pool. */
+		STEP("remove-server-block", (unlink(t.conf) == 0 || errno == ENOENT) ?
+		    (snprintf(msg, sizeof(msg), "%s removed", t.conf), 0) :
+		    (snprintf(msg, sizeof(msg), "%s: %s", t.conf, strerror(errno)), -1));
+		STEP("reload-nginx", nginx_reload(msg, sizeof(msg)));
+		STEP("stop-pool", (stop_pool(t.pid), snprintf(msg, sizeof(msg),
+		    "pool stopped"), 0));
+		set_status(db, backend, strcmp(action, "undeploy") == 0 ? "removed" :
+		    "stopped");
+		snprintf(msg, sizeof(msg), "%s", strcmp(action, "undeploy") == 0 ?
+		    "removed (its data stays)" : "stopped");
+	}
+	clock_format_ms(clock_now_ms(), ts);
+	db_exec(db, stmts[STMT_DP_END], "sssi", "succeeded", msg, ts, deployment);
+	return ERR_OK;
+failed:
+	{
+		/* Undo what this deployment did; nginx never took the new block
+		 * (the reload is the last step), so other sites never saw it. */
+		char why[DEPLOY_MSG], undo[DEPLOY_MSG] = "";
+		struct step s;
+		snprintf(why, sizeof(why), "%s", msg);
+		if (did.pool || did.conf) {
+			step_begin(db, deployment, "rollback", &s);
+			if (did.pool)
+				stop_pool(t.pid);
+			if (did.conf)
+				unlink(t.conf);
+			snprintf(undo, sizeof(undo), "%s%s", did.conf ?
+			    "server block removed; " : "", did.pool ? "pool stopped" : "");
+			step_end(&s, "ok", undo);
+		}
+		set_status(db, backend, "failed");
+		clock_format_ms(clock_now_ms(), ts);
+		db_exec(db, stmts[STMT_DP_END], "sssi", "failed", why, ts, deployment);
+	}
+	return ERR_OK;
+}
+
+int
+deploy_supervise(struct db *db, int64_t now)
+{
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_DP_RUNNING], "");
+	int64_t ids[256];
+	int n = 0, restarted = 0;
+	if (st == NULL)
+		return -1;
+	while (n < 256 && db_step(db, st) == DB_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	db_done(st);
+	for (int i = 0; i < n; i++) {
+		struct target t;
+		int64_t busy = 0, dep;
+		if (load(db, ids[i], &t) != ERR_OK || alive(t.pid) ||
+		    db_get(db, stmts[STMT_DP_BUSY], "i", "I", ids[i], &busy) != ERR_NOT_FOUND)
+			continue;
+		if (db_begin(db) != ERR_OK)
+			return -1;
+		if (backend_queue(db, ids[i], "restart", now, &dep) != ERR_OK ||
+		    db_commit(db) != ERR_OK) {
+			db_rollback(db);
+			return -1;
+		}
+		fprintf(stderr, "supervisor: the pool of %s is gone: restarting it\n", t.sub);
+		restarted++;
+	}
+	return restarted;
+}

@@ -1,0 +1,429 @@
+/*
+ * Merchant backends on the real stack: a shop deployed by the worker in
+ * logged steps answers on its subdomain over HTTPS through nginx, sells,
+ * and takes its owner's key; deployments that fail (a shop that is not
+ * healthy, a configuration nginx refuses) roll back while every other
+ * site keeps answering; bad subdomains never get near a file; a killed
+ * pool is started again.
+ */
+#include "harness.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+static int64_t clara;		/* merchant A */
+static char owner_key[80];	/* its shop's key */
+static int64_t shop_id;
+
+/* A request to a shop's subdomain, through nginx, with the shop's
+ * certificate checked (the development certificate covers
+ * *.shops.localhost). */
+static struct reply
+shop_request(const char *sub, const char *method, const char *path, const char *body,
+    const char *auth)
+{
+	struct reply r = { 0 };
+	char url[512], resolve[256], hdr[160];
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL, *res = NULL;
+	snprintf(url, sizeof(url), "https://%s.shops.localhost:%d%s", sub, S.https_port,
+	    path);
+	snprintf(resolve, sizeof(resolve), "%s.shops.localhost:%d:127.0.0.1", sub,
+	    S.https_port);
+	res = curl_slist_append(res, resolve);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_RESOLVE, res);
+	curl_easy_setopt(c, CURLOPT_CAINFO, S.cafile);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		h = curl_slist_append(h, "Content-Type: application/json");
+	}
+	if (auth) {
+		snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", auth);
+		h = curl_slist_append(h, hdr);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_slist_free_all(h);
+	curl_slist_free_all(res);
+	curl_easy_cleanup(c);
+	if (r.body == NULL)
+		r.body = strdup("");
+	if (r.headers == NULL)
+		r.headers = strdup("");
+	return r;
+}
+
+static const char *
+str_at(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, a);
+	if (b)
+		v = cJSON_GetObjectItem(v, b);
+	return cJSON_GetStringValue(v);
+}
+
+/* Creates a backend; returns its id (0 when refused), the key in key. */
+static int64_t
+create_backend(int64_t merchant, const char *sub, char *key, size_t n)
+{
+	char body[256];
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"subdomain\":\"%s\"}}",
+	    (long long)merchant, sub);
+	struct reply r = request("POST", "/api/merchant-backends", body);
+	int64_t id = 0;
+	if (r.status == 201) {
+		cJSON *o = cJSON_Parse(r.body);
+		id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(o, "data"), "id"));
+		if (key)
+			snprintf(key, n, "%s", str_at(o, "data", "ownerKey"));
+		cJSON_Delete(o);
+	} else
+		fprintf(stderr, "create %s: %ld %s\n", sub, r.status, r.body);
+	reply_free(&r);
+	return id;
+}
+
+/* Waits (up to 30 s) for backend id's latest deployment to end; returns
+ * its status document (caller deletes). */
+static cJSON *
+await_deployment(int64_t id)
+{
+	char url[128];
+	snprintf(url, sizeof(url), "/api/merchant-backends/%lld/deployment-status",
+	    (long long)id);
+	for (int i = 0; i < 300; i++) {
+		struct reply r = request("GET", url, NULL);
+		cJSON *o = cJSON_Parse(r.body);
+		reply_free(&r);
+		const char *st = str_at(cJSON_GetObjectItem(o, "data"), "latest", "status");
+		if (st && (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0))
+			return o;
+		cJSON_Delete(o);
+		usleep(100000);
+	}
+	return NULL;
+}
+
+/* The outcome of each step of the latest deployment: "prepare:ok ..." */
+static void
+steps_of(const cJSON *status, char *out, size_t n)
+{
+	const cJSON *s;
+	size_t w = 0;
+	out[0] = '\0';
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(status, "data"), "latest"), "steps")) {
+		w += (size_t)snprintf(out + w, n - w, "%s%s:%s", w ? " " : "",
+		    cJSON_GetStringValue(cJSON_GetObjectItem(s, "step")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(s, "outcome")));
+		if (w >= n)
+			break;
+	}
+}
+
+/* Waits (up to 10 s) for the shop itself to answer its subdomain's
+ * /health through nginx (up = 1: its schema's version, not the platform's
+ * answer of a name nginx does not know), or to stop answering (up = 0).
+ * Returns 1 when it came to pass. */
+static int
+await_shop(const char *sub, int up)
+{
+	for (int i = 0; i < 100; i++) {
+		struct reply r = shop_request(sub, "GET", "/health", NULL, NULL);
+		int shop = r.status == 200 && strcmp(r.body, "{\"status\":\"ok\","
+		    "\"database\":\"ok\",\"schemaVersion\":1}") == 0;
+		reply_free(&r);
+		if (shop == up)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (stack_start("SHOP_START_TIMEOUT_MS=1500") != 0 || stack_as_admin() != 0)
+		return -1;
+	struct reply r = request("GET", "/api/merchants?filters[slug][$eq]=boutique-clara",
+	    NULL);
+	cJSON *o = cJSON_Parse(r.body);
+	clara = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(o, "data"), 0), "id"));
+	cJSON_Delete(o);
+	reply_free(&r);
+	return clara > 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return stack_stop();
+}
+
+static void
+backend_should_deploy_on_its_subdomain_and_sell(void **state)
+{
+	char steps[512];
+	(void)state;
+	shop_id = create_backend(clara, "clara", owner_key, sizeof(owner_key));
+	assert_true(shop_id > 0);
+	assert_int_equal(strlen(owner_key), 64);
+	cJSON *st = await_deployment(shop_id);
+	assert_non_null(st);
+	steps_of(st, steps, sizeof(steps));
+	assert_string_equal(steps, "prepare:ok render:ok nginx-test:ok start-pool:ok "
+	    "health:ok reload-nginx:ok");
+	assert_string_equal(str_at(cJSON_GetObjectItem(st, "data"), "backend", "status"),
+	    "running");
+	/* Every step says when it started and how long it took. */
+	const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(st, "data"), "latest"), "steps"), 0);
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(s, "durationMs")));
+	assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(s, "startedAt")));
+	cJSON_Delete(st);
+	assert_true(await_shop("clara", 1));
+	/* Its owner stocks it; a shopper buys; the stock follows. */
+	struct reply r = shop_request("clara", "POST", "/api/products", "{\"data\":{"
+	    "\"name\":\"Savon\",\"slug\":\"savon\",\"priceCents\":650,\"stock\":3}}",
+	    owner_key);
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	r = shop_request("clara", "POST", "/api/products", "{\"data\":{\"name\":\"X\","
+	    "\"slug\":\"x\",\"priceCents\":1}}", "00");
+	assert_int_equal(r.status, 401);
+	reply_free(&r);
+	r = shop_request("clara", "GET", "/", NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "<h2 class=\"name\">Savon</h2>"));
+	assert_non_null(strstr(r.body, "Boutique Clara"));
+	reply_free(&r);
+	r = shop_request("clara", "POST", "/api/orders", "{\"data\":{\"customerName\":"
+	    "\"Ana\",\"customerEmail\":\"ana@example.com\",\"lines\":[{\"product\":1,"
+	    "\"quantity\":2}]}}", NULL);
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	r = shop_request("clara", "GET", "/api/products/1", NULL, NULL);
+	assert_non_null(strstr(r.body, "\"stock\":1"));
+	reply_free(&r);
+	/* The platform answers as before. */
+	r = request("GET", "/health", NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+}
+
+/* A shop whose database is of a newer version than the program: its
+ * health check never passes; the deployment rolls back. */
+static void
+deployment_should_roll_back_an_unhealthy_shop(void **state)
+{
+	char path[512], steps[512];
+	sqlite3 *db;
+	(void)state;
+	snprintf(path, sizeof(path), "%s/merchants/sick-shop", S.var);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/merchants/sick-shop/shop.db", S.var);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", 0, 0, 0), SQLITE_OK);
+	sqlite3_close(db);
+	int64_t id = create_backend(clara, "sick-shop", NULL, 0);
+	assert_true(id > 0);
+	cJSON *st = await_deployment(id);
+	assert_non_null(st);
+	steps_of(st, steps, sizeof(steps));
+	assert_string_equal(steps, "prepare:ok render:ok nginx-test:ok start-pool:ok "
+	    "health:failed rollback:ok");
+	assert_string_equal(str_at(cJSON_GetObjectItem(st, "data"), "backend", "status"),
+	    "failed");
+	assert_non_null(strstr(str_at(cJSON_GetObjectItem(st, "data"), "latest",
+	    "message"), "GET /health did not answer 200"));
+	cJSON_Delete(st);
+	/* Nothing of it left in nginx, nor running. */
+	snprintf(path, sizeof(path), "%s/shops/sick-shop.conf", S.var);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/merchants/sick-shop/pool.pid", S.var);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* Everybody else still answers. */
+	assert_true(await_shop("clara", 1));
+	struct reply r = request("GET", "/health", NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+}
+
+/* nginx refuses the configuration (a broken file beside the shops'): the
+ * new shop's block is taken out again, nginx never reloads into it. */
+static void
+deployment_should_roll_back_when_nginx_refuses(void **state)
+{
+	char path[512], steps[512];
+	(void)state;
+	snprintf(path, sizeof(path), "%s/shops/zz-broken.conf", S.var);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("this is not nginx;\n", f);
+	fclose(f);
+	int64_t id = create_backend(clara, "refused-shop", NULL, 0);
+	assert_true(id > 0);
+	cJSON *st = await_deployment(id);
+	unlink(path);
+	assert_non_null(st);
+	steps_of(st, steps, sizeof(steps));
+	assert_string_equal(steps, "prepare:ok render:ok nginx-test:failed rollback:ok");
+	assert_non_null(strstr(str_at(cJSON_GetObjectItem(st, "data"), "latest",
+	    "message"), "unknown directive \"this\""));
+	cJSON_Delete(st);
+	snprintf(path, sizeof(path), "%s/shops/refused-shop.conf", S.var);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_true(await_shop("clara", 1));
+}
+
+/* Subdomains that are not DNS labels, or are reserved, are refused by
+ * name before anything is written. */
+static void
+subdomains_should_be_dns_labels_before_anything_is_written(void **state)
+{
+	static const char *const bad[] = { "a;b", "a b", "x.y", "../x", "Upper", "ab",
+	    "-ab", "ab-", "admin", "www", "a\\nb", "ab$(id)",
+	    "a123456789012345678901234567890123456789012345678901234567890123", NULL };
+	char body[256], path[512];
+	(void)state;
+	for (int i = 0; bad[i]; i++) {
+		snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"subdomain\":"
+		    "\"%s\"}}", (long long)clara, bad[i]);
+		struct reply r = request("POST", "/api/merchant-backends", body);
+		if (r.status != 400 || strstr(r.body, "\"path\":[\"subdomain\"]") == NULL)
+			fail_msg("%s: %ld %s", bad[i], r.status, r.body);
+		reply_free(&r);
+	}
+	struct reply r = request("POST", "/api/merchant-backends", "{\"data\":{"
+	    "\"merchant\":1,\"subdomain\":\"clara\"}}");
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "subdomain is taken"));
+	reply_free(&r);
+	r = request("GET", "/api/merchant-backends", NULL);
+	cJSON *o = cJSON_Parse(r.body);
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "meta"), "pagination"), "total")), 3);
+	cJSON_Delete(o);
+	reply_free(&r);
+	snprintf(path, sizeof(path), "ls %s/merchants | sort | tr '\\n' ' '", S.var);
+	FILE *p = popen(path, "r");
+	char dirs[256] = "";
+	assert_non_null(fgets(dirs, sizeof(dirs), p));
+	pclose(p);
+	assert_string_equal(dirs, "clara refused-shop sick-shop ");
+}
+
+/* A shop's pool killed with SIGKILL is started again by the worker. */
+static void
+killed_pool_should_be_started_again(void **state)
+{
+	char path[512], buf[32] = "";
+	(void)state;
+	snprintf(path, sizeof(path), "%s/merchants/clara/pool.pid", S.var);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	pid_t old = (pid_t)atoi(buf);
+	assert_true(old > 1);
+	assert_int_equal(kill(old, SIGKILL), 0);
+	/* Within a few seconds: a restart deployment, a new pool, answers. */
+	pid_t now = old;
+	for (int i = 0; i < 200 && (now == old || now <= 1 || kill(now, 0) != 0); i++) {
+		usleep(100000);
+		buf[0] = '\0';
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), f) == NULL)
+				buf[0] = '\0';
+			fclose(f);
+		}
+		now = (pid_t)atoi(buf);
+	}
+	assert_true(now != old && now > 1);
+	assert_int_equal(kill(now, 0), 0);
+	cJSON *st = await_deployment(shop_id);
+	assert_non_null(st);
+	assert_string_equal(str_at(cJSON_GetObjectItem(st, "data"), "latest", "action"),
+	    "restart");
+	assert_string_equal(str_at(cJSON_GetObjectItem(st, "data"), "latest", "status"),
+	    "succeeded");
+	cJSON_Delete(st);
+	assert_true(await_shop("clara", 1));
+	/* Its data came back with it. */
+	struct reply r = shop_request("clara", "GET", "/api/products/1", NULL, NULL);
+	assert_non_null(strstr(r.body, "\"stock\":1"));
+	reply_free(&r);
+}
+
+/* Stop takes the shop out of nginx and stops its pool; start brings it
+ * back; DELETE undeploys, keeping its data. */
+static void
+backend_should_stop_start_and_undeploy(void **state)
+{
+	char url[128], steps[512];
+	(void)state;
+	snprintf(url, sizeof(url), "/api/merchant-backends/%lld/stop", (long long)shop_id);
+	struct reply r = request("POST", url, NULL);
+	assert_int_equal(r.status, 202);
+	reply_free(&r);
+	cJSON *st = await_deployment(shop_id);
+	steps_of(st, steps, sizeof(steps));
+	assert_string_equal(steps, "remove-server-block:ok reload-nginx:ok stop-pool:ok");
+	assert_string_equal(str_at(cJSON_GetObjectItem(st, "data"), "backend", "status"),
+	    "stopped");
+	cJSON_Delete(st);
+	assert_true(await_shop("clara", 0));
+	snprintf(url, sizeof(url), "/api/merchant-backends/%lld/start", (long long)shop_id);
+	r = request("POST", url, NULL);
+	assert_int_equal(r.status, 202);
+	reply_free(&r);
+	st = await_deployment(shop_id);
+	steps_of(st, steps, sizeof(steps));
+	assert_string_equal(steps, "render:ok nginx-test:ok start-pool:ok health:ok "
+	    "reload-nginx:ok");
+	cJSON_Delete(st);
+	assert_true(await_shop("clara", 1));
+	snprintf(url, sizeof(url), "/api/merchant-backends/%lld", (long long)shop_id);
+	r = request("DELETE", url, NULL);
+	assert_int_equal(r.status, 202);
+	reply_free(&r);
+	st = await_deployment(shop_id);
+	assert_string_equal(str_at(cJSON_GetObjectItem(st, "data"), "backend", "status"),
+	    "removed");
+	cJSON_Delete(st);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/merchants/clara/shop.db", S.var);
+	assert_int_equal(access(path, F_OK), 0);
+	/* Removed: nothing more to do to it. */
+	snprintf(url, sizeof(url), "/api/merchant-backends/%lld/start", (long long)shop_id);
+	r = request("POST", url, NULL);
+	assert_int_equal(r.status, 409);
+	reply_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(backend_should_deploy_on_its_subdomain_and_sell),
+		cmocka_unit_test(deployment_should_roll_back_an_unhealthy_shop),
+		cmocka_unit_test(deployment_should_roll_back_when_nginx_refuses),
+		cmocka_unit_test(subdomains_should_be_dns_labels_before_anything_is_written),
+		cmocka_unit_test(killed_pool_should_be_started_again),
+		cmocka_unit_test(backend_should_stop_start_and_undeploy),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
