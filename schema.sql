@@ -706,3 +706,17 @@ CREATE TABLE deployment_steps (
 	message		TEXT
 );
 CREATE INDEX deployment_steps_deployment ON deployment_steps (deployment_id, id);
+
+-- migration: 9 health probes of merchant backends, and their figures
+CREATE TABLE backend_probes (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	backend_id	INTEGER NOT NULL REFERENCES merchant_backends (id) ON DELETE CASCADE,
+	at		TEXT NOT NULL,
+	status		INTEGER NOT NULL,	-- the HTTP status, 0 when none came
+	latency_ms	INTEGER NOT NULL,
+	ok		INTEGER NOT NULL CHECK (ok IN (0, 1))
+);
+CREATE INDEX backend_probes_backend ON backend_probes (backend_id, at);
+ALTER TABLE merchant_backends ADD COLUMN uptime_24h REAL;
+ALTER TABLE merchant_backends ADD COLUMN latency_p50_ms INTEGER;
+ALTER TABLE merchant_backends ADD COLUMN latency_p95_ms INTEGER;

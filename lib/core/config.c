@@ -143,6 +143,16 @@ static const struct var vars[] = {
 	{ "PLATFORM_SOCKET_GROUP", NULL, K_HOST, 0, 0, AT(socket_group), 0, NULL,
 	    "unset (the pools' own)", "the group given the shops' sockets, so that "
 	    "nginx's workers reach them (`make run` as root: `nogroup`)", 0 },
+	{ "PLATFORM_PROBE_INTERVAL_S", "30", K_INT, 1, 3600, AT(probe_interval_s), 0,
+	    NULL, NULL, "how often the worker probes each running shop through nginx "
+	    "(seconds)", 0 },
+	{ "PLATFORM_PROBE_SLOW_MS", "1000", K_INT, 10, 60000, AT(probe_slow_ms), 0, NULL,
+	    NULL, "an answer slower than this makes a shop degraded", 0 },
+	{ "PLATFORM_RESTART_AFTER", "3", K_INT, 1, 100, AT(restart_after), 0, NULL, NULL,
+	    "failed probes in a row that make a shop down and restart it", 0 },
+	{ "PLATFORM_PROBE_CA", "$PLATFORM_VAR/tls/cert.pem", K_PATH, 0, 0, AT(probe_ca),
+	    0, NULL, NULL, "the CA file the probes trust (production: the system's, "
+	    "`/etc/ssl/certs/ca-certificates.crt`)", 0 },
 	{ "SHOP_NAME", "Boutique", K_TEXT, 0, 0, AT(shop_name), 0, NULL, NULL,
 	    "a shop backend's name, on its storefront", 0 },
 	{ "SHOP_SECRET_FILE", NULL, K_KEYFILE, 0, 0, AT(shop_secret_file), 0, NULL, NULL,

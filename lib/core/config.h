@@ -86,6 +86,10 @@ struct config {
 	int	 shop_workers;			/* SHOP_WORKERS */
 	int	 shop_start_ms;			/* SHOP_START_TIMEOUT_MS */
 	char	 socket_group[64];		/* PLATFORM_SOCKET_GROUP */
+	int	 probe_interval_s;		/* PLATFORM_PROBE_INTERVAL_S */
+	int	 probe_slow_ms;			/* PLATFORM_PROBE_SLOW_MS */
+	int	 restart_after;			/* PLATFORM_RESTART_AFTER */
+	char	 probe_ca[CONFIG_PATH];		/* PLATFORM_PROBE_CA */
 	/* A shop backend (shop-fcgi). */
 	char	 shop_name[CONFIG_TEXT];	/* SHOP_NAME */
 	char	 shop_secret_file[CONFIG_PATH];	/* SHOP_SECRET_FILE */

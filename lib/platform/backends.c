@@ -31,6 +31,10 @@ static const struct field backend_fields[] = {
 	{ "lastStatus", "last_status", FT_INT, F_NULLABLE, 0, 0, NULL, NULL, NULL },
 	{ "lastLatencyMs", "last_latency_ms", FT_INT, F_NULLABLE, 0, 0, NULL, NULL,
 	    NULL },
+	{ "uptime24hPercent", "uptime_24h", FT_INT, F_NULLABLE | F_SORT, 0, 0, NULL, NULL,
+	    NULL },
+	{ "latencyP50Ms", "latency_p50_ms", FT_INT, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "latencyP95Ms", "latency_p95_ms", FT_INT, F_NULLABLE, 0, 0, NULL, NULL, NULL },
 };
 
 const struct entity backends_entity = {

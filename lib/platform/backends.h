@@ -63,5 +63,10 @@ enum err	 deploy_run(struct db *db, int64_t deployment, int64_t now);
 /* Starts again the pool of every running backend whose pool is gone (a
  * restart, logged as a deployment). Returns how many, or -1. */
 int		 deploy_supervise(struct db *db, int64_t now);
+/* Probes every running backend through nginx (GET /health over HTTPS on
+ * its subdomain, 2 s at most) and records status, latency, health, the
+ * uptime and latency of the last 24 hours; a backend that goes down is
+ * restarted and its merchant told. Returns how many were probed, or -1. */
+int		 monitor_probe_all(struct db *db, int64_t now);
 
 #endif

@@ -3,6 +3,7 @@
 #include "background.h"
 #include "backends.h"
 #include "clock.h"
+#include "config.h"
 #include "invoices.h"
 #include "mailer.h"
 #include "subscriptions.h"
@@ -51,11 +52,20 @@ job_backend_deploy(struct db *db, const struct job *job, int64_t now)
 	return deploy_run(db, (int64_t)d->valuedouble, now);
 }
 
+/* backends.probe: every running shop's health, through nginx. */
+static enum err
+job_backends_probe(struct db *db, const struct job *job, int64_t now)
+{
+	(void)job;
+	return monitor_probe_all(db, now) < 0 ? ERR_DB : ERR_OK;
+}
+
 const struct job_kind background_jobs[] = {
 	{ "billing.run", 0, job_billing_run },
 	{ "tickets.autoclose", 1, job_tickets_autoclose },
 	{ "email.send", 0, job_email_send },
 	{ "backend.deploy", 0, job_backend_deploy },
+	{ "backends.probe", 0, job_backends_probe },
 };
 const size_t nbackground_jobs = sizeof(background_jobs) / sizeof(background_jobs[0]);
 
@@ -83,6 +93,11 @@ background_schedule(struct db *db, int64_t now)
 	/* E-mails go out within ten seconds. */
 	snprintf(key, sizeof(key), "email.send:%lld", (long long)(now / 10000));
 	if ((rc = jobs_enqueue(db, "email.send", key, NULL, now)) != ERR_OK)
+		return rc;
+	/* The shops' health, every PLATFORM_PROBE_INTERVAL_S. */
+	int64_t every = (int64_t)config()->probe_interval_s * 1000;
+	snprintf(key, sizeof(key), "backends.probe:%lld", (long long)(now / every));
+	if ((rc = jobs_enqueue(db, "backends.probe", key, NULL, now)) != ERR_OK)
 		return rc;
 	/* A running shop whose pool is gone is started again. */
 	if (deploy_supervise(db, now) < 0)

@@ -154,7 +154,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if (stack_start("SHOP_START_TIMEOUT_MS=1500") != 0 || stack_as_admin() != 0)
+	if (stack_start("SHOP_START_TIMEOUT_MS=1500 PLATFORM_PROBE_INTERVAL_S=1") != 0 ||
+	    stack_as_admin() != 0)
 		return -1;
 	struct reply r = request("GET", "/api/merchants?filters[slug][$eq]=boutique-clara",
 	    NULL);
@@ -368,6 +369,84 @@ killed_pool_should_be_started_again(void **state)
 	reply_free(&r);
 }
 
+/* The backend's record, as the API answers it (caller deletes). */
+static cJSON *
+backend_record(int64_t id)
+{
+	char url[96];
+	snprintf(url, sizeof(url), "/api/merchant-backends/%lld", (long long)id);
+	struct reply r = request("GET", url, NULL);
+	cJSON *o = cJSON_Parse(r.body);
+	reply_free(&r);
+	cJSON *d = cJSON_DetachItemFromObject(o, "data");
+	cJSON_Delete(o);
+	return d;
+}
+
+/* Waits (up to 40 s) for the backend's health to be want. */
+static int
+await_health(int64_t id, const char *want)
+{
+	for (int i = 0; i < 400; i++) {
+		cJSON *b = backend_record(id);
+		int ok = b && strcmp(str_at(b, "health", NULL), want) == 0;
+		cJSON_Delete(b);
+		if (ok)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+/* The worker probes the shop through nginx every second: healthy, with its
+ * latency and uptime; its workers hung (SIGSTOP), the probes fail, it goes
+ * down, is restarted (gracefully, a new generation) and its merchant is
+ * told. */
+static void
+monitor_should_see_a_hung_shop_down_and_restart_it(void **state)
+{
+	char path[512], buf[32] = "";
+	pid_t kids[16];
+	(void)state;
+	assert_true(await_health(shop_id, "healthy"));
+	cJSON *b = backend_record(shop_id);
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(b, "lastLatencyMs")));
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "lastStatus")), 200);
+	/* (The pool killed above already cost it some uptime.) */
+	double uptime = cJSON_GetNumberValue(cJSON_GetObjectItem(b, "uptime24hPercent"));
+	assert_true(uptime > 0 && uptime <= 100);
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(b, "latencyP95Ms")));
+	cJSON_Delete(b);
+	snprintf(path, sizeof(path), "%s/merchants/clara/pool.pid", S.var);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	int n = children_of((pid_t)atoi(buf), kids, 16);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGSTOP);
+	assert_true(await_health(shop_id, "down"));
+	assert_true(await_health(shop_id, "healthy"));
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGCONT);
+	b = backend_record(shop_id);
+	assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "uptime24hPercent")) <
+	    uptime);
+	cJSON_Delete(b);
+	cJSON *st = await_deployment(shop_id);
+	assert_non_null(st);
+	assert_string_equal(str_at(cJSON_GetObjectItem(st, "data"), "latest", "action"),
+	    "restart");
+	cJSON_Delete(st);
+	struct reply r = request("GET", "/api/email-outbox?filters[kind][$eq]=backend_down",
+	    NULL);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"recipient\":\"contact@boutique-clara.fr\""));
+	assert_non_null(strstr(r.body, "Votre boutique clara ne répond plus"));
+	reply_free(&r);
+}
+
 /* Stop takes the shop out of nginx and stops its pool; start brings it
  * back; DELETE undeploys, keeping its data. */
 static void
@@ -423,6 +502,7 @@ main(void)
 		cmocka_unit_test(deployment_should_roll_back_when_nginx_refuses),
 		cmocka_unit_test(subdomains_should_be_dns_labels_before_anything_is_written),
 		cmocka_unit_test(killed_pool_should_be_started_again),
+		cmocka_unit_test(monitor_should_see_a_hung_shop_down_and_restart_it),
 		cmocka_unit_test(backend_should_stop_start_and_undeploy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
