@@ -99,7 +99,7 @@ $(BUILD)/libshop.a: $(SHOP_OBJ)
 $(BUILD)/fcgi/%.o: fcgi/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INC_ALL) -Ifcgi -c -o $@ $<
-$(BUILD)/bin/%: $(BUILD)/fcgi/%.o $(LIBS_PLATFORM) | $(BUILD)/bin
+$(BUILD)/bin/%: $(BUILD)/fcgi/%.o $(LIBS_TEST) | $(BUILD)/bin
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bin/platform-pool: $(BUILD)/fcgi/pool.o | $(BUILD)/bin
 	$(CC) $(LDFLAGS) -o $@ $^

@@ -71,6 +71,7 @@ urls() {
 	echo "  pricing: https://localhost:$HTTPS_PORT/marketplace/plans.html"
 	echo "  health:  https://localhost:$HTTPS_PORT/health"
 	echo "  sign in: https://localhost:$HTTPS_PORT/marketplace/login.html"
+	[ "$DEMO" != 1 ] || echo "  a shop:  https://boutique-clara.$SHOPS_DOMAIN:$HTTPS_PORT/ (demo, deployed by the worker)"
 	echo "  logs:    $VAR/log/"
 	if [ "$DEMO" = 1 ]; then
 		echo "demo sign-ins (password: demo-password):"
@@ -148,14 +149,6 @@ start() {
 		fi
 	fi
 	start_pool platform platform-fcgi
-	# The background worker: renewals, dunning, later e-mails and probes.
-	setsid "$BUILD/bin/platform-worker" --pidfile "$VAR/run/worker.pid" \
-	    </dev/null >>"$VAR/log/worker.log" 2>&1 &
-	n=100
-	until alive "$VAR/run/worker.pid"; do
-		[ "$n" -gt 0 ] || { stop; die "the worker did not start: see $VAR/log/worker.log"; }
-		sleep 0.1; n=$((n - 1))
-	done
 	if [ "$BARE" = 1 ]; then
 		[ -x "$BUILD/bin/bare-fcgi" ] || die "$BUILD/bin/bare-fcgi missing"
 		start_pool bare bare-fcgi
@@ -184,6 +177,15 @@ start() {
 	n=100
 	until curl -sfk -o /dev/null "https://127.0.0.1:$HTTPS_PORT/health"; do
 		[ "$n" -gt 0 ] || { stop; die "the platform did not answer /health"; }
+		sleep 0.1; n=$((n - 1))
+	done
+	# The background worker: renewals, dunning, e-mails, the shops' deployments
+	# and probes; once nginx is up, since it tests and reloads it.
+	setsid "$BUILD/bin/platform-worker" --pidfile "$VAR/run/worker.pid" \
+	    </dev/null >>"$VAR/log/worker.log" 2>&1 &
+	n=100
+	until alive "$VAR/run/worker.pid"; do
+		[ "$n" -gt 0 ] || { stop; die "the worker did not start: see $VAR/log/worker.log"; }
 		sleep 0.1; n=$((n - 1))
 	done
 	urls

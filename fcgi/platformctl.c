@@ -10,6 +10,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -19,7 +20,30 @@
 #include "json.h"
 #include "demo.h"
 #include "platform.h"
+#include "shop.h"
 #include "users.h"
+
+/* The demo shop's database, stocked: the deployment finds it there and
+ * keeps it (development only). */
+static enum err
+seed_demo_shop(void)
+{
+	char dir[CONFIG_PATH + 80], path[CONFIG_PATH + 96];
+	struct db *sdb = NULL;
+	snprintf(dir, sizeof(dir), "%s/%s", config()->shops_dir, DEMO_SHOP);
+	if (mkdir(dir, 0711) != 0 && errno != EEXIST) {
+		fprintf(stderr, "platformctl: %s: %s\n", dir, strerror(errno));
+		return ERR_INTERNAL;
+	}
+	snprintf(path, sizeof(path), "%s/shop.db", dir);
+	enum err rc = db_open(path, &sdb);
+	if (rc == ERR_OK)
+		rc = db_migrate(sdb, shop_sql);
+	if (rc == ERR_OK)
+		rc = shop_demo_seed(sdb);
+	db_close(sdb);
+	return rc;
+}
 
 static int
 usage(void)
@@ -161,7 +185,8 @@ main(int argc, char *argv[])
 			rc = 0;
 		}
 	} else if (strcmp(argv[1], "seed") == 0) {
-		if (db_migrate(db, schema_sql) == ERR_OK && demo_seed(db) == ERR_OK) {
+		if (db_migrate(db, schema_sql) == ERR_OK && demo_seed(db) == ERR_OK &&
+		    seed_demo_shop() == ERR_OK) {
 			printf("demo data loaded\n");
 			rc = 0;
 		}

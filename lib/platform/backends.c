@@ -179,6 +179,36 @@ backend_create(struct ctx *c, int64_t merchant, const char *subdomain, int64_t *
 	return backend_queue(c->db, *id, "deploy", now, deployment);
 }
 
+enum err
+backend_ensure(struct db *db, int64_t merchant, const char *subdomain, int64_t now)
+{
+	char docid[DOCUMENT_ID_LEN + 1], ts[25], secret[65];
+	unsigned char key[32];
+	int64_t one = 0, dep;
+	if (backend_subdomain_refusal(subdomain) != NULL)
+		return ERR_INTERNAL;
+	if (db_get(db, stmts[STMT_BK_EXISTS], "s", "I", subdomain, &one) == ERR_OK)
+		return ERR_OK;
+	if (id_random(key, sizeof(key)) != 0 || id_document_new(docid) != 0)
+		return ERR_INTERNAL;
+	crypto_hex(key, sizeof(key), secret);
+	crypto_wipe(key, sizeof(key));
+	clock_format_ms(now, ts);
+	if (db_begin(db) != ERR_OK)
+		return ERR_DB;
+	enum err rc = db_exec(db, stmts[STMT_BK_INSERT], "sisss", docid, merchant,
+	    subdomain, secret, ts);
+	crypto_wipe(secret, sizeof(secret));
+	if (rc == ERR_OK)
+		rc = backend_queue(db, sqlite3_last_insert_rowid(db_handle(db)), "deploy",
+		    now, &dep);
+	if (rc != ERR_OK) {
+		db_rollback(db);
+		return ERR_DB;
+	}
+	return db_commit(db);
+}
+
 /* The record of backend id as the caller sees it, with where to follow
  * its deployment. */
 static cJSON *

@@ -31,6 +31,12 @@ enum err	 backend_queue(struct db *db, int64_t id, const char *action, int64_t n
 enum err	 backend_create(struct ctx *c, int64_t merchant, const char *subdomain,
 		    int64_t *id, int64_t *deployment);
 
+/* Makes sure merchant has a backend on subdomain (a valid one), creating it
+ * and queueing its deployment when it has none (the demo data). Returns
+ * ERR_OK or ERR_DB. */
+enum err	 backend_ensure(struct db *db, int64_t merchant, const char *subdomain,
+		    int64_t now);
+
 /* POST /api/merchant-backends: {merchant, subdomain}; 201 with the record,
  * its key (shown this once) and where to follow its deployment. */
 enum err	 h_backends_create(struct ctx *c);

@@ -1,5 +1,6 @@
 #include <stdio.h>
 
+#include "backends.h"
 #include "clock.h"
 #include "demo.h"
 #include "invoices.h"
@@ -128,8 +129,15 @@ demo_history(struct db *db)
 enum err
 demo_seed(struct db *db)
 {
+	int64_t clara = 0;
 	enum err rc = demo_seed_accounts(db);
-	return rc == ERR_OK ? demo_history(db) : rc;
+	if (rc == ERR_OK)
+		rc = demo_history(db);
+	/* Boutique Clara's shop, deployed by the worker. */
+	if (rc == ERR_OK && (clara = id_by_slug(db, STMT_DEMO_MERCHANT_BY_SLUG,
+	    "boutique-clara")) == 0)
+		rc = ERR_DB;
+	return rc == ERR_OK ? backend_ensure(db, clara, DEMO_SHOP, clock_now_ms()) : rc;
 }
 
 enum err

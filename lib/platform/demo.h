@@ -11,6 +11,8 @@
 #include "err.h"
 
 #define DEMO_PASSWORD "demo-password"
+/* Boutique Clara's shop: its subdomain. */
+#define DEMO_SHOP "boutique-clara"
 
 /* Loads what is missing of the demo data. Returns ERR_OK or an error. */
 enum err	 demo_seed(struct db *db);

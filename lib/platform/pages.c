@@ -5,6 +5,7 @@
 #include "msg.h"
 #include "page.h"
 #include "pages.h"
+#include "demo.h"
 #include "plans.h"
 #include "render.h"
 #include "valid.h"
@@ -181,5 +182,17 @@ h_form_logout(struct ctx *c)
 	if (rc != ERR_OK)
 		return rc;
 	page_redirect(c, "/marketplace/login.html");
+	return ERR_OK;
+}
+
+enum err
+h_page_demo_shop(struct ctx *c)
+{
+	const struct config *cfg = config();
+	char url[512], port[16] = "";
+	if (cfg->https_port != 443)
+		snprintf(port, sizeof(port), ":%d", cfg->https_port);
+	snprintf(url, sizeof(url), "https://%s.%s%s/", DEMO_SHOP, cfg->shops_domain, port);
+	page_redirect(c, url);
 	return ERR_OK;
 }

@@ -16,5 +16,8 @@ enum err	 h_form_login(struct ctx *c);
 enum err	 h_page_account(struct ctx *c);
 /* POST /marketplace/logout: ends the session, back to the sign-in page. */
 enum err	 h_form_logout(struct ctx *c);
+/* GET /marketplace/boutique-clara.html: to the demo merchant's storefront,
+ * on its subdomain. */
+enum err	 h_page_demo_shop(struct ctx *c);
 
 #endif

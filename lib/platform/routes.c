@@ -100,6 +100,7 @@ enum route_id {
 	R_FORM_LOGIN,
 	R_PAGE_ACCOUNT,
 	R_FORM_LOGOUT,
+	R_PAGE_DEMO_SHOP,
 	R__MAX
 };
 
@@ -276,6 +277,8 @@ const struct route platform_routes[R__MAX] = {
 	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM | ROUTE_CLOSED_OK, h_form_logout,
 	    NULL,
 	    "Sign-out form" },
+	[R_PAGE_DEMO_SHOP] = { METHOD_GET, "/marketplace/boutique-clara.html", ROLES_ALL,
+	    0, h_page_demo_shop, NULL, "To the demo merchant's storefront" },
 };
 
 const size_t platform_nroutes = R__MAX;

@@ -67,6 +67,10 @@ enum err	 h_shop_orders_find_one(struct ctx *c);
  * (owner and platform). */
 enum err	 h_shop_stats(struct ctx *c);
 
+/* Stocks an empty shop database with the demo merchant's dozen products
+ * (development only). Returns ERR_OK or ERR_DB. */
+enum err	 shop_demo_seed(struct db *db);
+
 /* GET /: the storefront (products, quantities, the order form). */
 enum err	 h_shop_store(struct ctx *c);
 /* POST /order: the storefront's form; the confirmation, or the form

@@ -195,8 +195,34 @@ collect_header(char *p, size_t sz, size_t n, void *arg)
 
 /* One request. headers: NULL-terminated "Name: value" lines, or NULL.
  * url is a path on the HTTPS base, or a full URL. */
+static struct reply request_once(const char *method, const char *url, const char *body,
+    size_t body_len, const char *const *headers);
+
+/* A request to the stack. One that got no answer at all because an nginx
+ * reload closed its connection under it (the worker reloads nginx whenever
+ * it deploys a shop) is sent again, as browsers do: an idempotent one
+ * whatever the error, any other only when nothing can have been served
+ * (refused, or an HTTP/2 GOAWAY before any stream). */
 static HARNESS_UNUSED struct reply
 request_full(const char *method, const char *url, const char *body,
+    size_t body_len, const char *const *headers)
+{
+	int idempotent = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+	    strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
+	struct reply r = request_once(method, url, body, body_len, headers);
+	for (int i = 0; i < 3 && r.status < 0 && (idempotent ||
+	    r.status == -(long)CURLE_COULDNT_CONNECT || r.status == -(long)CURLE_HTTP2);
+	    i++) {
+		free(r.body);
+		free(r.headers);
+		usleep(50000);
+		r = request_once(method, url, body, body_len, headers);
+	}
+	return r;
+}
+
+static struct reply
+request_once(const char *method, const char *url, const char *body,
     size_t body_len, const char *const *headers)
 {
 	struct reply r = { 0 };

@@ -95,6 +95,7 @@ static const struct rule {
 	{ "POST", "/marketplace/login", "AAAAA" },
 	{ "GET", "/marketplace/account.html", "RAAAA" },
 	{ "POST", "/marketplace/logout", "RAAAA" },
+	{ "GET", "/marketplace/boutique-clara.html", "AAAAA" },
 };
 
 static const char *

@@ -174,6 +174,30 @@ teardown(void **state)
 	return stack_stop();
 }
 
+/* The demo data deploys Boutique Clara's shop, a dozen products on its
+ * shelves; the platform's page leads there. */
+static void
+demo_shop_should_be_deployed_with_its_products(void **state)
+{
+	(void)state;
+	assert_true(await_shop("boutique-clara", 1));
+	struct reply r = shop_request("boutique-clara", "GET", "/api/products", NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"total\":12"));
+	reply_free(&r);
+	r = shop_request("boutique-clara", "GET", "/?lang=fr", NULL, NULL);
+	assert_non_null(strstr(r.body, "<h2 class=\"name\">Savon lavande</h2>"));
+	assert_non_null(strstr(r.body, "<p class=\"price\">6,50 €</p>"));
+	reply_free(&r);
+	r = request("GET", "/marketplace/boutique-clara.html", NULL);
+	assert_int_equal(r.status, 303);
+	char want[128];
+	snprintf(want, sizeof(want), "location: https://boutique-clara.shops.localhost:%d/",
+	    S.https_port);
+	assert_non_null(strcasestr(r.headers, want));
+	reply_free(&r);
+}
+
 static void
 backend_should_deploy_on_its_subdomain_and_sell(void **state)
 {
@@ -316,7 +340,7 @@ subdomains_should_be_dns_labels_before_anything_is_written(void **state)
 	r = request("GET", "/api/merchant-backends", NULL);
 	cJSON *o = cJSON_Parse(r.body);
 	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(o, "meta"), "pagination"), "total")), 3);
+	    cJSON_GetObjectItem(o, "meta"), "pagination"), "total")), 4);
 	cJSON_Delete(o);
 	reply_free(&r);
 	snprintf(path, sizeof(path), "ls %s/merchants | sort | tr '\\n' ' '", S.var);
@@ -324,7 +348,7 @@ subdomains_should_be_dns_labels_before_anything_is_written(void **state)
 	char dirs[256] = "";
 	assert_non_null(fgets(dirs, sizeof(dirs), p));
 	pclose(p);
-	assert_string_equal(dirs, "clara refused-shop sick-shop ");
+	assert_string_equal(dirs, "boutique-clara clara refused-shop sick-shop ");
 }
 
 /* A shop's pool killed with SIGKILL is started again by the worker. */
@@ -497,6 +521,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(demo_shop_should_be_deployed_with_its_products),
 		cmocka_unit_test(backend_should_deploy_on_its_subdomain_and_sell),
 		cmocka_unit_test(deployment_should_roll_back_an_unhealthy_shop),
 		cmocka_unit_test(deployment_should_roll_back_when_nginx_refuses),
