@@ -100,16 +100,8 @@ h_page_plans(struct ctx *c)
 static enum err
 login_page(struct ctx *c, const char *error, const char *identifier, int status)
 {
-	char token[48], cookie[160];
-	const char *have = auth_cookie(c, AUTH_CSRF_COOKIE);
-	if (have && strlen(have) == 43)
-		snprintf(token, sizeof(token), "%s", have);
-	else {
-		auth_random_token(token);
-		snprintf(cookie, sizeof(cookie), AUTH_CSRF_COOKIE "=%s; Path=/marketplace; "
-		    "HttpOnly; Secure; SameSite=Strict", token);
-		resp_header(c->resp, "Set-Cookie", cookie);
-	}
+	char token[48];
+	page_form_token(c, "/marketplace", token);
 	const char *lang = page_lang(c);
 	struct render_dict *d = render_dict_new();
 	render_set_global(d, "TITLE", msg(lang, "LOGIN_TITLE"));

@@ -38,18 +38,10 @@ static enum err
 store(struct ctx *c, const char *error, int status)
 {
 	const char *lang = page_lang(c);
-	char token[48], cookie[160], price[64], num[32];
-	const char *have = auth_cookie(c, AUTH_CSRF_COOKIE);
+	char token[48], price[64], num[32];
 	sqlite3_stmt *st;
 	int n = 0;
-	if (have && strlen(have) == 43)
-		snprintf(token, sizeof(token), "%s", have);
-	else {
-		auth_random_token(token);
-		snprintf(cookie, sizeof(cookie), AUTH_CSRF_COOKIE "=%s; Path=/; HttpOnly; "
-		    "Secure; SameSite=Strict", token);
-		resp_header(c->resp, "Set-Cookie", cookie);
-	}
+	page_form_token(c, "/", token);
 	if ((st = db_bind(c->db, stmts[STMT_SF_PRODUCTS], "i",
 	    (int64_t)STORE_PRODUCTS)) == NULL)
 		return ERR_DB;

@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "msg.h"
@@ -71,6 +72,21 @@ page_render(struct ctx *c, const char *tpl, struct render_dict *d, int status)
 	c->resp->content_type = "text/html; charset=utf-8";
 	resp_header(c->resp, "Cache-Control", "no-store");
 	return ERR_OK;
+}
+
+void
+page_form_token(struct ctx *c, const char *path, char token[48])
+{
+	char cookie[200];
+	const char *have = auth_cookie(c, AUTH_CSRF_COOKIE);
+	if (have && strlen(have) == 43) {
+		snprintf(token, 48, "%s", have);
+		return;
+	}
+	auth_random_token(token);
+	snprintf(cookie, sizeof(cookie), AUTH_CSRF_COOKIE "=%s; Path=%s; HttpOnly; Secure; "
+	    "SameSite=Strict", token, path);
+	resp_header(c->resp, "Set-Cookie", cookie);
 }
 
 void

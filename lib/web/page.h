@@ -24,6 +24,10 @@ enum err	 page_expand(struct ctx *c, const char *tpl, struct render_dict *d);
  * cached. */
 enum err	 page_render(struct ctx *c, const char *tpl, struct render_dict *d,
 		    int status);
+/* The CSRF token of a form for a caller without a session (double
+ * submit): the one of its cookie, or a new one set as a cookie for path (a
+ * constant). Writes it to token (48 bytes). */
+void		 page_form_token(struct ctx *c, const char *path, char token[48]);
 /* Answers 303 See Other to the path to (a constant or a checked path). */
 void		 page_redirect(struct ctx *c, const char *to);
 

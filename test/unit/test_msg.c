@@ -147,6 +147,23 @@ check_key(void *arg, const char *key, const char *text)
 		fail_msg("%s is in the catalogue but nothing uses it", key);
 }
 
+/* Every key in used (one a line, after a first new line) is in the
+ * catalogue in use, and every key of it is in used. */
+static void
+check_catalogue(const struct buf *used)
+{
+	const char *p = buf_str(used) + 1;
+	while (*p) {
+		const char *end = strchr(p, '\n');
+		char key[96];
+		snprintf(key, sizeof(key), "%.*s", (int)(end - p), p);
+		if (strcmp(msg("en", key), key) == 0)
+			fail_msg("%s is used but not in the catalogue", key);
+		p = end + 1;
+	}
+	msg_each("en", check_key, (void *)used);
+}
+
 static void
 msg_keys_should_exist_and_be_used(void **state)
 {
@@ -161,16 +178,7 @@ msg_keys_should_exist_and_be_used(void **state)
 	/* Templates: {{KEY}} of the same families. */
 	collect("templates", "\\{\\{((NAV|PLANS|LOGIN|ACCOUNT|ROLE|SITE)_[A-Z0-9_]+)\\}\\}",
 	    &used);
-	const char *p = buf_str(&used) + 1;
-	while (*p) {
-		const char *end = strchr(p, '\n');
-		char key[96];
-		snprintf(key, sizeof(key), "%.*s", (int)(end - p), p);
-		if (strcmp(msg("en", key), key) == 0)
-			fail_msg("%s is used but not in the catalogue", key);
-		p = end + 1;
-	}
-	msg_each("en", check_key, &used);
+	check_catalogue(&used);
 	buf_free(&used);
 }
 
@@ -186,16 +194,7 @@ shop_msg_keys_should_exist_and_be_used(void **state)
 	buf_putc(&used, '\n');
 	collect("lib/shop", "\"((STORE|NAV)_[A-Z0-9_]+)\"", &used);
 	collect("templates/shop", "\\{\\{((STORE|NAV)_[A-Z0-9_]+)\\}\\}", &used);
-	const char *p = buf_str(&used) + 1;
-	while (*p) {
-		const char *end = strchr(p, '\n');
-		char key[96];
-		snprintf(key, sizeof(key), "%.*s", (int)(end - p), p);
-		if (strcmp(msg("en", key), key) == 0)
-			fail_msg("%s is used but not in the shop's catalogue", key);
-		p = end + 1;
-	}
-	msg_each("en", check_key, &used);
+	check_catalogue(&used);
 	assert_string_equal(msg("fr", "STORE_SOLD_OUT"), "Épuisé");
 	buf_free(&used);
 	assert_int_equal(msg_use(platform_langs, platform_nlangs, why, sizeof(why)), 0);
