@@ -297,12 +297,12 @@ auth_sign_in(struct ctx *c, const char *identifier, const char *password,
 	 * outside any transaction: argon2id takes tens of ms. */
 	int ok = password_verify(password, uid ? hash : NULL);
 	crypto_wipe(hash, sizeof(hash));
-	if (uid == 0)
-		return refuse_sign_in(c);
 	if (db_begin(c->db) != ERR_OK)
 		return ERR_DB;
 	if (!ok) {
-		/* Every wrong password counts, even while the account waits. */
+		/* Every wrong password counts, even while the account waits. An
+		 * unknown account runs the same statements, on no row, so that it
+		 * takes the same time: nobody learns which accounts exist. */
 		if (db_exec(c->db, stmts[STMT_AUTH_LOGIN_FAIL], "iiii", uid,
 		    (int64_t)AUTH_LOCK_AFTER, now, (int64_t)AUTH_LOCK_MAX_S) != ERR_OK ||
 		    db_commit(c->db) != ERR_OK)
