@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
+#include "mem.h"
 
 extern char **environ;
 
@@ -144,9 +145,7 @@ env_with(char *const *set)
 		n++;
 	while (set[k])
 		k++;
-	char **e = calloc(n + k + 1, sizeof(*e));
-	if (e == NULL)
-		abort();
+	char **e = xcalloc(n + k + 1, sizeof(*e));
 	size_t w = 0;
 	for (size_t i = 0; i < n; i++) {
 		int replaced = 0;
