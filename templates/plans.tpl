@@ -19,6 +19,7 @@
   {{#CUSTOM_DOMAIN}}<dt>{{PLANS_CUSTOM_DOMAIN}}</dt><dd>{{PLANS_INCLUDED}}</dd>{{/CUSTOM_DOMAIN}}
   {{#SUPPORT}}<dt>{{PLANS_SUPPORT}}</dt><dd>{{LEVEL}}</dd>{{/SUPPORT}}
   </dl>
+  <a class="start" href="/marketplace/signup.html?plan={{SLUG}}">{{PLANS_START}}</a>
 </article>
 {{/PLAN}}
 {{#NO_PLANS}}<p class="empty">{{PLANS_NONE}}</p>{{/NO_PLANS}}

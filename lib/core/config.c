@@ -73,7 +73,7 @@ static const struct var vars[] = {
 	{ "PLATFORM_JWT_TTL", "604800", K_INT, 60, 90LL * 24 * 3600, AT(jwt_ttl), 0, NULL,
 	    NULL, "JWT lifetime in seconds (7 days)", 0 },
 	{ "PLATFORM_LOGIN_RATE", "10", K_INT, 1, 10000, AT(login_rate), SHELL, NULL, NULL,
-	    "sign-in attempts a minute per address before nginx answers 429", 0 },
+	    "sign-in and sign-up attempts a minute per address before nginx answers 429", 0 },
 	{ "PLATFORM_SELLER_NAME", "Marketplace SAS", K_TEXT, 0, 0, AT(seller_name), 0,
 	    NULL, NULL, "the seller on invoices: name", 0 },
 	{ "PLATFORM_SELLER_ADDRESS", "8 rue de la Paix, 75002 Paris, France", K_TEXT, 0,

@@ -143,19 +143,30 @@ backend_queue(struct db *db, int64_t id, const char *action, int64_t now,
 	return jobs_enqueue(db, "backend.deploy", key, payload, now);
 }
 
+int
+backend_check_subdomain(struct ctx *c, const char *path, const cJSON *v)
+{
+	int64_t one = 0;
+	const char *why;
+	if (!cJSON_IsString(v))
+		verr_addf(&c->ve, path, v, "%s must be a string", path);
+	else if ((why = backend_subdomain_refusal(v->valuestring)) != NULL)
+		verr_add(&c->ve, path, why, v);
+	else if (db_get(c->db, stmts[STMT_BK_EXISTS], "s", "I", v->valuestring, &one) ==
+	    ERR_OK)
+		verr_add(&c->ve, path, "subdomain is taken", v);
+	else
+		return 0;
+	return -1;
+}
+
 enum err
-backend_create(struct ctx *c, int64_t merchant, const char *subdomain, int64_t *id,
-    int64_t *deployment)
+backend_create(struct ctx *c, int64_t merchant, const cJSON *subdomain, int64_t *id)
 {
 	char docid[DOCUMENT_ID_LEN + 1], ts[25], secret[65];
 	unsigned char key[32];
 	int64_t one = 0, now = clock_now_ms();
-	const char *why = backend_subdomain_refusal(subdomain);
-	if (why)
-		verr_add(&c->ve, "subdomain", why, NULL);
-	else if (db_get(c->db, stmts[STMT_BK_EXISTS], "s", "I", subdomain, &one) ==
-	    ERR_OK)
-		verr_add(&c->ve, "subdomain", "subdomain is taken", NULL);
+	backend_check_subdomain(c, "subdomain", subdomain);
 	if (merchant == 0 || db_get(c->db, stmts[STMT_BK_MERCHANT], "i", "I", merchant,
 	    &one) != ERR_OK)
 		verr_add(&c->ve, "merchant", "merchant must be an existing merchant", NULL);
@@ -167,16 +178,16 @@ backend_create(struct ctx *c, int64_t merchant, const char *subdomain, int64_t *
 	crypto_wipe(key, sizeof(key));
 	clock_format_ms(now, ts);
 	enum err rc = db_exec(c->db, stmts[STMT_BK_INSERT], "sisss", docid, merchant,
-	    subdomain, secret, ts);
+	    subdomain->valuestring, secret, ts);
 	crypto_wipe(secret, sizeof(secret));
 	if (rc == ERR_CONFLICT) {	/* taken meanwhile */
-		verr_add(&c->ve, "subdomain", "subdomain is taken", NULL);
+		verr_add(&c->ve, "subdomain", "subdomain is taken", subdomain);
 		return ERR_VALIDATION;
 	}
 	if (rc != ERR_OK)
 		return ERR_DB;
 	*id = sqlite3_last_insert_rowid(db_handle(c->db));
-	return backend_queue(c->db, *id, "deploy", now, deployment);
+	return ERR_OK;
 }
 
 enum err
@@ -239,18 +250,15 @@ h_backends_create(struct ctx *c)
 		    strcmp(it->string, "subdomain") != 0)
 			verr_addf(&c->ve, it->string, NULL, "Invalid key %s", it->string);
 	const cJSON *sub = cJSON_GetObjectItemCaseSensitive(data, "subdomain");
-	if (!cJSON_IsString(sub))
-		verr_add(&c->ve, "subdomain", "subdomain must be a string", sub);
 	int64_t merchant = crud_ref_id(c, "merchants",
 	    cJSON_GetObjectItemCaseSensitive(data, "merchant"));
 	/* A merchant deploys its own shop only. */
 	if (c->caller.role == ROLE_MERCHANT && merchant != c->caller.merchant_id)
 		verr_add(&c->ve, "merchant", "a merchant deploys its own shop", NULL);
-	if (c->ve.n)
-		return ERR_VALIDATION;
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
-	if ((rc = backend_create(c, merchant, sub->valuestring, &id, &deployment)) !=
+	if ((rc = backend_create(c, merchant, sub, &id)) != ERR_OK ||
+	    (rc = backend_queue(c->db, id, "deploy", clock_now_ms(), &deployment)) !=
 	    ERR_OK || (rc = crud_audit(c, "create", &backends_entity, id, NULL)) != ERR_OK) {
 		db_rollback(c->db);
 		return rc;
@@ -298,20 +306,16 @@ deployment_json(struct ctx *c, int64_t id)
 	return d;
 }
 
-enum err
-h_backends_status(struct ctx *c)
+cJSON *
+backend_status(struct ctx *c, int64_t id)
 {
-	int64_t id;
-	enum err rc = crud_resolve(c, &backends_entity, c->id, &id);
-	if (rc != ERR_OK)
-		return rc;
 	cJSON *b = backend_json(c, id);
 	sqlite3_stmt *st;
 	if (b == NULL)
-		return ERR_NOT_FOUND;
+		return NULL;
 	if ((st = db_bind(c->db, stmts[STMT_BK_DEPLOYMENTS], "i", id)) == NULL) {
 		cJSON_Delete(b);
-		return ERR_DB;
+		return NULL;
 	}
 	int64_t ids[50];
 	int n = 0;
@@ -330,6 +334,19 @@ h_backends_status(struct ctx *c)
 		if (d)
 			cJSON_AddItemToArray(earlier, d);
 	}
+	return o;
+}
+
+enum err
+h_backends_status(struct ctx *c)
+{
+	int64_t id;
+	enum err rc = crud_resolve(c, &backends_entity, c->id, &id);
+	if (rc != ERR_OK)
+		return rc;
+	cJSON *o = backend_status(c, id);
+	if (o == NULL)
+		return ERR_NOT_FOUND;
 	json_send_data(c->resp, 200, o, NULL);
 	return ERR_OK;
 }

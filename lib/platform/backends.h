@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "app.h"
 #include "entity.h"
 
@@ -23,13 +25,18 @@ const char	*backend_subdomain_refusal(const char *subdomain);
  * ERR_DB. */
 enum err	 backend_queue(struct db *db, int64_t id, const char *action, int64_t now,
 		    int64_t *deployment);
-/* Creates backend subdomain of merchant inside the caller's transaction,
- * with a new key, and queues its deployment: the onboarding's and
- * POST /api/merchant-backends' one way. Returns ERR_OK with *id and
- * *deployment, ERR_VALIDATION (c->ve names the field and the rule) or
- * ERR_DB. */
-enum err	 backend_create(struct ctx *c, int64_t merchant, const char *subdomain,
-		    int64_t *id, int64_t *deployment);
+/* Checks a shop's subdomain (value v of the body's member path): a DNS
+ * label, not reserved, not taken. Adds the error to c->ve and returns -1,
+ * or returns 0. */
+int		 backend_check_subdomain(struct ctx *c, const char *path,
+		    const cJSON *v);
+/* Creates the backend of merchant on subdomain (a JSON string, checked
+ * here) inside the caller's transaction, with a new key; the caller
+ * queues its deployment (backend_queue). The onboarding's and
+ * POST /api/merchant-backends' one way. Returns ERR_OK with *id,
+ * ERR_VALIDATION (c->ve names the field and the rule) or ERR_DB. */
+enum err	 backend_create(struct ctx *c, int64_t merchant, const cJSON *subdomain,
+		    int64_t *id);
 
 /* Makes sure merchant has a backend on subdomain (a valid one), creating it
  * and queueing its deployment when it has none (the demo data). Returns
@@ -40,6 +47,11 @@ enum err	 backend_ensure(struct db *db, int64_t merchant, const char *subdomain,
 /* POST /api/merchant-backends: {merchant, subdomain}; 201 with the record,
  * its key (shown this once) and where to follow its deployment. */
 enum err	 h_backends_create(struct ctx *c);
+/* Backend id as the caller sees it, with its latest deployment's steps and
+ * the earlier deployments: {status, backend, latest, earlier}. The caller
+ * found id with crud_resolve (which scopes a merchant to its own). Caller
+ * deletes; NULL when there is none. */
+cJSON		*backend_status(struct ctx *c, int64_t id);
 /* GET /api/merchant-backends/:id/deployment-status */
 enum err	 h_backends_status(struct ctx *c);
 /* POST /api/merchant-backends/:id/restart | stop | start | redeploy, and

@@ -19,5 +19,14 @@ enum err	 h_form_logout(struct ctx *c);
 /* GET /marketplace/boutique-clara.html: to the demo merchant's storefront,
  * on its subdomain. */
 enum err	 h_page_demo_shop(struct ctx *c);
+/* GET /marketplace/signup.html: the sign-up form (plan ?plan=slug chosen). */
+enum err	 h_page_signup(struct ctx *c);
+/* POST /marketplace/signup: onboards (onboard()); each error beside its
+ * field, or the owner signed in and on to the deployment's page. */
+enum err	 h_form_signup(struct ctx *c);
+/* GET /marketplace/backends/:id/deployment.html: the latest deployment of a
+ * shop the caller may see, its steps, refreshed until it ends; the
+ * shop's address once it runs. */
+enum err	 h_page_deployment(struct ctx *c);
 
 #endif

@@ -17,6 +17,7 @@
 #include "backends.h"
 #include "crud.h"
 #include "merchants.h"
+#include "onboard.h"
 #include "outbox.h"
 #include "pages.h"
 #include "pdf.h"
@@ -95,12 +96,16 @@ enum route_id {
 	R_BACKENDS_START,
 	R_BACKENDS_REDEPLOY,
 	R_BACKENDS_DELETE,
+	R_ONBOARD,
 	R_PAGE_PLANS,
 	R_PAGE_LOGIN,
 	R_FORM_LOGIN,
 	R_PAGE_ACCOUNT,
 	R_FORM_LOGOUT,
 	R_PAGE_DEMO_SHOP,
+	R_PAGE_SIGNUP,
+	R_FORM_SIGNUP,
+	R_PAGE_DEPLOYMENT,
 	R__MAX
 };
 
@@ -262,6 +267,10 @@ const struct route platform_routes[R__MAX] = {
 	[R_BACKENDS_DELETE] = { METHOD_DELETE, "/api/merchant-backends/:id", ADMIN, 0,
 	    h_backends_undeploy, &backends_entity,
 	    "Undeploy (its data stays; its subdomain is never given again)" },
+	[R_ONBOARD] = { METHOD_POST, "/api/platform/onboard-merchant",
+	    ROLE_ANON | ADMIN, ROUTE_BODY, h_onboard, NULL,
+	    "Sign up a merchant: owner, merchant, subscription and shop in one go, "
+	    "then its deployment" },
 
 	[R_PAGE_PLANS] = { METHOD_GET, "/marketplace/plans.html", ROLES_ALL,
 	    ROUTE_CACHE | ROUTE_PAGE, h_page_plans, NULL, "Pricing page" },
@@ -279,6 +288,14 @@ const struct route platform_routes[R__MAX] = {
 	    "Sign-out form" },
 	[R_PAGE_DEMO_SHOP] = { METHOD_GET, "/marketplace/boutique-clara.html", ROLES_ALL,
 	    0, h_page_demo_shop, NULL, "To the demo merchant's storefront" },
+	[R_PAGE_SIGNUP] = { METHOD_GET, "/marketplace/signup.html", ROLES_ALL,
+	    ROUTE_PAGE, h_page_signup, NULL, "Sign-up form: a new merchant and its shop" },
+	[R_FORM_SIGNUP] = { METHOD_POST, "/marketplace/signup", ROLE_ANON | ADMIN,
+	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM, h_form_signup, NULL,
+	    "Sign-up form: onboards, signs the owner in, follows the deployment" },
+	[R_PAGE_DEPLOYMENT] = { METHOD_GET, "/marketplace/backends/:id/deployment.html",
+	    ROLES_SIGNED_IN, ROUTE_PAGE, h_page_deployment, &backends_entity,
+	    "A shop's deployment, followed until it is live" },
 };
 
 const size_t platform_nroutes = R__MAX;

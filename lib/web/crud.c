@@ -258,9 +258,8 @@ bind_json(sqlite3_stmt *st, int i, const struct field *f, const cJSON *v)
 	}
 }
 
-/* Refuses values of unique fields that another record already has. */
-static enum err
-check_unique(struct ctx *c, const struct entity *e, const cJSON *data,
+enum err
+crud_check_unique(struct ctx *c, const struct entity *e, const cJSON *data,
     int64_t self)
 {
 	for (size_t i = 0; i < e->nfields; i++) {
@@ -298,7 +297,7 @@ write_record(struct ctx *c, const struct entity *e, const cJSON *data,
 	sqlite3_stmt *st = NULL;
 
 	clock_format_ms(clock_now_ms(), now);
-	if ((rc = check_unique(c, e, data, rowid)) != ERR_OK)
+	if ((rc = crud_check_unique(c, e, data, rowid)) != ERR_OK)
 		return rc;
 	if (rowid == 0) {
 		if (id_document_new(docid) != 0)

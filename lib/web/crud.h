@@ -53,6 +53,11 @@ enum err	 crud_prepare(struct ctx *c, const struct entity *e,
  * audit entry. On success *out is the stored record (caller deletes). */
 enum err	 crud_write(struct ctx *c, const struct entity *e, cJSON *data,
 		    int64_t rowid, cJSON **out);
+/* Refuses values of e's unique fields in data that a record other than
+ * self (0: none) already has: each one added to c->ve. Returns ERR_OK,
+ * ERR_VALIDATION or ERR_DB. */
+enum err	 crud_check_unique(struct ctx *c, const struct entity *e,
+		    const cJSON *data, int64_t self);
 /* Records in the audit log, inside the caller's transaction, that the
  * caller did action ("create" or "update") to record id of e, which was
  * before (NULL on create; not taken) and is now as read back. Nothing for

@@ -96,6 +96,10 @@ static const struct rule {
 	{ "GET", "/marketplace/account.html", "RAAAA" },
 	{ "POST", "/marketplace/logout", "RAAAA" },
 	{ "GET", "/marketplace/boutique-clara.html", "AAAAA" },
+	{ "POST", "/api/platform/onboard-merchant", "AAFFF" },
+	{ "GET", "/marketplace/signup.html", "AAAAA" },
+	{ "POST", "/marketplace/signup", "AAFFF" },
+	{ "GET", "/marketplace/backends/:id/deployment.html", "RAAAN" },
 };
 
 static const char *
@@ -248,7 +252,8 @@ fixture(const struct route *rt)
 		return lookup("/api/email-outbox", "kind", "invoice_issued");
 	if (strncmp(rt->pattern, "/api/audit-logs/", 16) == 0)
 		return lookup("/api/audit-logs", "action", "create");
-	if (strncmp(rt->pattern, "/api/merchant-backends/", 23) == 0) {
+	if (strncmp(rt->pattern, "/api/merchant-backends/", 23) == 0 ||
+	    strncmp(rt->pattern, "/marketplace/backends/", 22) == 0) {
 		snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"subdomain\":"
 		    "\"matrix-%d\"}}", (long long)merchant_a, n);
 		return create("/api/merchant-backends", body);

@@ -7,6 +7,7 @@
  * pool is started again.
  */
 #include "harness.h"
+#include "auth.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -517,6 +518,304 @@ backend_should_stop_start_and_undeploy(void **state)
 	reply_free(&r);
 }
 
+
+/* The number of records of a list route, as the admin sees it. */
+static int
+total_of(const char *path)
+{
+	char url[160];
+	snprintf(url, sizeof(url), "%s?pagination[pageSize]=1", path);
+	struct reply r = request("GET", url, NULL);
+	cJSON *o = cJSON_Parse(r.body);
+	int n = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "meta"), "pagination"), "total"));
+	cJSON_Delete(o);
+	reply_free(&r);
+	return r.status == 200 ? n : -1;
+}
+
+/* Users, merchants, subscriptions, backends, deployments and jobs: what
+ * an onboarding writes, counted. */
+static void
+count_rows(int out[6])
+{
+	static const char *const paths[] = { "/api/users", "/api/merchants",
+	    "/api/subscriptions", "/api/merchant-backends" };
+	for (int i = 0; i < 4; i++)
+		out[i] = total_of(paths[i]);
+	sqlite3 *db;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/platform.db", S.var);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	static const char *const sql[] = { "SELECT count(*) FROM backend_deployments",
+	    "SELECT count(*) FROM jobs" };
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(db, sql[i], -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		out[4 + i] = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+
+/* An anonymous request (the harness's admin credentials left out). */
+static struct reply
+anonymous(const char *method, const char *url, const char *body,
+    const char *const *headers)
+{
+	char saved[sizeof(harness_auth)];
+	memcpy(saved, harness_auth, sizeof(saved));
+	harness_auth[0] = '\0';
+	struct reply r = request_full(method, url, body, body ? strlen(body) : 0,
+	    headers);
+	memcpy(harness_auth, saved, sizeof(saved));
+	return r;
+}
+
+/* The paths of a 400's errors, sorted: "merchant.name owner.email ..." */
+static void
+error_paths(const char *body, char *out, size_t n)
+{
+	cJSON *o = cJSON_Parse(body), *e;
+	char paths[16][64];
+	int k = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "error"), "details"), "errors")) {
+		if (k == 16)
+			break;
+		paths[k][0] = '\0';
+		const cJSON *p;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(e, "path")) {
+			size_t w = strlen(paths[k]);
+			snprintf(paths[k] + w, sizeof(paths[k]) - w, "%s%s", w ? "." : "",
+			    cJSON_GetStringValue(p));
+		}
+		k++;
+	}
+	cJSON_Delete(o);
+	qsort(paths, (size_t)k, sizeof(paths[0]), (int (*)(const void *,
+	    const void *))strcmp);
+	out[0] = '\0';
+	for (int i = 0; i < k; i++) {
+		size_t w = strlen(out);
+		snprintf(out + w, n - w, "%s%s", i ? " " : "", paths[i]);
+	}
+}
+
+#define ONBOARD_BODY(email, sub) "{\"data\":{\"owner\":{\"email\":\"" email "\"," \
+	"\"password\":\"correct-horse-battery\",\"name\":\"Léa Martin\"},\"merchant\":" \
+	"{\"name\":\"L'Atelier de Léa\",\"country\":\"FR\",\"company\":\"Atelier SARL\"}," \
+	"\"plan\":1,\"subdomain\":\"" sub "\"}}"
+
+/* One anonymous request makes the owner, the merchant, a trial on the
+ * plan and the shop, which then deploys; the same Idempotency-Key gives
+ * the same answer and nothing twice; the owner signs in. */
+static void
+onboarding_should_create_everything_and_deploy(void **state)
+{
+	int before[6], after[6];
+	char steps[512];
+	(void)state;
+	count_rows(before);
+	const char *key[] = { "Idempotency-Key: onboard-atelier-lea-1", NULL };
+	struct reply r = anonymous("POST", "/api/platform/onboard-merchant",
+	    ONBOARD_BODY("lea@atelier.example", "atelier-lea"), key);
+	assert_int_equal(r.status, 201);
+	cJSON *o = cJSON_Parse(r.body);
+	const cJSON *d = cJSON_GetObjectItem(o, "data");
+	assert_string_equal(str_at(d, "user", "email"), "lea@atelier.example");
+	assert_string_equal(str_at(d, "user", "username"), "lea@atelier.example");
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "user"), "password"));
+	assert_string_equal(str_at(d, "merchant", "name"), "L'Atelier de Léa");
+	assert_string_equal(str_at(d, "merchant", "slug"), "atelier-lea");
+	assert_string_equal(str_at(d, "merchant", "email"), "lea@atelier.example");
+	assert_string_equal(str_at(d, "subscription", "status"), "trialing");
+	assert_string_equal(str_at(d, "backend", "subdomain"), "atelier-lea");
+	assert_string_equal(str_at(d, "backend", "status"), "pending");
+	assert_string_equal(str_at(d, "deployment", "action"), "deploy");
+	int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(d, "backend"), "id"));
+	char url[128];
+	snprintf(url, sizeof(url), "/api/merchant-backends/%lld/deployment-status",
+	    (long long)id);
+	assert_string_equal(str_at(d, "deploymentStatusUrl", NULL), url);
+	cJSON_Delete(o);
+	/* The same key again: the same answer, nothing created twice. */
+	struct reply again = anonymous("POST", "/api/platform/onboard-merchant",
+	    ONBOARD_BODY("lea@atelier.example", "atelier-lea"), key);
+	assert_int_equal(again.status, 201);
+	assert_string_equal(again.body, r.body);
+	reply_free(&again);
+	reply_free(&r);
+	count_rows(after);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(after[i], before[i] + 1);
+	assert_int_equal(after[4], before[4] + 1);
+	/* Its owner signs in and follows the deployment to the end. */
+	char jwt[2048];
+	assert_int_equal(stack_login("lea@atelier.example", "correct-horse-battery", jwt),
+	    200);
+	cJSON *st = await_deployment(id);
+	assert_non_null(st);
+	steps_of(st, steps, sizeof(steps));
+	assert_string_equal(steps, "prepare:ok render:ok nginx-test:ok start-pool:ok "
+	    "health:ok reload-nginx:ok");
+	cJSON_Delete(st);
+	assert_true(await_shop("atelier-lea", 1));
+	r = shop_request("atelier-lea", "GET", "/", NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "L&#39;Atelier de Léa"));
+	reply_free(&r);
+}
+
+/* Every kind of bad input is named, field by field, and leaves no row. */
+static void
+onboarding_should_name_every_bad_field_and_write_nothing(void **state)
+{
+	static const struct { const char *body, *paths; int status; } cases[] = {
+		{ "{\"data\":{\"owner\":{\"email\":\"nope\",\"password\":\"short\"},"
+		  "\"merchant\":{\"country\":\"ZZ\"},\"plan\":999999,\"subdomain\":"
+		  "\"Admin\"}}", "merchant.country merchant.name owner.email owner.password "
+		  "plan subdomain", 400 },
+		{ ONBOARD_BODY("admin@example.com", "fresh-shop"),
+		  "owner.email", 400 },
+		{ ONBOARD_BODY("new@atelier.example", "boutique-clara"),
+		  "subdomain", 400 },
+		{ ONBOARD_BODY("new@atelier.example", "admin"), "subdomain", 400 },
+		{ ONBOARD_BODY("new@atelier.example", "a;b"), "subdomain", 400 },
+		{ "{\"data\":{\"owner\":{\"email\":\"x@y.example\",\"password\":"
+		  "\"correct-horse-battery\",\"role\":\"admin\"},\"merchant\":{\"name\":"
+		  "\"X\",\"country\":\"FR\",\"status\":\"active\"},\"plan\":1,\"subdomain\":"
+		  "\"x-shop\",\"extra\":1}}", "extra merchant.status owner.role", 400 },
+		{ "{\"data\":{\"owner\":\"x\",\"merchant\":[],\"plan\":1,\"subdomain\":"
+		  "\"y-shop\"}}", "merchant owner", 400 },
+		{ "{\"data\":{\"owner\":{\"email\":\"v@y.example\",\"password\":"
+		  "\"correct-horse-battery\"},\"merchant\":{\"name\":\"V\",\"country\":"
+		  "\"DE\",\"vatNumber\":\"FR40303265045\"},\"plan\":1,\"subdomain\":"
+		  "\"v-shop\"}}", "merchant.vatNumber", 400 },
+		{ "{\"owner\":{}}", "", 400 },
+	};
+	int before[6], after[6];
+	char paths[512];
+	(void)state;
+	count_rows(before);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct reply r = anonymous("POST", "/api/platform/onboard-merchant",
+		    cases[i].body, NULL);
+		if (r.status != cases[i].status)
+			fail_msg("case %zu: %ld %s", i, r.status, r.body);
+		error_paths(r.body, paths, sizeof(paths));
+		if (strcmp(paths, cases[i].paths) != 0)
+			fail_msg("case %zu: paths \"%s\", want \"%s\" in %s", i, paths,
+			    cases[i].paths, r.body);
+		reply_free(&r);
+	}
+	/* Signed in as a merchant or an agent: not theirs to do. */
+	char jwt[2048], auth[2100];
+	assert_int_equal(stack_login("clara@example.com", "demo-password", jwt), 200);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", jwt);
+	const char *hs[] = { auth, NULL };
+	struct reply r = request_full("POST", "/api/platform/onboard-merchant",
+	    ONBOARD_BODY("m@y.example", "m-shop"), strlen(ONBOARD_BODY("m@y.example",
+	    "m-shop")), hs);
+	assert_int_equal(r.status, 403);
+	reply_free(&r);
+	count_rows(after);
+	assert_memory_equal(after, before, sizeof(before));
+}
+
+/* The pricing page leads to the sign-up form; the form keeps what was
+ * typed and shows each error beside its field, in the page's language;
+ * once right, the owner is signed in and follows the deployment to its
+ * shop's address; nobody else sees that page. */
+static void
+signup_form_should_show_errors_beside_fields_then_follow_the_deployment(void **state)
+{
+	char csrf[48], cookie[160], form[1024], want[256];
+	(void)state;
+	struct reply r = anonymous("GET", "/marketplace/plans.html", NULL, NULL);
+	assert_non_null(strstr(r.body,
+	    "<a class=\"start\" href=\"/marketplace/signup.html?plan=business\">"));
+	reply_free(&r);
+	r = anonymous("GET", "/marketplace/signup.html?plan=business&lang=fr", NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "<h1>Ouvrez votre boutique</h1>"));
+	const char *sel = strstr(r.body, " selected>Business (79,00 €)</option>");
+	assert_non_null(sel);
+	/* The plan's value, as a browser sends it: <option value="..." selected> */
+	char plan[32];
+	assert_true(sel - r.body > 32 && strncmp(sel - 32, "value=\"", 7) == 0);
+	snprintf(plan, sizeof(plan), "%.24s", sel - 25);
+	assert_non_null(strcasestr(r.headers, "set-cookie: mp_csrf="));
+	reply_free(&r);
+	auth_random_token(csrf);
+	snprintf(cookie, sizeof(cookie), "Cookie: mp_csrf=%s", csrf);
+	const char *hs[] = { "Content-Type: application/x-www-form-urlencoded", cookie,
+	    NULL };
+	/* Wrong: the e-mail, the country, a taken address. */
+	snprintf(form, sizeof(form), "_csrf=%s&owner_name=Jo&email=jo-at-example&"
+	    "password=correct-horse-battery&shop_name=Chez+Jo&subdomain=boutique-clara&"
+	    "country=zz&plan=%s", csrf, plan);
+	r = anonymous("POST", "/marketplace/signup?lang=fr", form, hs);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "<p class=\"field-error\" id=\"email-error\">"
+	    "Saisissez une adresse e-mail valide.</p>"));
+	assert_non_null(strstr(r.body, "<p class=\"field-error\" id=\"subdomain-error\">"
+	    "Cette adresse est prise : choisissez-en une autre.</p>"));
+	assert_non_null(strstr(r.body, "<p class=\"field-error\" id=\"country-error\">"));
+	assert_non_null(strstr(r.body, "value=\"Chez Jo\""));
+	assert_null(strstr(r.body, "correct-horse-battery"));
+	assert_null(strstr(r.body, "id=\"shop_name-error\""));
+	reply_free(&r);
+	/* Without the form's token: refused, nothing created. */
+	r = anonymous("POST", "/marketplace/signup", "owner_name=Jo", hs);
+	assert_int_equal(r.status, 403);
+	reply_free(&r);
+	/* Right. */
+	snprintf(form, sizeof(form), "_csrf=%s&owner_name=Jo&email=jo%%40example.com&"
+	    "password=correct-horse-battery&shop_name=Chez+Jo&subdomain=chez-jo&"
+	    "country=fr&plan=%s", csrf, plan);
+	r = anonymous("POST", "/marketplace/signup", form, hs);
+	assert_int_equal(r.status, 303);
+	const char *loc = strcasestr(r.headers, "location: /marketplace/backends/");
+	assert_non_null(loc);
+	char page[128], session[200];
+	snprintf(page, sizeof(page), "%.*s", (int)strcspn(loc + 10, "\r\n"), loc + 10);
+	const char *sc = strcasestr(r.headers, "set-cookie: mp_session=");
+	assert_non_null(sc);
+	snprintf(session, sizeof(session), "Cookie: %.*s", (int)strcspn(sc + 12, ";\r\n"),
+	    sc + 12);
+	reply_free(&r);
+	const char *mine[] = { session, NULL };
+	snprintf(want, sizeof(want), "<a id=\"shop-url\" href=\"https://chez-jo."
+	    "shops.localhost:%d/\">", S.https_port);
+	int live = 0;
+	for (int i = 0; i < 300 && !live; i++) {
+		r = anonymous("GET", page, NULL, mine);
+		assert_int_equal(r.status, 200);
+		live = strstr(r.body, want) != NULL;
+		if (!live) {
+			/* Still going: the page asks to be refreshed. */
+			assert_non_null(strstr(r.body, "data-state="));
+			usleep(100000);
+		} else
+			assert_non_null(strstr(r.body, "<td>Reload nginx</td><td>done</td>"));
+		reply_free(&r);
+	}
+	assert_true(live);
+	assert_true(await_shop("chez-jo", 1));
+	/* Another merchant does not see it. */
+	char jwt[2048], auth[2100];
+	assert_int_equal(stack_login("clara@example.com", "demo-password", jwt), 200);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", jwt);
+	const char *other[] = { auth, NULL };
+	r = anonymous("GET", page, NULL, other);
+	assert_int_equal(r.status, 404);
+	reply_free(&r);
+}
+
 int
 main(void)
 {
@@ -529,6 +828,10 @@ main(void)
 		cmocka_unit_test(killed_pool_should_be_started_again),
 		cmocka_unit_test(monitor_should_see_a_hung_shop_down_and_restart_it),
 		cmocka_unit_test(backend_should_stop_start_and_undeploy),
+		cmocka_unit_test(onboarding_should_create_everything_and_deploy),
+		cmocka_unit_test(onboarding_should_name_every_bad_field_and_write_nothing),
+		cmocka_unit_test(
+		    signup_form_should_show_errors_beside_fields_then_follow_the_deployment),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -171,12 +171,12 @@ msg_keys_should_exist_and_be_used(void **state)
 	(void)state;
 	buf_putc(&used, '\n');
 	/* Code: "KEY" literals of the catalogue's families. */
-	const char *code = "\"((NAV|PLANS|LOGIN|ACCOUNT|ROLE|DOC|MAIL|BILLING|PDF|SITE|INVOICE|TAX)"
+	const char *code = "\"((NAV|PLANS|LOGIN|ACCOUNT|ROLE|DOC|MAIL|BILLING|PDF|SITE|INVOICE|TAX|SIGNUP|DEPLOY)"
 	    "_[A-Z0-9_]+)\"";
 	collect("lib/platform", code, &used);
 	collect("lib/web", code, &used);
 	/* Templates: {{KEY}} of the same families. */
-	collect("templates", "\\{\\{((NAV|PLANS|LOGIN|ACCOUNT|ROLE|SITE)_[A-Z0-9_]+)\\}\\}",
+	collect("templates", "\\{\\{((NAV|PLANS|LOGIN|ACCOUNT|ROLE|SITE|SIGNUP|DEPLOY)_[A-Z0-9_]+)\\}\\}",
 	    &used);
 	check_catalogue(&used);
 	buf_free(&used);
