@@ -50,6 +50,7 @@ conf=$(set -a; . /etc/marketplace/platform.env; set +a;
     { echo "install.sh: /etc/marketplace/platform.env refused" >&2; exit 1; }
 MAX_BODY=$(echo "$conf" | sed -n 's/^PLATFORM_MAX_BODY=//p')
 LOGIN_RATE=$(echo "$conf" | sed -n 's/^PLATFORM_LOGIN_RATE=//p')
+SHOPS_DOMAIN=$(echo "$conf" | sed -n 's/^SHOPS_DOMAIN=//p')
 NGINX_SHARE=/opt/marketplace NGINX_SOCKET=/run/marketplace/platform.sock \
     NGINX_LISTEN_HTTP="80 [::]:80" NGINX_LISTEN_HTTPS="443 [::]:443" \
     NGINX_SERVER_NAME="$DOMAIN" NGINX_HTTPS_NAME="$DOMAIN" NGINX_REDIRECT_PORT='' \
@@ -57,7 +58,7 @@ NGINX_SHARE=/opt/marketplace NGINX_SOCKET=/run/marketplace/platform.sock \
     NGINX_KEY="/etc/letsencrypt/live/$DOMAIN/privkey.pem" \
     NGINX_ACCESS_LOG=/var/log/nginx/marketplace-access.log \
     NGINX_MAX_BODY="$MAX_BODY" NGINX_LOGIN_RATE="$LOGIN_RATE" \
-    sh "$ROOT/deploy/nginx.sh" site > /etc/nginx/sites-available/marketplace
+    NGINX_SHOPS_DOMAIN="$SHOPS_DOMAIN" sh "$ROOT/deploy/nginx.sh" site > /etc/nginx/sites-available/marketplace
 systemctl daemon-reload 2>/dev/null || true
 echo "installed. Next: create the first admin:"
 echo "  sudo -u marketplace env \$(cat /etc/marketplace/platform.env) /opt/marketplace/bin/platformctl create-admin you@example.com"

@@ -20,6 +20,7 @@
 #   NGINX_REDIRECT_PORT  ":8443", or "" for 443
 #   NGINX_CERT, NGINX_KEY, NGINX_ACCESS_LOG
 #   NGINX_MAX_BODY, NGINX_LOGIN_RATE
+#   NGINX_SHOPS_DOMAIN  the shops' domain: its names no shop has answer 404
 #   dev only: NGINX_VAR, NGINX_WORKERS, NGINX_USER_LINE, NGINX_EXTRA (a file
 #   of extra locations to include, or ""), NGINX_SHOPS (the directory of the
 #   shops' server blocks)
@@ -61,7 +62,7 @@ if [ "$mode" = shop ]; then
 	need NGINX_ACCESS_LOG is_path "a path of A-Z a-z 0-9 _ . / -"
 	need NGINX_MAX_BODY is_count "a number of bytes"
 	need NGINX_UPSTREAM is_upstream "unix:/path or host:port"
-	export NGINX_LISTEN_HTTP="" NGINX_SOCKET="" NGINX_LOGIN_RATE=1
+	export NGINX_LISTEN_HTTP="" NGINX_SOCKET="" NGINX_LOGIN_RATE=1 NGINX_SHOPS_DOMAIN=""
 fi
 
 [ "$mode" = shop ] || {
@@ -77,6 +78,7 @@ need NGINX_KEY is_path "a path of A-Z a-z 0-9 _ . / -"
 need NGINX_ACCESS_LOG is_path "a path of A-Z a-z 0-9 _ . / -"
 need NGINX_MAX_BODY is_count "a number of bytes"
 need NGINX_LOGIN_RATE is_count "sign-ins a minute, at least 1"
+need NGINX_SHOPS_DOMAIN is_host "a domain name (a-z 0-9 . -)"
 if [ "$mode" = dev ]; then
 	need NGINX_VAR is_path "a path of A-Z a-z 0-9 _ . / -"
 	need NGINX_WORKERS is_count "a number of processes"

@@ -1,10 +1,12 @@
 /*
  * platform-pool: the pre-fork master of a FastCGI pool.
  *
- *   platform-pool --socket PATH [--workers N] [--pidfile FILE]
- *                 [--group NAME] [--drain SECONDS] -- PROGRAM [ARGS...]
+ *   platform-pool --socket PATH | --listen HOST:PORT [--workers N]
+ *                 [--pidfile FILE] [--group NAME] [--drain SECONDS]
+ *                 -- PROGRAM [ARGS...]
  *
- * Binds the unix socket, starts N workers (default: the number of cores)
+ * Binds the unix socket (or the TCP address, for a pool that nginx on
+ * another machine reaches), starts N workers (default: the number of cores)
  * running PROGRAM with the socket as fd 0, and then:
  *   - a worker that dies is replaced (with a pause if it dies at once);
  *   - SIGHUP starts a new generation of workers, then asks the old one to
@@ -17,6 +19,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +108,42 @@ bind_socket(const char *path, const char *group)
 			return -1;
 		}
 	}
+	return fd;
+}
+
+/* A TCP listening socket on host:port (an address of this machine). */
+static int
+bind_tcp(const char *spec)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	if (colon == NULL || colon == spec || (size_t)(colon - spec) >= sizeof(host)) {
+		logmsg("--listen wants HOST:PORT, not %s", spec);
+		return -1;
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+	struct addrinfo hints, *ai = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	int e = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (e != 0) {
+		logmsg("--listen %s: %s", spec, gai_strerror(e));
+		return -1;
+	}
+	int fd = -1;
+	for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
+		int one = 1;
+		if ((fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+			logmsg("bind %s: %s", spec, strerror(errno));
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
 	return fd;
 }
 
@@ -212,15 +251,16 @@ write_pidfile(const char *path)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: platform-pool --socket PATH [--workers N] "
-	    "[--pidfile FILE] [--group NAME] [--drain SECONDS] -- PROGRAM [ARGS]\n");
+	fprintf(stderr, "usage: platform-pool --socket PATH | --listen HOST:PORT "
+	    "[--workers N] [--pidfile FILE] [--group NAME] [--drain SECONDS] -- "
+	    "PROGRAM [ARGS]\n");
 	exit(2);
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char *sock = NULL, *pidfile = NULL, *group = NULL;
+	const char *sock = NULL, *tcp = NULL, *pidfile = NULL, *group = NULL;
 	long nw = sysconf(_SC_NPROCESSORS_ONLN), drain = 10;
 	int i;
 
@@ -233,6 +273,8 @@ main(int argc, char *argv[])
 			usage();
 		if (strcmp(argv[i], "--socket") == 0)
 			sock = argv[++i];
+		else if (strcmp(argv[i], "--listen") == 0)
+			tcp = argv[++i];
 		else if (strcmp(argv[i], "--workers") == 0)
 			nw = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--pidfile") == 0)
@@ -244,7 +286,7 @@ main(int argc, char *argv[])
 		else
 			usage();
 	}
-	if (sock == NULL || i >= argc || nw < 1 || nw > POOL_MAX_WORKERS ||
+	if ((sock == NULL) == (tcp == NULL) || i >= argc || nw < 1 || nw > POOL_MAX_WORKERS ||
 	    drain < 0 || drain > 3600)
 		usage();
 	nworkers = (int)nw;
@@ -259,13 +301,14 @@ main(int argc, char *argv[])
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((listen_fd = bind_socket(sock, group)) < 0)
+	if ((listen_fd = sock ? bind_socket(sock, group) : bind_tcp(tcp)) < 0)
 		return 1;
 	for (int k = 0; k < nworkers; k++)
 		spawn(generation);
 	if (pidfile)
 		write_pidfile(pidfile);
-	logmsg("serving %s with %d workers of %s", sock, nworkers, prog_argv[0]);
+	logmsg("serving %s with %d workers of %s", sock ? sock : tcp, nworkers,
+	    prog_argv[0]);
 
 	int stopping = 0;
 	time_t stop_deadline = 0, hold_until = 0;
@@ -319,7 +362,8 @@ main(int argc, char *argv[])
 				spawn(generation);
 	}
 	close(listen_fd);
-	unlink(sock);
+	if (sock)
+		unlink(sock);
 	if (pidfile)
 		unlink(pidfile);
 	logmsg("stopped");

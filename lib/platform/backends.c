@@ -77,6 +77,8 @@ enum stmt_backends {
 	STMT_BK_STEPS,
 	STMT_BK_MERCHANT,
 	STMT_BK_SECRET,
+	STMT_BK_PLACED,
+	STMT_BK_PLACE,
 	STMT_BK__MAX
 };
 
@@ -95,6 +97,9 @@ static const char *const stmts[STMT_BK__MAX] = {
 	    "deployment_steps WHERE deployment_id = ? ORDER BY id",
 	[STMT_BK_MERCHANT] = "SELECT 1 FROM merchants WHERE id = ?",
 	[STMT_BK_SECRET] = "SELECT secret FROM merchant_backends WHERE id = ?",
+	[STMT_BK_PLACED] = "SELECT 1 FROM merchant_backends WHERE placement = ? AND "
+	    "status != 'removed'",
+	[STMT_BK_PLACE] = "UPDATE merchant_backends SET placement = ? WHERE id = ?",
 };
 
 /* Names a shop may not take: the platform's own, and what people expect
@@ -123,6 +128,30 @@ backend_subdomain_refusal(const char *s)
 	for (const char *const *r = reserved; *r; r++)
 		if (strcmp(s, *r) == 0)
 			return "subdomain is reserved";
+	return NULL;
+}
+
+const char *
+backend_placement_refusal(const char *p)
+{
+	if (p == NULL)
+		return "placement must be a string";
+	if (strcmp(p, "local") == 0)
+		return NULL;
+	const char *colon = strrchr(p, ':');
+	size_t hn = colon ? (size_t)(colon - p) : 0;
+	if (colon == NULL || hn == 0 || hn > 253)
+		return "placement must be \"local\" or HOST:PORT";
+	for (size_t i = 0; i < hn; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
+		    p[i] == '-' || p[i] == '.'))
+			return "placement's host may only hold a-z, 0-9, dots and hyphens";
+	if (p[0] == '.' || p[0] == '-' || p[hn - 1] == '.' || p[hn - 1] == '-' ||
+	    memmem(p, hn, "..", 2) != NULL)
+		return "placement's host must be a host name or an IPv4 address";
+	int64_t port;
+	if (valid_int(colon + 1, 1024, 65535, &port) != 0)
+		return "placement's port must be a number from 1024 to 65535";
 	return NULL;
 }
 
@@ -161,12 +190,21 @@ backend_check_subdomain(struct ctx *c, const char *path, const cJSON *v)
 }
 
 enum err
-backend_create(struct ctx *c, int64_t merchant, const cJSON *subdomain, int64_t *id)
+backend_create(struct ctx *c, int64_t merchant, const cJSON *subdomain,
+    const cJSON *placement, int64_t *id)
 {
 	char docid[DOCUMENT_ID_LEN + 1], ts[25], secret[65];
 	unsigned char key[32];
 	int64_t one = 0, now = clock_now_ms();
 	backend_check_subdomain(c, "subdomain", subdomain);
+	const char *why;
+	if (placement && (why = backend_placement_refusal(cJSON_GetStringValue(
+	    placement))) != NULL)
+		verr_add(&c->ve, "placement", why, placement);
+	else if (placement && strcmp(placement->valuestring, "local") != 0 &&
+	    db_get(c->db, stmts[STMT_BK_PLACED], "s", "I", placement->valuestring,
+	    &one) == ERR_OK)
+		verr_add(&c->ve, "placement", "another shop listens there", placement);
 	if (merchant == 0 || db_get(c->db, stmts[STMT_BK_MERCHANT], "i", "I", merchant,
 	    &one) != ERR_OK)
 		verr_add(&c->ve, "merchant", "merchant must be an existing merchant", NULL);
@@ -187,6 +225,9 @@ backend_create(struct ctx *c, int64_t merchant, const cJSON *subdomain, int64_t 
 	if (rc != ERR_OK)
 		return ERR_DB;
 	*id = sqlite3_last_insert_rowid(db_handle(c->db));
+	if (placement && db_exec(c->db, stmts[STMT_BK_PLACE], "si",
+	    placement->valuestring, *id) != ERR_OK)
+		return ERR_DB;
 	return ERR_OK;
 }
 
@@ -247,7 +288,8 @@ h_backends_create(struct ctx *c)
 	const cJSON *it;
 	cJSON_ArrayForEach(it, data)
 		if (strcmp(it->string, "merchant") != 0 &&
-		    strcmp(it->string, "subdomain") != 0)
+		    strcmp(it->string, "subdomain") != 0 &&
+		    strcmp(it->string, "placement") != 0)
 			verr_addf(&c->ve, it->string, NULL, "Invalid key %s", it->string);
 	const cJSON *sub = cJSON_GetObjectItemCaseSensitive(data, "subdomain");
 	int64_t merchant = crud_ref_id(c, "merchants",
@@ -257,7 +299,8 @@ h_backends_create(struct ctx *c)
 		verr_add(&c->ve, "merchant", "a merchant deploys its own shop", NULL);
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
-	if ((rc = backend_create(c, merchant, sub, &id)) != ERR_OK ||
+	if ((rc = backend_create(c, merchant, sub, cJSON_GetObjectItemCaseSensitive(data,
+	    "placement"), &id)) != ERR_OK ||
 	    (rc = backend_queue(c->db, id, "deploy", clock_now_ms(), &deployment)) !=
 	    ERR_OK || (rc = crud_audit(c, "create", &backends_entity, id, NULL)) != ERR_OK) {
 		db_rollback(c->db);

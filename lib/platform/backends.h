@@ -19,6 +19,10 @@ extern const struct entity deployments_entity;
 /* Why subdomain cannot be a shop's (a DNS label of 3 to 63 of a-z, 0-9 and
  * inner hyphens, not reserved), or NULL when it can. Static text. */
 const char	*backend_subdomain_refusal(const char *subdomain);
+/* Why p cannot be where a shop's pool listens, or NULL when it can:
+ * "local" (a unix socket in its directory) or HOST:PORT (TCP; a host
+ * name or IPv4 address, a port from 1024). Static text. */
+const char	*backend_placement_refusal(const char *p);
 /* Queues action ("deploy", "redeploy", "restart", "stop", "start",
  * "undeploy") of backend id inside the caller's transaction: its
  * deployment record (*deployment) and the worker's job. Returns ERR_OK or
@@ -31,12 +35,14 @@ enum err	 backend_queue(struct db *db, int64_t id, const char *action, int64_t n
 int		 backend_check_subdomain(struct ctx *c, const char *path,
 		    const cJSON *v);
 /* Creates the backend of merchant on subdomain (a JSON string, checked
- * here) inside the caller's transaction, with a new key; the caller
+ * here), placed where placement says (NULL: "local"; checked here, and
+ * no other live shop may listen there) inside the caller's transaction,
+ * with a new key; the caller
  * queues its deployment (backend_queue). The onboarding's and
  * POST /api/merchant-backends' one way. Returns ERR_OK with *id,
  * ERR_VALIDATION (c->ve names the field and the rule) or ERR_DB. */
 enum err	 backend_create(struct ctx *c, int64_t merchant, const cJSON *subdomain,
-		    int64_t *id);
+		    const cJSON *placement, int64_t *id);
 
 /* Makes sure merchant has a backend on subdomain (a valid one), creating it
  * and queueing its deployment when it has none (the demo data). Returns

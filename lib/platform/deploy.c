@@ -47,8 +47,8 @@ enum stmt_deploy {
 static const char *const stmts[STMT_DP__MAX] = {
 	[STMT_DP_GET] = "SELECT backend_id, action, status FROM backend_deployments "
 	    "WHERE id = ?",
-	[STMT_DP_BACKEND] = "SELECT b.subdomain, b.secret, m.name FROM merchant_backends "
-	    "b JOIN merchants m ON m.id = b.merchant_id WHERE b.id = ?",
+	[STMT_DP_BACKEND] = "SELECT b.subdomain, b.secret, m.name, b.placement FROM "
+	    "merchant_backends b JOIN merchants m ON m.id = b.merchant_id WHERE b.id = ?",
 	[STMT_DP_BEGIN] = "UPDATE backend_deployments SET status = 'running', "
 	    "started_at = ?1, updated_at = ?1 WHERE id = ?2 AND status = 'queued'",
 	[STMT_DP_END] = "UPDATE backend_deployments SET status = ?1, message = ?2, "
@@ -79,6 +79,9 @@ struct target {
 	char		 dir[DEPLOY_DIR], db[DEPLOY_PATH], key[DEPLOY_PATH];
 	char		 sock[DEPLOY_PATH], pid[DEPLOY_PATH], log[DEPLOY_PATH];
 	char		 conf[DEPLOY_PATH], access[DEPLOY_PATH];
+	char		 placement[264];	/* "local" or host:port */
+	char		 upstream[DEPLOY_PATH + 8]; /* unix:<sock> or host:port */
+	int		 tcp;
 };
 
 static enum err
@@ -87,13 +90,15 @@ load(struct db *db, int64_t id, struct target *t)
 	const struct config *cfg = config();
 	memset(t, 0, sizeof(*t));
 	t->id = id;
-	enum err rc = db_get(db, stmts[STMT_DP_BACKEND], "i", "SSS", id, t->sub,
-	    sizeof(t->sub), t->secret, sizeof(t->secret), t->name, sizeof(t->name));
+	enum err rc = db_get(db, stmts[STMT_DP_BACKEND], "i", "SSSS", id, t->sub,
+	    sizeof(t->sub), t->secret, sizeof(t->secret), t->name, sizeof(t->name),
+	    t->placement, sizeof(t->placement));
 	if (rc != ERR_OK)
 		return rc;
-	/* The subdomain was checked when the record was made; again here, as
-	 * it becomes a path. */
-	if (backend_subdomain_refusal(t->sub) != NULL)
+	/* The subdomain and the placement were checked when the record was
+	 * made; again here, as they become a path and a command's argument. */
+	if (backend_subdomain_refusal(t->sub) != NULL ||
+	    backend_placement_refusal(t->placement) != NULL)
 		return ERR_INTERNAL;
 	snprintf(t->dir, sizeof(t->dir), "%s/%s", cfg->shops_dir, t->sub);
 	snprintf(t->db, sizeof(t->db), "%s/shop.db", t->dir);
@@ -103,6 +108,11 @@ load(struct db *db, int64_t id, struct target *t)
 	snprintf(t->log, sizeof(t->log), "%s/shop.log", t->dir);
 	snprintf(t->access, sizeof(t->access), "%s/access.log", t->dir);
 	snprintf(t->conf, sizeof(t->conf), "%s/%s.conf", cfg->shops_nginx_dir, t->sub);
+	t->tcp = strcmp(t->placement, "local") != 0;
+	if (t->tcp)
+		snprintf(t->upstream, sizeof(t->upstream), "%s", t->placement);
+	else
+		snprintf(t->upstream, sizeof(t->upstream), "unix:%s", t->sock);
 	return ERR_OK;
 }
 
@@ -348,7 +358,7 @@ render(const struct target *t, char *msg, size_t n)
 	snprintf(v[4], sizeof(v[4]), "NGINX_KEY=%s", cfg->tls_key);
 	snprintf(v[5], sizeof(v[5]), "NGINX_ACCESS_LOG=%s", t->access);
 	snprintf(v[6], sizeof(v[6]), "NGINX_MAX_BODY=%zu", cfg->max_body);
-	snprintf(v[7], sizeof(v[7]), "NGINX_UPSTREAM=unix:%s", t->sock);
+	snprintf(v[7], sizeof(v[7]), "NGINX_UPSTREAM=%s", t->upstream);
 	char *set[] = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], NULL };
 	char **e = env_with(set);
 	char *argv[] = { "/bin/sh", script, "shop", NULL };
@@ -400,13 +410,13 @@ start_pool(const struct target *t, char *msg, size_t n)
 	char *argv[16];
 	int a = 0;
 	argv[a++] = pool;
-	argv[a++] = "--socket";
-	argv[a++] = (char *)t->sock;
+	argv[a++] = t->tcp ? "--listen" : "--socket";
+	argv[a++] = (char *)(t->tcp ? t->placement : t->sock);
 	argv[a++] = "--workers";
 	argv[a++] = workers;
 	argv[a++] = "--pidfile";
 	argv[a++] = (char *)t->pid;
-	if (cfg->socket_group[0]) {
+	if (cfg->socket_group[0] && !t->tcp) {
 		argv[a++] = "--group";
 		argv[a++] = (char *)cfg->socket_group;
 	}
@@ -415,9 +425,10 @@ start_pool(const struct target *t, char *msg, size_t n)
 	argv[a] = NULL;
 	int rc = spawn_detached(argv, e, t->log);
 	free(e);
-	/* Up when its pid file and socket are there. */
-	for (int i = 0; rc == 0 && i < 300 && !(alive(t->pid) && access(t->sock, F_OK) ==
-	    0); i++) {
+	/* Up when its pid file and socket are there (a TCP pool writes its
+	 * pid file once it listens). */
+	for (int i = 0; rc == 0 && i < 300 && !(alive(t->pid) && (t->tcp ||
+	    access(t->sock, F_OK) == 0)); i++) {
 		struct timespec ts = { 0, 10000000 };
 		nanosleep(&ts, NULL);
 	}
@@ -425,8 +436,8 @@ start_pool(const struct target *t, char *msg, size_t n)
 		snprintf(msg, n, "the pool did not start: see %s", t->log);
 		return -1;
 	}
-	snprintf(msg, n, "pool %d on %s, %d workers", (int)pid_of(t->pid), t->sock,
-	    cfg->shop_workers);
+	snprintf(msg, n, "pool %d on %s, %d workers", (int)pid_of(t->pid),
+	    t->tcp ? t->placement : t->sock, cfg->shop_workers);
 	return 0;
 }
 
@@ -435,13 +446,11 @@ start_pool(const struct target *t, char *msg, size_t n)
 static int
 health(const struct target *t, char *msg, size_t n)
 {
-	char address[DEPLOY_PATH + 8];
 	int status = 0, tries = 0;
 	int64_t deadline = clock_mono_us() + (int64_t)config()->shop_start_ms * 1000;
-	snprintf(address, sizeof(address), "unix:%s", t->sock);
 	while (env.probe) {
 		tries++;
-		if (env.probe(address, "/health", 1000, &status) == 0 && status == 200) {
+		if (env.probe(t->upstream, "/health", 1000, &status) == 0 && status == 200) {
 			snprintf(msg, n, "GET /health: 200 (try %d)", tries);
 			return 0;
 		}

@@ -189,7 +189,7 @@ write_records(struct ctx *c, cJSON *merchant, cJSON *user, const cJSON *subdomai
 		return rc;
 	o->user = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(u, "id"));
 	cJSON_Delete(u);
-	if ((rc = backend_create(c, o->merchant, subdomain, &o->backend)) != ERR_OK)
+	if ((rc = backend_create(c, o->merchant, subdomain, NULL, &o->backend)) != ERR_OK)
 		return rc;
 	return crud_audit(c, "create", &backends_entity, o->backend, NULL);
 }

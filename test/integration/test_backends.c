@@ -197,6 +197,11 @@ demo_shop_should_be_deployed_with_its_products(void **state)
 	    S.https_port);
 	assert_non_null(strcasestr(r.headers, want));
 	reply_free(&r);
+	/* A name of the shops' domain that no shop has: a clear 404. */
+	r = shop_request("no-such-shop", "GET", "/", NULL, NULL);
+	assert_reply(r, 404, "{\"data\":null,\"error\":{\"status\":404,\"name\":"
+	    "\"NotFoundError\",\"message\":\"No shop at this address\",\"details\":{}}}");
+	reply_free(&r);
 }
 
 static void
@@ -816,6 +821,59 @@ signup_form_should_show_errors_beside_fields_then_follow_the_deployment(void **s
 	reply_free(&r);
 }
 
+/* A shop placed on TCP (host:port) listens there instead of a unix
+ * socket, and its server block points there: the layout where shops run
+ * on other machines. Placements that are not a host and a port, or are
+ * taken, are refused before anything is written. */
+static void
+backend_should_listen_on_tcp_where_placed(void **state)
+{
+	char body[256], place[64], steps[512], path[512], conf[4096], want[128];
+	(void)state;
+	int port = free_port();
+	assert_true(port > 0);
+	snprintf(place, sizeof(place), "127.0.0.1:%d", port);
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"subdomain\":"
+	    "\"tcp-shop\",\"placement\":\"%s\"}}", (long long)clara, place);
+	struct reply r = request("POST", "/api/merchant-backends", body);
+	assert_int_equal(r.status, 201);
+	cJSON *o = cJSON_Parse(r.body);
+	int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "id"));
+	assert_string_equal(str_at(o, "data", "placement"), place);
+	cJSON_Delete(o);
+	reply_free(&r);
+	cJSON *st = await_deployment(id);
+	assert_non_null(st);
+	steps_of(st, steps, sizeof(steps));
+	assert_string_equal(steps, "prepare:ok render:ok nginx-test:ok start-pool:ok "
+	    "health:ok reload-nginx:ok");
+	cJSON_Delete(st);
+	assert_true(await_shop("tcp-shop", 1));
+	snprintf(path, sizeof(path), "%s/shops/tcp-shop.conf", S.var);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(conf, 1, sizeof(conf) - 1, f);
+	conf[n] = '\0';
+	fclose(f);
+	snprintf(want, sizeof(want), "fastcgi_pass %s;", place);
+	assert_non_null(strstr(conf, want));
+	snprintf(path, sizeof(path), "%s/merchants/tcp-shop/shop.sock", S.var);
+	assert_int_equal(access(path, F_OK), -1);
+	/* Refused: not a place, or taken. */
+	static const char *const bad[] = { "local;x", "10.0.0.1:80", "a b:2000",
+	    "h:99999", "x..y:2000", "-h:2000", ":2000", "host", "h:20x0" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]) + 1; i++) {
+		snprintf(body, sizeof(body), "{\"data\":{\"merchant\":%lld,\"subdomain\":"
+		    "\"tcp-bad-%zu\",\"placement\":\"%s\"}}", (long long)clara, i,
+		    i < sizeof(bad) / sizeof(bad[0]) ? bad[i] : place);
+		r = request("POST", "/api/merchant-backends", body);
+		if (r.status != 400 || strstr(r.body, "\"path\":[\"placement\"]") == NULL)
+			fail_msg("placement %zu: %ld %s", i, r.status, r.body);
+		reply_free(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -828,6 +886,7 @@ main(void)
 		cmocka_unit_test(killed_pool_should_be_started_again),
 		cmocka_unit_test(monitor_should_see_a_hung_shop_down_and_restart_it),
 		cmocka_unit_test(backend_should_stop_start_and_undeploy),
+		cmocka_unit_test(backend_should_listen_on_tcp_where_placed),
 		cmocka_unit_test(onboarding_should_create_everything_and_deploy),
 		cmocka_unit_test(onboarding_should_name_every_bad_field_and_write_nothing),
 		cmocka_unit_test(

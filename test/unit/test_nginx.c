@@ -51,7 +51,7 @@ slurp(const char *path)
 
 #define COMMON "NGINX_SHARE=$PWD NGINX_SOCKET=%s/run/p.sock NGINX_CERT=%s/cert.pem " \
 	"NGINX_KEY=%s/key.pem NGINX_ACCESS_LOG=%s/log/access.log NGINX_MAX_BODY=4242 " \
-	"NGINX_LOGIN_RATE=7 "
+	"NGINX_LOGIN_RATE=7 NGINX_SHOPS_DOMAIN=shops.example.com "
 
 static void
 nginx_should_render_development_and_production_from_one_source(void **state)
