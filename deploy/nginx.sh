@@ -21,9 +21,9 @@
 #   NGINX_CERT, NGINX_KEY, NGINX_ACCESS_LOG
 #   NGINX_MAX_BODY, NGINX_LOGIN_RATE
 #   NGINX_SHOPS_DOMAIN  the shops' domain: its names no shop has answer 404
+#   NGINX_SHOPS     the directory of the shops' server blocks
 #   dev only: NGINX_VAR, NGINX_WORKERS, NGINX_USER_LINE, NGINX_EXTRA (a file
-#   of extra locations to include, or ""), NGINX_SHOPS (the directory of the
-#   shops' server blocks)
+#   of extra locations to include, or "")
 #   shop: NGINX_SHARE, NGINX_LISTEN_HTTPS, NGINX_SHOP_HOST, NGINX_CERT,
 #   NGINX_KEY, NGINX_ACCESS_LOG, NGINX_MAX_BODY, NGINX_UPSTREAM
 #   ("unix:/path" or "host:port")
@@ -84,8 +84,8 @@ if [ "$mode" = dev ]; then
 	need NGINX_WORKERS is_count "a number of processes"
 	need NGINX_USER_LINE is_user_line "\"\", \"user nobody nogroup;\" or \"user root root;\""
 	need NGINX_EXTRA is_path_or_empty "a path of A-Z a-z 0-9 _ . / -, or \"\""
-	need NGINX_SHOPS is_path "a path of A-Z a-z 0-9 _ . / -"
 fi
+need NGINX_SHOPS is_path "a path of A-Z a-z 0-9 _ . / -"
 }
 export NGINX_LOGIN_BURST=$((NGINX_LOGIN_RATE - 1))
 
@@ -150,6 +150,9 @@ render() {
 			file(root "/nginx/http.conf.in")
 			print ""
 			file(root "/nginx/platform.conf.in")
+			print ""
+			print "# The shops the platform deployed, one server block each."
+			print "include " ENVIRON["NGINX_SHOPS"] "/*.conf;"
 		}
 	}'
 }

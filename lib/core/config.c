@@ -143,6 +143,13 @@ static const struct var vars[] = {
 	{ "PLATFORM_SOCKET_GROUP", NULL, K_HOST, 0, 0, AT(socket_group), 0, NULL,
 	    "unset (the pools' own)", "the group given the shops' sockets, so that "
 	    "nginx's workers reach them (`make run` as root: `nogroup`)", 0 },
+	{ "PLATFORM_SHOPS_SYSTEMD", "0", K_BOOL, 0, 1, AT(shops_systemd), 0, NULL, NULL,
+	    "who keeps the shops' pools running: 0 the worker itself (pid files; it "
+	    "starts again a pool that died), 1 systemd (`marketplace-shop@<subdomain>`, "
+	    "deploy/systemd)", 0 },
+	{ "PLATFORM_SYSTEMCTL", "/usr/bin/systemctl", K_PATH, 0, 0, AT(systemctl), 0,
+	    NULL, NULL, "the systemctl the worker runs when `PLATFORM_SHOPS_SYSTEMD=1`",
+	    0 },
 	{ "PLATFORM_PROBE_INTERVAL_S", "30", K_INT, 1, 3600, AT(probe_interval_s), 0,
 	    NULL, NULL, "how often the worker probes each running shop through nginx "
 	    "(seconds)", 0 },

@@ -86,6 +86,8 @@ struct config {
 	int	 shop_workers;			/* SHOP_WORKERS */
 	int	 shop_start_ms;			/* SHOP_START_TIMEOUT_MS */
 	char	 socket_group[64];		/* PLATFORM_SOCKET_GROUP */
+	int	 shops_systemd;			/* PLATFORM_SHOPS_SYSTEMD */
+	char	 systemctl[CONFIG_PATH];	/* PLATFORM_SYSTEMCTL */
 	int	 probe_interval_s;		/* PLATFORM_PROBE_INTERVAL_S */
 	int	 probe_slow_ms;			/* PLATFORM_PROBE_SLOW_MS */
 	int	 restart_after;			/* PLATFORM_RESTART_AFTER */

@@ -10,6 +10,7 @@ enum stmt_jobs {
 	STMT_JOBS_LOCK,
 	STMT_JOBS_DONE,
 	STMT_JOBS_RETRY,
+	STMT_JOBS_DUE,
 	STMT_JOBS__MAX
 };
 
@@ -26,7 +27,16 @@ static const char *const stmts[STMT_JOBS__MAX] = {
 	    "last_error = NULL, updated_ms = ? WHERE id = ?",
 	[STMT_JOBS_RETRY] = "UPDATE jobs SET state = ?, run_at_ms = ?, locked_by = NULL, "
 	    "locked_until_ms = 0, last_error = ?, updated_ms = ? WHERE id = ?",
+	[STMT_JOBS_DUE] = "SELECT 1 FROM jobs WHERE (state = 'queued' AND run_at_ms <= ?1) "
+	    "OR (state = 'running' AND locked_until_ms <= ?1) LIMIT 1",
 };
+
+int
+jobs_due(struct db *db, int64_t now)
+{
+	int64_t one = 0;
+	return db_get(db, stmts[STMT_JOBS_DUE], "i", "I", now, &one) == ERR_OK;
+}
 
 enum err
 jobs_enqueue(struct db *db, const char *kind, const char *unique_key,

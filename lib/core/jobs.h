@@ -46,6 +46,8 @@ enum err	 jobs_run(struct db *db, const struct job_kind *kinds, size_t nkinds,
 		    struct job *job, int64_t now);
 /* Frees what jobs_claim() allocated. */
 void		 jobs_release(struct job *job);
+/* Returns 1 when a job is due at now (a read: no lock taken), else 0. */
+int		 jobs_due(struct db *db, int64_t now);
 /* Claims and runs due jobs until none is left or max have run; returns
  * how many ran, or -1 on a database error. */
 int		 jobs_drain(struct db *db, const struct job_kind *kinds, size_t nkinds,

@@ -60,7 +60,7 @@ static const char *const stmts[STMT_DP__MAX] = {
 	[STMT_DP_SET_STATUS] = "UPDATE merchant_backends SET status = ?1, updated_at = ?2 "
 	    "WHERE id = ?3",
 	[STMT_DP_RUNNING] = "SELECT id FROM merchant_backends WHERE status = 'running' "
-	    "ORDER BY id",
+	    "AND id > ? ORDER BY id LIMIT 256",
 	/* A backend with a deployment queued or under way is left to it. */
 	[STMT_DP_BUSY] = "SELECT 1 FROM backend_deployments WHERE backend_id = ? AND "
 	    "status IN ('queued', 'running')",
@@ -292,10 +292,22 @@ stop_pool(const char *pidfile)
 	unlink(pidfile);
 }
 
-/* Asks nginx to read its configuration again (graceful). */
+/* Asks nginx to read its configuration again (graceful): through
+ * systemd when it runs the shops (production), else by its pid file. */
 static int
 nginx_reload(char *msg, size_t n)
 {
+	if (config()->shops_systemd) {
+		char *argv[] = { (char *)config()->systemctl, "reload", "nginx.service",
+		    NULL };
+		if (run(argv, environ, NULL, 30000, msg, n) != 0) {
+			if (msg[0] == '\0')
+				snprintf(msg, n, "systemctl reload nginx.service failed");
+			return -1;
+		}
+		snprintf(msg, n, "systemctl reload nginx.service");
+		return 0;
+	}
 	pid_t p = pid_of(config()->nginx_pid);
 	if (p == 0 || kill(p, SIGHUP) != 0) {
 		snprintf(msg, n, "nginx is not running (%s)", config()->nginx_pid);
@@ -389,37 +401,60 @@ nginx_test(char *msg, size_t n)
 	return 0;
 }
 
-/* The shop's pool (platform-pool over shop-fcgi), detached. */
-static int
-start_pool(const struct target *t, char *msg, size_t n)
+/* What a shop's pool is given: its environment (set) and the pool's
+ * arguments (args, before "-- shop-fcgi"). */
+struct pool_spec {
+	char	 v[5][DEPLOY_PATH + 32], workers[16];
+	char	*set[6];
+	char	*args[12];
+	int	 nargs;
+};
+
+static void
+pool_spec(const struct target *t, struct pool_spec *ps)
 {
 	const struct config *cfg = config();
-	char pool[DEPLOY_PATH], prog[DEPLOY_PATH], workers[16];
-	char v[5][DEPLOY_PATH + 32];
+	memset(ps, 0, sizeof(*ps));
+	snprintf(ps->workers, sizeof(ps->workers), "%d", cfg->shop_workers);
+	snprintf(ps->v[0], sizeof(ps->v[0]), "PLATFORM_DB=%s", t->db);
+	snprintf(ps->v[1], sizeof(ps->v[1]), "PLATFORM_TEMPLATES=%s/templates/shop",
+	    cfg->share_dir);
+	snprintf(ps->v[2], sizeof(ps->v[2]), "SHOP_SECRET_FILE=%s", t->key);
+	snprintf(ps->v[3], sizeof(ps->v[3]), "SHOP_NAME=%s", t->name);
+	snprintf(ps->v[4], sizeof(ps->v[4]), "PLATFORM_JWT_SECRET_FILE=%s/none", t->dir);
+	for (int i = 0; i < 5; i++)
+		ps->set[i] = ps->v[i];
+	int a = 0;
+	ps->args[a++] = t->tcp ? "--listen" : "--socket";
+	ps->args[a++] = (char *)(t->tcp ? t->placement : t->sock);
+	ps->args[a++] = "--workers";
+	ps->args[a++] = ps->workers;
+	ps->args[a++] = "--pidfile";
+	ps->args[a++] = (char *)t->pid;
+	if (cfg->socket_group[0] && !t->tcp) {
+		ps->args[a++] = "--group";
+		ps->args[a++] = (char *)cfg->socket_group;
+	}
+	ps->nargs = a;
+}
+
+/* The shop's pool (platform-pool over shop-fcgi), detached, kept by the
+ * worker (deploy_supervise). */
+static int
+start_detached(const struct target *t, char *msg, size_t n)
+{
+	const struct config *cfg = config();
+	char pool[DEPLOY_PATH], prog[DEPLOY_PATH];
+	struct pool_spec ps;
+	pool_spec(t, &ps);
 	snprintf(pool, sizeof(pool), "%s/platform-pool", cfg->bin_dir);
 	snprintf(prog, sizeof(prog), "%s/shop-fcgi", cfg->bin_dir);
-	snprintf(workers, sizeof(workers), "%d", cfg->shop_workers);
-	snprintf(v[0], sizeof(v[0]), "PLATFORM_DB=%s", t->db);
-	snprintf(v[1], sizeof(v[1]), "PLATFORM_TEMPLATES=%s/templates/shop",
-	    cfg->share_dir);
-	snprintf(v[2], sizeof(v[2]), "SHOP_SECRET_FILE=%s", t->key);
-	snprintf(v[3], sizeof(v[3]), "SHOP_NAME=%s", t->name);
-	snprintf(v[4], sizeof(v[4]), "PLATFORM_JWT_SECRET_FILE=%s/none", t->dir);
-	char *set[] = { v[0], v[1], v[2], v[3], v[4], NULL };
-	char **e = env_with(set);
+	char **e = env_with(ps.set);
 	char *argv[16];
 	int a = 0;
 	argv[a++] = pool;
-	argv[a++] = t->tcp ? "--listen" : "--socket";
-	argv[a++] = (char *)(t->tcp ? t->placement : t->sock);
-	argv[a++] = "--workers";
-	argv[a++] = workers;
-	argv[a++] = "--pidfile";
-	argv[a++] = (char *)t->pid;
-	if (cfg->socket_group[0] && !t->tcp) {
-		argv[a++] = "--group";
-		argv[a++] = (char *)cfg->socket_group;
-	}
+	for (int i = 0; i < ps.nargs; i++)
+		argv[a++] = ps.args[i];
 	argv[a++] = "--";
 	argv[a++] = prog;
 	argv[a] = NULL;
@@ -438,6 +473,130 @@ start_pool(const struct target *t, char *msg, size_t n)
 	}
 	snprintf(msg, n, "pool %d on %s, %d workers", (int)pid_of(t->pid),
 	    t->tcp ? t->placement : t->sock, cfg->shop_workers);
+	return 0;
+}
+
+/* --- the pools under systemd (PLATFORM_SHOPS_SYSTEMD=1) ----------------- */
+
+/* Runs systemctl verb on the shop's unit, marketplace-shop@<sub>.service
+ * (deploy/systemd/marketplace-shop@.service). Returns its exit status. */
+static int
+systemctl(const struct target *t, const char *verb, char *msg, size_t n)
+{
+	char unit[96], *argv[5];
+	int a = 0;
+	snprintf(unit, sizeof(unit), "marketplace-shop@%s.service", t->sub);
+	argv[a++] = (char *)config()->systemctl;
+	argv[a++] = (char *)verb;
+	if (strcmp(verb, "is-active") == 0)
+		argv[a++] = "--quiet";
+	argv[a++] = unit;
+	argv[a] = NULL;
+	int rc = run(argv, environ, NULL, 30000, msg, n);
+	if (rc == 0)
+		snprintf(msg, n, "systemctl %s %s", verb, unit);
+	else if (msg[0] == '\0')
+		snprintf(msg, n, "systemctl %s %s: status %d", verb, unit, rc);
+	return rc;
+}
+
+/* Writes value into f in double quotes, as systemd's EnvironmentFile= (and
+ * a shell) read it back: \, ", $ and ` escaped. */
+static void
+env_quoted(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, "%s=\"", name);
+	for (const char *p = value; *p; p++) {
+		if (strchr("\\\"$`", *p))
+			fputc('\\', f);
+		fputc(*p, f);
+	}
+	fputs("\"\n", f);
+}
+
+/* The unit's EnvironmentFile, <dir>/pool.env: the shop's environment and
+ * SHOP_POOL_ARGS, written whole or not at all. */
+static int
+write_pool_env(const struct target *t, char *msg, size_t n)
+{
+	char path[DEPLOY_PATH + 16], tmp[DEPLOY_PATH + 24];
+	struct pool_spec ps;
+	pool_spec(t, &ps);
+	snprintf(path, sizeof(path), "%s/pool.env", t->dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(msg, n, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fputs("# Written by the platform's worker at each deployment: never edit.\n", f);
+	for (int i = 0; ps.set[i]; i++) {
+		char name[64];
+		size_t k = strcspn(ps.set[i], "=");
+		snprintf(name, sizeof(name), "%.*s", (int)k, ps.set[i]);
+		env_quoted(f, name, ps.set[i] + k + 1);
+	}
+	char args[4 * DEPLOY_PATH];
+	size_t w = 0;
+	for (int i = 0; i < ps.nargs && w < sizeof(args); i++)
+		w += (size_t)snprintf(args + w, sizeof(args) - w, "%s%s", i ? " " : "",
+		    ps.args[i]);
+	env_quoted(f, "SHOP_POOL_ARGS", args);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		snprintf(msg, n, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- who keeps a pool: the worker, or systemd ---------------------------- */
+
+static int
+start_pool(const struct target *t, char *msg, size_t n)
+{
+	if (!config()->shops_systemd)
+		return start_detached(t, msg, n);
+	if (write_pool_env(t, msg, n) != 0)
+		return -1;
+	return systemctl(t, "start", msg, n) == 0 ? 0 : -1;
+}
+
+static int
+pool_alive(const struct target *t)
+{
+	char msg[256];
+	if (!config()->shops_systemd)
+		return alive(t->pid);
+	return systemctl(t, "is-active", msg, sizeof(msg)) == 0;
+}
+
+static void
+pool_stop(const struct target *t)
+{
+	char msg[256];
+	if (!config()->shops_systemd)
+		stop_pool(t->pid);
+	else
+		systemctl(t, "stop", msg, sizeof(msg));
+}
+
+/* Graceful: a new generation of workers, the old ones finish what they
+ * serve; the socket never closes. */
+static int
+pool_reload(const struct target *t, char *msg, size_t n)
+{
+	if (config()->shops_systemd)
+		return systemctl(t, "reload", msg, n) == 0 ? 0 : -1;
+	pid_t p = pid_of(t->pid);
+	if (p == 0 || kill(p, SIGHUP) != 0) {
+		snprintf(msg, n, "cannot signal pool %d", (int)p);
+		return -1;
+	}
+	snprintf(msg, n, "pool %d reloads", (int)p);
 	return 0;
 }
 
@@ -519,17 +678,12 @@ deploy_run(struct db *db, int64_t deployment, int64_t now)
 		did.conf = 1;
 		STEP("nginx-test", nginx_test(msg, sizeof(msg)));
 	}
-	if (strcmp(action, "restart") == 0 && alive(t.pid)) {
-		/* Graceful: a new generation of workers, the old ones finish
-		 * what they serve; the socket never closes. */
-		pid_t p = pid_of(t.pid);
-		STEP("reload-pool", kill(p, SIGHUP) == 0 ? (snprintf(msg, sizeof(msg),
-		    "pool %d reloads", (int)p), 0) : (snprintf(msg, sizeof(msg),
-		    "cannot signal pool %d", (int)p), -1));
+	if (strcmp(action, "restart") == 0 && pool_alive(&t)) {
+		STEP("reload-pool", pool_reload(&t, msg, sizeof(msg)));
 	} else if (deploying || strcmp(action, "start") == 0 ||
 	    strcmp(action, "restart") == 0) {
-		if (alive(t.pid))
-			stop_pool(t.pid);
+		if (pool_alive(&t))
+			pool_stop(&t);
 		STEP("start-pool", start_pool(&t, msg, sizeof(msg)));
 		did.pool = 1;
 	}
@@ -546,7 +700,7 @@ deploy_run(struct db *db, int64_t deployment, int64_t now)
 		    (snprintf(msg, sizeof(msg), "%s removed", t.conf), 0) :
 		    (snprintf(msg, sizeof(msg), "%s: %s", t.conf, strerror(errno)), -1));
 		STEP("reload-nginx", nginx_reload(msg, sizeof(msg)));
-		STEP("stop-pool", (stop_pool(t.pid), snprintf(msg, sizeof(msg),
+		STEP("stop-pool", (pool_stop(&t), snprintf(msg, sizeof(msg),
 		    "pool stopped"), 0));
 		set_status(db, backend, strcmp(action, "undeploy") == 0 ? "removed" :
 		    "stopped");
@@ -566,7 +720,7 @@ failed:
 		if (did.pool || did.conf) {
 			step_begin(db, deployment, "rollback", &s);
 			if (did.pool)
-				stop_pool(t.pid);
+				pool_stop(&t);
 			if (did.conf)
 				unlink(t.conf);
 			snprintf(undo, sizeof(undo), "%s%s", did.conf ?
@@ -583,29 +737,42 @@ failed:
 int
 deploy_supervise(struct db *db, int64_t now)
 {
-	sqlite3_stmt *st = db_bind(db, stmts[STMT_DP_RUNNING], "");
-	int64_t ids[256];
-	int n = 0, restarted = 0;
-	if (st == NULL)
-		return -1;
-	while (n < 256 && db_step(db, st) == DB_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	db_done(st);
-	for (int i = 0; i < n; i++) {
-		struct target t;
-		int64_t busy = 0, dep;
-		if (load(db, ids[i], &t) != ERR_OK || alive(t.pid) ||
-		    db_get(db, stmts[STMT_DP_BUSY], "i", "I", ids[i], &busy) != ERR_NOT_FOUND)
-			continue;
-		if (db_begin(db) != ERR_OK)
+	/* Under systemd, the units restart their pools (Restart=always). */
+	if (config()->shops_systemd)
+		return 0;
+	int restarted = 0;
+	int64_t after = 0;
+	/* In pages: no statement stays open while pools are looked at. */
+	for (;;) {
+		sqlite3_stmt *st = db_bind(db, stmts[STMT_DP_RUNNING], "i", after);
+		int64_t ids[256];
+		int n = 0;
+		if (st == NULL)
 			return -1;
-		if (backend_queue(db, ids[i], "restart", now, &dep) != ERR_OK ||
-		    db_commit(db) != ERR_OK) {
-			db_rollback(db);
-			return -1;
+		while (n < 256 && db_step(db, st) == DB_ROW)
+			ids[n++] = sqlite3_column_int64(st, 0);
+		db_done(st);
+		if (n == 0)
+			break;
+		after = ids[n - 1];
+		for (int i = 0; i < n; i++) {
+			struct target t;
+			int64_t busy = 0, dep;
+			if (load(db, ids[i], &t) != ERR_OK || alive(t.pid) ||
+			    db_get(db, stmts[STMT_DP_BUSY], "i", "I", ids[i], &busy) !=
+			    ERR_NOT_FOUND)
+				continue;
+			if (db_begin(db) != ERR_OK)
+				return -1;
+			if (backend_queue(db, ids[i], "restart", now, &dep) != ERR_OK ||
+			    db_commit(db) != ERR_OK) {
+				db_rollback(db);
+				return -1;
+			}
+			fprintf(stderr, "supervisor: the pool of %s is gone: restarting it\n",
+			    t.sub);
+			restarted++;
 		}
-		fprintf(stderr, "supervisor: the pool of %s is gone: restarting it\n", t.sub);
-		restarted++;
 	}
 	return restarted;
 }

@@ -31,7 +31,8 @@ enum stmt_monitor {
 static const char *const stmts[STMT_MN__MAX] = {
 	[STMT_MN_RUNNING] = "SELECT b.id, b.subdomain, b.failures, b.merchant_id, "
 	    "m.email, m.language FROM merchant_backends b JOIN merchants m ON "
-	    "m.id = b.merchant_id WHERE b.status = 'running' ORDER BY b.id LIMIT 1000",
+	    "m.id = b.merchant_id WHERE b.status = 'running' AND b.id > ? ORDER BY b.id "
+	    "LIMIT 64",
 	[STMT_MN_PROBE] = "INSERT INTO backend_probes (backend_id, at, status, "
 	    "latency_ms, ok) VALUES (?, ?, ?, ?, ?)",
 	/* In whole percents. */
@@ -176,13 +177,11 @@ monitor_probe_all(struct db *db, int64_t now)
 	char old[25];
 	/* In pages, so that a long run never holds a statement open. */
 	for (;;) {
-		sqlite3_stmt *st = db_bind(db, stmts[STMT_MN_RUNNING], "");
+		sqlite3_stmt *st = db_bind(db, stmts[STMT_MN_RUNNING], "i", after);
 		int n = 0;
 		if (st == NULL)
 			return -1;
 		while (n < 64 && db_step(db, st) == DB_ROW) {
-			if (sqlite3_column_int64(st, 0) <= after)
-				continue;
 			b[n].id = sqlite3_column_int64(st, 0);
 			snprintf(b[n].sub, sizeof(b[n].sub), "%s", db_col_text(st, 1));
 			b[n].failures = sqlite3_column_int64(st, 2);

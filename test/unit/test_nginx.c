@@ -68,11 +68,11 @@ nginx_should_render_development_and_production_from_one_source(void **state)
 		fail_msg("development: %s", out);
 	snprintf(cmd, sizeof(cmd), "env " COMMON "NGINX_LISTEN_HTTP='80 [::]:80' "
 	    "NGINX_LISTEN_HTTPS='443 [::]:443' NGINX_SERVER_NAME=shop.example.com "
-	    "NGINX_HTTPS_NAME=shop.example.com NGINX_REDIRECT_PORT= sh deploy/nginx.sh site "
-	    "> %s/site.conf 2>&1 && printf 'pid %s/run/n.pid;\\nevents {}\\nhttp {\\n"
+	    "NGINX_HTTPS_NAME=shop.example.com NGINX_REDIRECT_PORT= NGINX_SHOPS=%s/shops "
+	    "sh deploy/nginx.sh site > %s/site.conf 2>&1 && printf 'pid %s/run/n.pid;\\nevents {}\\nhttp {\\n"
 	    "include %%s/nginx/mime.types;\\ninclude %s/site.conf;\\n}\\n' \"$PWD\" > "
 	    "%s/main.conf && nginx -q -t -p %s/ -e %s/log/e.log -c %s/main.conf 2>&1",
-	    dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+	    dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
 	if (unit_run(cmd, out, sizeof(out)) != 0)
 		fail_msg("production: %s", out);
 	/* Both carry what the one source says: the request id in the log, the
@@ -88,6 +88,12 @@ nginx_should_render_development_and_production_from_one_source(void **state)
 		assert_non_null(strstr(c, "rate=7r/m;"));
 		assert_non_null(strstr(c, "limit_req zone=marketplace_login burst=6 nodelay;"));
 		assert_null(strstr(c, "@"));
+		/* The shops' blocks, and a 404 for the names no shop has. */
+		char inc[300];
+		snprintf(inc, sizeof(inc), "include %s/shops/*.conf;", dir);
+		assert_non_null(strstr(c, inc));
+		assert_non_null(strstr(c, "server_name *.shops.example.com;"));
+		assert_non_null(strstr(c, "\"message\":\"No shop at this address\""));
 		free(c);
 	}
 	snprintf(path, sizeof(path), "%s/site.conf", dir);
