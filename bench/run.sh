@@ -108,7 +108,13 @@ state() { # id -> the backend's status
 }
 await_running() { # id -> 0 once running, 1 if it failed or took 60 s
 	for _ in $(seq 6000); do
-		case $(state "$1") in running) return 0 ;; failed) return 1 ;; esac
+		case $(state "$1") in
+		running) return 0 ;;
+		failed)
+			curl -sfk -H "$AUTH" "$BASE/api/merchant-backends/$1/deployment-status" |
+			    sed -n 's/.*"latest":{.*"message":"\([^"]*\)".*/bench: shop '"$1"' failed: \1/p' >&2
+			return 1 ;;
+		esac
 		sleep 0.01
 	done
 	return 1
@@ -122,10 +128,13 @@ for i in $(seq 10); do
 	t0=$(date +%s%N)
 	id=$(create "bench-d$i")
 	await_running "$id" || { echo "bench: shop bench-d$i did not deploy" >&2; exit 1; }
+	# Healthy as a shopper sees it: its /health through nginx, once nginx
+	# has taken the new server block.
+	for _ in $(seq 500); do [ "$(shop_health "bench-d$i")" = 200 ] && break; sleep 0.01; done
 	t1=$(date +%s%N)
+	[ "$(shop_health "bench-d$i")" = 200 ] || { echo "bench: bench-d$i does not answer" >&2; exit 1; }
 	echo $(( (t1 - t0) / 1000000 )) >> "$VAR/deploys"
 done
-[ "$(shop_health bench-d10)" = 200 ] || { echo "bench: bench-d10 does not answer" >&2; exit 1; }
 deploy_ms=$(sort -n "$VAR/deploys" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 deploy_all=$(sort -n "$VAR/deploys" | paste -sd' ')
 deploy_verdict=$(awk -v m="$deploy_ms" 'BEGIN{print (m < 1000) ? "met" : "NOT met"}')
@@ -164,7 +173,8 @@ for pf in "$VAR"/merchants/*/pool.pid; do
 done
 running=$(ls "$VAR"/merchants/*/pool.pid 2>/dev/null | wc -l)
 per_shop_kb=$((pss / (running > 0 ? running : 1)))
-last_ok=$(shop_health "bench-c$held")
+last_ok=000
+for _ in $(seq 500); do last_ok=$(shop_health "bench-c$held"); [ "$last_ok" = 200 ] && break; sleep 0.01; done
 [ "$held" -le 10 ] && last_ok=$(shop_health bench-d10)
 shops_verdict=$(awk -v h="$held" -v ok="$last_ok" 'BEGIN{print (h >= 500 && ok == 200) ? "met" : "NOT met"}')
 echo "shops held: $held running ($running pools, $procs processes) in ${capacity_s} s, stopped by: $why;"

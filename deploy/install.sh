@@ -53,8 +53,6 @@ PLATFORM_SHOPS_NGINX_DIR=/etc/nginx/marketplace-shops
 PLATFORM_SOCKET_GROUP=www-data
 PLATFORM_NGINX_CONF=/etc/nginx/nginx.conf
 PLATFORM_NGINX_PID=/run/nginx.pid
-PLATFORM_TLS_CERT=/etc/letsencrypt/live/$SHOPS/fullchain.pem
-PLATFORM_TLS_KEY=/etc/letsencrypt/live/$SHOPS/privkey.pem
 PLATFORM_PROBE_CA=/etc/ssl/certs/ca-certificates.crt
 EOC
 	chown marketplace:marketplace /etc/marketplace/platform.env
@@ -90,6 +88,9 @@ NGINX_SHARE=/opt/marketplace NGINX_SOCKET=/run/marketplace/platform.sock \
     NGINX_ACCESS_LOG=/var/log/nginx/marketplace-access.log \
     NGINX_MAX_BODY="$MAX_BODY" NGINX_LOGIN_RATE="$LOGIN_RATE" \
     NGINX_SHOPS_DOMAIN="$SHOPS_DOMAIN" NGINX_SHOPS=/etc/nginx/marketplace-shops \
+    NGINX_SHOPS_CERT="/etc/letsencrypt/live/$SHOPS_DOMAIN/fullchain.pem" \
+    NGINX_SHOPS_KEY="/etc/letsencrypt/live/$SHOPS_DOMAIN/privkey.pem" \
+    NGINX_SHOPS_ACCESS_LOG=/var/log/nginx/marketplace-shops-access.log \
     sh "$ROOT/deploy/nginx.sh" site > /etc/nginx/sites-available/marketplace
 systemctl daemon-reload 2>/dev/null || true
 echo "installed. Next: create the first admin:"

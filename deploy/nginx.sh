@@ -5,8 +5,8 @@
 #   deploy/nginx.sh dev    the development stack's whole nginx.conf
 #   deploy/nginx.sh site   the production site (http-level lines and the
 #                          server blocks), for /etc/nginx/sites-available
-#   deploy/nginx.sh shop   one shop's server block (the platform's worker
-#                          runs it when it deploys a shop)
+#   deploy/nginx.sh shop   one shop's line of the shops' map (the platform's
+#                          worker runs it when it deploys a shop)
 #
 # Values come from the environment, each checked before it reaches the
 # file (a bad one stops the rendering, naming it):
@@ -20,13 +20,14 @@
 #   NGINX_REDIRECT_PORT  ":8443", or "" for 443
 #   NGINX_CERT, NGINX_KEY, NGINX_ACCESS_LOG
 #   NGINX_MAX_BODY, NGINX_LOGIN_RATE
-#   NGINX_SHOPS_DOMAIN  the shops' domain: its names no shop has answer 404
-#   NGINX_SHOPS     the directory of the shops' server blocks
+#   NGINX_SHOPS_DOMAIN  the shops' domain (one server block for all of them;
+#                   its names no shop has answer 404)
+#   NGINX_SHOPS     the directory of the shops' map lines (<subdomain>.map)
+#   NGINX_SHOPS_CERT, NGINX_SHOPS_KEY, NGINX_SHOPS_ACCESS_LOG  the shops'
+#                   server's (default: NGINX_CERT, NGINX_KEY, NGINX_ACCESS_LOG)
 #   dev only: NGINX_VAR, NGINX_WORKERS, NGINX_USER_LINE, NGINX_EXTRA (a file
 #   of extra locations to include, or "")
-#   shop: NGINX_SHARE, NGINX_LISTEN_HTTPS, NGINX_SHOP_HOST, NGINX_CERT,
-#   NGINX_KEY, NGINX_ACCESS_LOG, NGINX_MAX_BODY, NGINX_UPSTREAM
-#   ("unix:/path" or "host:port")
+#   shop: NGINX_SHOP_HOST, NGINX_UPSTREAM ("unix:/path" or "host:port")
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-}
@@ -54,15 +55,9 @@ is_upstream() {
 }
 
 if [ "$mode" = shop ]; then
-	need NGINX_SHARE is_path "a path of A-Z a-z 0-9 _ . / -"
-	need NGINX_LISTEN_HTTPS is_listen "addresses (digits, dots, colons, brackets)"
 	need NGINX_SHOP_HOST is_host "a host name (a-z 0-9 . -)"
-	need NGINX_CERT is_path "a path of A-Z a-z 0-9 _ . / -"
-	need NGINX_KEY is_path "a path of A-Z a-z 0-9 _ . / -"
-	need NGINX_ACCESS_LOG is_path "a path of A-Z a-z 0-9 _ . / -"
-	need NGINX_MAX_BODY is_count "a number of bytes"
 	need NGINX_UPSTREAM is_upstream "unix:/path or host:port"
-	export NGINX_LISTEN_HTTP="" NGINX_SOCKET="" NGINX_LOGIN_RATE=1 NGINX_SHOPS_DOMAIN=""
+	export NGINX_LOGIN_RATE=1
 fi
 
 [ "$mode" = shop ] || {
@@ -86,6 +81,12 @@ if [ "$mode" = dev ]; then
 	need NGINX_EXTRA is_path_or_empty "a path of A-Z a-z 0-9 _ . / -, or \"\""
 fi
 need NGINX_SHOPS is_path "a path of A-Z a-z 0-9 _ . / -"
+: "${NGINX_SHOPS_CERT:=$NGINX_CERT}" "${NGINX_SHOPS_KEY:=$NGINX_KEY}"
+: "${NGINX_SHOPS_ACCESS_LOG:=$NGINX_ACCESS_LOG}"
+export NGINX_SHOPS_CERT NGINX_SHOPS_KEY NGINX_SHOPS_ACCESS_LOG
+need NGINX_SHOPS_CERT is_path "a path of A-Z a-z 0-9 _ . / -"
+need NGINX_SHOPS_KEY is_path "a path of A-Z a-z 0-9 _ . / -"
+need NGINX_SHOPS_ACCESS_LOG is_path "a path of A-Z a-z 0-9 _ . / -"
 }
 export NGINX_LOGIN_BURST=$((NGINX_LOGIN_RATE - 1))
 
@@ -131,8 +132,10 @@ render() {
 					print "\tinclude " ENVIRON["NGINX_EXTRA"] ";"
 			} else if (line == "@HTTP@")
 				file(root "/nginx/http.conf.in")
-			else if (line == "@SERVERS@")
+			else if (line == "@SERVERS@") {
 				file(root "/nginx/platform.conf.in")
+				file(root "/nginx/shops.conf.in")
+			}
 			else
 				print expand(line)
 		}
@@ -142,7 +145,7 @@ render() {
 		if (mode == "dev")
 			file(root "/nginx/dev.conf.in")
 		else if (mode == "shop")
-			file(root "/nginx/shop.conf.in")
+			file(root "/nginx/shop.map.in")
 		else {
 			print "# The platform'"'"'s production site, rendered by deploy/nginx.sh site"
 			print "# from nginx/http.conf.in and nginx/platform.conf.in: render it again"
@@ -151,8 +154,7 @@ render() {
 			print ""
 			file(root "/nginx/platform.conf.in")
 			print ""
-			print "# The shops the platform deployed, one server block each."
-			print "include " ENVIRON["NGINX_SHOPS"] "/*.conf;"
+			file(root "/nginx/shops.conf.in")
 		}
 	}'
 }

@@ -169,6 +169,7 @@ start() {
 	    NGINX_MAX_BODY="$MAX_BODY" NGINX_LOGIN_RATE="$LOGIN_RATE" NGINX_VAR="$VAR" \
 	    NGINX_WORKERS="$(nproc)" NGINX_USER_LINE="$USER_LINE" NGINX_EXTRA="$extra" \
 	    NGINX_SHOPS="$SHOPS_NGINX_DIR" NGINX_SHOPS_DOMAIN="$SHOPS_DOMAIN" \
+	    NGINX_SHOPS_ACCESS_LOG="$VAR/log/shops-access.log" \
 	    sh deploy/nginx.sh dev > "$VAR/nginx.conf" || { stop; die "nginx configuration not rendered"; }
 	nginx -q -t -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
 	    { stop; die "nginx configuration refused"; }

@@ -119,21 +119,16 @@ static const struct var vars[] = {
 	    "starts", 0 },
 	{ "PLATFORM_NGINX_CONF", "$PLATFORM_VAR/nginx.conf", K_PATH, 0, 0,
 	    AT(nginx_conf), 0, NULL, NULL, "the nginx configuration the worker tests "
-	    "(`nginx -t`) before a shop's server block goes live", 0 },
+	    "(`nginx -t`) before a shop goes live", 0 },
 	{ "PLATFORM_NGINX_PID", "$PLATFORM_VAR/run/nginx.pid", K_PATH, 0, 0,
 	    AT(nginx_pid), 0, NULL, NULL, "nginx's pid file: the worker reloads it "
 	    "(`SIGHUP`)", 0 },
-	{ "PLATFORM_TLS_CERT", "$PLATFORM_VAR/tls/cert.pem", K_PATH, 0, 0, AT(tls_cert),
-	    0, NULL, NULL, "the certificate of the shops' server blocks (production: "
-	    "one for `*.SHOPS_DOMAIN`)", 0 },
-	{ "PLATFORM_TLS_KEY", "$PLATFORM_VAR/tls/key.pem", K_PATH, 0, 0, AT(tls_key), 0,
-	    NULL, NULL, "its key", 0 },
 	{ "PLATFORM_SHOPS_DIR", "$PLATFORM_VAR/merchants", K_PATH, 0, 0, AT(shops_dir),
 	    SHELL, NULL, NULL, "one directory a shop: its database, key, socket, pid "
 	    "and log", 0 },
 	{ "PLATFORM_SHOPS_NGINX_DIR", "$PLATFORM_VAR/shops", K_PATH, 0, 0,
-	    AT(shops_nginx_dir), SHELL, NULL, NULL, "the shops' nginx server blocks, "
-	    "one file a shop (nginx includes `*.conf` of it)", 0 },
+	    AT(shops_nginx_dir), SHELL, NULL, NULL, "the shops' lines of nginx's map, "
+	    "one file a shop (`<subdomain>.map`, included by the shops' server block)", 0 },
 	{ "SHOPS_DOMAIN", "shops.localhost", K_HOST, 0, 0, AT(shops_domain), SHELL, NULL,
 	    NULL, "shops answer at `<subdomain>.SHOPS_DOMAIN`", 0 },
 	{ "SHOP_WORKERS", "2", K_INT, 1, 64, AT(shop_workers), 0, NULL, NULL,

@@ -78,8 +78,6 @@ struct config {
 	char	 bin_dir[CONFIG_PATH];		/* PLATFORM_BIN_DIR */
 	char	 nginx_conf[CONFIG_PATH];	/* PLATFORM_NGINX_CONF */
 	char	 nginx_pid[CONFIG_PATH];	/* PLATFORM_NGINX_PID */
-	char	 tls_cert[CONFIG_PATH];		/* PLATFORM_TLS_CERT */
-	char	 tls_key[CONFIG_PATH];		/* PLATFORM_TLS_KEY */
 	char	 shops_dir[CONFIG_PATH];	/* PLATFORM_SHOPS_DIR */
 	char	 shops_nginx_dir[CONFIG_PATH];	/* PLATFORM_SHOPS_NGINX_DIR */
 	char	 shops_domain[CONFIG_TEXT];	/* SHOPS_DOMAIN */

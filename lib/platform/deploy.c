@@ -78,7 +78,7 @@ struct target {
 	char		 sub[64], secret[65], name[256];
 	char		 dir[DEPLOY_DIR], db[DEPLOY_PATH], key[DEPLOY_PATH];
 	char		 sock[DEPLOY_PATH], pid[DEPLOY_PATH], log[DEPLOY_PATH];
-	char		 conf[DEPLOY_PATH], access[DEPLOY_PATH];
+	char		 conf[DEPLOY_PATH];	/* its line of nginx's map */
 	char		 placement[264];	/* "local" or host:port */
 	char		 upstream[DEPLOY_PATH + 8]; /* unix:<sock> or host:port */
 	int		 tcp;
@@ -106,8 +106,7 @@ load(struct db *db, int64_t id, struct target *t)
 	snprintf(t->sock, sizeof(t->sock), "%s/shop.sock", t->dir);
 	snprintf(t->pid, sizeof(t->pid), "%s/pool.pid", t->dir);
 	snprintf(t->log, sizeof(t->log), "%s/shop.log", t->dir);
-	snprintf(t->access, sizeof(t->access), "%s/access.log", t->dir);
-	snprintf(t->conf, sizeof(t->conf), "%s/%s.conf", cfg->shops_nginx_dir, t->sub);
+	snprintf(t->conf, sizeof(t->conf), "%s/%s.map", cfg->shops_nginx_dir, t->sub);
 	t->tcp = strcmp(t->placement, "local") != 0;
 	if (t->tcp)
 		snprintf(t->upstream, sizeof(t->upstream), "%s", t->placement);
@@ -354,24 +353,18 @@ prepare(const struct target *t, char *msg, size_t n)
 	return 0;
 }
 
-/* The server block, from nginx/shop.conf.in (deploy/nginx.sh shop). */
+/* The shop's line of the shops' map (nginx/shops.conf.in), from
+ * nginx/shop.map.in (deploy/nginx.sh shop, which checks both values). */
 static int
 render(const struct target *t, char *msg, size_t n)
 {
 	const struct config *cfg = config();
-	char script[DEPLOY_PATH], tmp[DEPLOY_PATH + 8], v[8][DEPLOY_PATH + 32];
+	char script[DEPLOY_PATH], tmp[DEPLOY_PATH + 8], v[2][DEPLOY_PATH + 32];
 	snprintf(script, sizeof(script), "%s/deploy/nginx.sh", cfg->share_dir);
 	snprintf(tmp, sizeof(tmp), "%s.new", t->conf);
-	snprintf(v[0], sizeof(v[0]), "NGINX_SHARE=%s", cfg->share_dir);
-	snprintf(v[1], sizeof(v[1]), "NGINX_LISTEN_HTTPS=%s:%d", cfg->listen,
-	    cfg->https_port);
-	snprintf(v[2], sizeof(v[2]), "NGINX_SHOP_HOST=%s.%s", t->sub, cfg->shops_domain);
-	snprintf(v[3], sizeof(v[3]), "NGINX_CERT=%s", cfg->tls_cert);
-	snprintf(v[4], sizeof(v[4]), "NGINX_KEY=%s", cfg->tls_key);
-	snprintf(v[5], sizeof(v[5]), "NGINX_ACCESS_LOG=%s", t->access);
-	snprintf(v[6], sizeof(v[6]), "NGINX_MAX_BODY=%zu", cfg->max_body);
-	snprintf(v[7], sizeof(v[7]), "NGINX_UPSTREAM=%s", t->upstream);
-	char *set[] = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], NULL };
+	snprintf(v[0], sizeof(v[0]), "NGINX_SHOP_HOST=%s.%s", t->sub, cfg->shops_domain);
+	snprintf(v[1], sizeof(v[1]), "NGINX_UPSTREAM=%s", t->upstream);
+	char *set[] = { v[0], v[1], NULL };
 	char **e = env_with(set);
 	char *argv[] = { "/bin/sh", script, "shop", NULL };
 	int rc = run(argv, e, tmp, 10000, msg, n);
@@ -382,11 +375,12 @@ render(const struct target *t, char *msg, size_t n)
 			snprintf(msg, n, "cannot write %s", t->conf);
 		return -1;
 	}
-	snprintf(msg, n, "%s for %s.%s", t->conf, t->sub, cfg->shops_domain);
+	snprintf(msg, n, "%.200s.%.200s to %.400s", t->sub, cfg->shops_domain,
+	    t->upstream);
 	return 0;
 }
 
-/* nginx -t on the whole configuration, the new server block in it. */
+/* nginx -t on the whole configuration, the new shop in it. */
 static int
 nginx_test(char *msg, size_t n)
 {
@@ -673,7 +667,11 @@ deploy_run(struct db *db, int64_t deployment, int64_t now)
 		set_status(db, backend, "deploying");
 	if (deploying)
 		STEP("prepare", prepare(&t, msg, sizeof(msg)));
-	if (deploying || strcmp(action, "start") == 0) {
+	/* A restart puts back a shop's line that is missing (one deployed
+	 * before the shops shared a server block). */
+	int block = deploying || strcmp(action, "start") == 0 ||
+	    (strcmp(action, "restart") == 0 && access(t.conf, F_OK) != 0);
+	if (block) {
 		STEP("render", render(&t, msg, sizeof(msg)));
 		did.conf = 1;
 		STEP("nginx-test", nginx_test(msg, sizeof(msg)));
@@ -689,7 +687,7 @@ deploy_run(struct db *db, int64_t deployment, int64_t now)
 	}
 	if (deploying || strcmp(action, "start") == 0 || strcmp(action, "restart") == 0) {
 		STEP("health", health(&t, msg, sizeof(msg)));
-		if (strcmp(action, "restart") != 0)
+		if (block)
 			STEP("reload-nginx", nginx_reload(msg, sizeof(msg)));
 		set_status(db, backend, "running");
 		snprintf(msg, sizeof(msg), "running at https://%s.%s/", t.sub,
@@ -724,7 +722,7 @@ failed:
 			if (did.conf)
 				unlink(t.conf);
 			snprintf(undo, sizeof(undo), "%s%s", did.conf ?
-			    "server block removed; " : "", did.pool ? "pool stopped" : "");
+			    "its map line removed; " : "", did.pool ? "pool stopped" : "");
 			step_end(&s, "ok", undo);
 		}
 		set_status(db, backend, "failed");

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "backends.h"
 #include "clock.h"
 #include "crud.h"
@@ -152,17 +153,31 @@ check_part(struct ctx *c, const struct entity *e, const cJSON *part,
 	return rc;
 }
 
-/* Undoes a committed onboarding that Stripe refused: the owner, the
- * merchant and its backend go (no deployment was queued yet). */
+/* Removes record id of e (statement drop), audited as a delete when the
+ * caller's changes are (its creation was). */
+static enum err
+drop(struct ctx *c, const struct entity *e, const char *drop, int64_t id)
+{
+	cJSON *before = audit_wanted(c) ? crud_read(c, e, id) : NULL;
+	enum err rc = db_exec(c->db, drop, "i", id);
+	if (rc == ERR_OK && before)
+		rc = audit_record(c, "delete", e, id, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(before, "documentId")), before, NULL);
+	cJSON_Delete(before);
+	return rc;
+}
+
+/* Undoes a committed onboarding that Stripe refused: the backend, the
+ * owner and the merchant go (no deployment was queued yet). */
 static void
 undo(struct ctx *c, const struct onboarded *o)
 {
 	if (db_begin(c->db) != ERR_OK)
 		return;
-	if (db_exec(c->db, stmts[STMT_OB_DROP_BACKEND], "i", o->backend) != ERR_OK ||
-	    db_exec(c->db, stmts[STMT_OB_DROP_USER], "i", o->user) != ERR_OK ||
-	    db_exec(c->db, stmts[STMT_OB_DROP_MERCHANT], "i", o->merchant) != ERR_OK ||
-	    db_commit(c->db) != ERR_OK)
+	if (drop(c, &backends_entity, stmts[STMT_OB_DROP_BACKEND], o->backend) != ERR_OK ||
+	    drop(c, &users_entity, stmts[STMT_OB_DROP_USER], o->user) != ERR_OK ||
+	    drop(c, &merchants_entity, stmts[STMT_OB_DROP_MERCHANT], o->merchant) !=
+	    ERR_OK || db_commit(c->db) != ERR_OK)
 		db_rollback(c->db);
 }
 

@@ -291,6 +291,23 @@ reply_free(struct reply *r)
 	free(r->headers);
 }
 
+/* The whole of file rel of the stack's directory ("" when it cannot be
+ * read; caller frees). */
+static HARNESS_UNUSED char *
+stack_file(const char *rel)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", S.var, rel);
+	FILE *f = fopen(path, "r");
+	char *b = calloc(1, 65536);
+	if (f) {
+		size_t n = fread(b, 1, 65535, f);
+		b[n] = '\0';
+		fclose(f);
+	}
+	return b;
+}
+
 /* Signs in through POST /api/auth/local; writes the JWT into jwt (2048
  * bytes). Returns the HTTP status. */
 static HARNESS_UNUSED long

@@ -132,6 +132,22 @@ steps_of(const cJSON *status, char *out, size_t n)
 	}
 }
 
+/* Waits for backend id's latest deployment to end, and asserts its steps
+ * were want ("prepare:ok ..."). */
+static void
+assert_steps(int64_t id, const char *want)
+{
+	char steps[512];
+	cJSON *st = await_deployment(id);
+	assert_non_null(st);
+	steps_of(st, steps, sizeof(steps));
+	assert_string_equal(steps, want);
+	cJSON_Delete(st);
+}
+
+#define DEPLOYED "prepare:ok render:ok nginx-test:ok start-pool:ok health:ok " \
+	"reload-nginx:ok"
+
 /* Waits (up to 10 s) for the shop itself to answer its subdomain's
  * /health through nginx (up = 1: its schema's version, not the platform's
  * answer of a name nginx does not know), or to stop answering (up = 0).
@@ -282,7 +298,7 @@ deployment_should_roll_back_an_unhealthy_shop(void **state)
 	    "message"), "GET /health did not answer 200"));
 	cJSON_Delete(st);
 	/* Nothing of it left in nginx, nor running. */
-	snprintf(path, sizeof(path), "%s/shops/sick-shop.conf", S.var);
+	snprintf(path, sizeof(path), "%s/shops/sick-shop.map", S.var);
 	assert_int_not_equal(access(path, F_OK), 0);
 	snprintf(path, sizeof(path), "%s/merchants/sick-shop/pool.pid", S.var);
 	assert_int_not_equal(access(path, F_OK), 0);
@@ -293,14 +309,14 @@ deployment_should_roll_back_an_unhealthy_shop(void **state)
 	reply_free(&r);
 }
 
-/* nginx refuses the configuration (a broken file beside the shops'): the
- * new shop's block is taken out again, nginx never reloads into it. */
+/* nginx refuses the configuration (a broken line beside the shops'): the
+ * new shop's line is taken out again, nginx never reloads into it. */
 static void
 deployment_should_roll_back_when_nginx_refuses(void **state)
 {
 	char path[512], steps[512];
 	(void)state;
-	snprintf(path, sizeof(path), "%s/shops/zz-broken.conf", S.var);
+	snprintf(path, sizeof(path), "%s/shops/zz-broken.map", S.var);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("this is not nginx;\n", f);
@@ -313,9 +329,9 @@ deployment_should_roll_back_when_nginx_refuses(void **state)
 	steps_of(st, steps, sizeof(steps));
 	assert_string_equal(steps, "prepare:ok render:ok nginx-test:failed rollback:ok");
 	assert_non_null(strstr(str_at(cJSON_GetObjectItem(st, "data"), "latest",
-	    "message"), "unknown directive \"this\""));
+	    "message"), "invalid number of the map parameters"));
 	cJSON_Delete(st);
-	snprintf(path, sizeof(path), "%s/shops/refused-shop.conf", S.var);
+	snprintf(path, sizeof(path), "%s/shops/refused-shop.map", S.var);
 	assert_int_not_equal(access(path, F_OK), 0);
 	assert_true(await_shop("clara", 1));
 }
@@ -665,7 +681,6 @@ static void
 onboarding_should_create_everything_and_deploy(void **state)
 {
 	int before[6], after[6];
-	char steps[512];
 	(void)state;
 	count_rows(before);
 	const char *key[] = { "Idempotency-Key: onboard-atelier-lea-1", NULL };
@@ -706,12 +721,7 @@ onboarding_should_create_everything_and_deploy(void **state)
 	char jwt[2048];
 	assert_int_equal(stack_login("lea@atelier.example", "correct-horse-battery", jwt),
 	    200);
-	cJSON *st = await_deployment(id);
-	assert_non_null(st);
-	steps_of(st, steps, sizeof(steps));
-	assert_string_equal(steps, "prepare:ok render:ok nginx-test:ok start-pool:ok "
-	    "health:ok reload-nginx:ok");
-	cJSON_Delete(st);
+	assert_steps(id, DEPLOYED);
 	assert_true(await_shop("atelier-lea", 1));
 	r = shop_request("atelier-lea", "GET", "/", NULL, NULL);
 	assert_int_equal(r.status, 200);
@@ -872,7 +882,7 @@ signup_form_should_show_errors_beside_fields_then_follow_the_deployment(void **s
 static void
 backend_should_listen_on_tcp_where_placed(void **state)
 {
-	char body[256], place[64], steps[512], path[512], conf[4096], want[128];
+	char body[256], place[64], path[512], want[128];
 	(void)state;
 	int port = free_port();
 	assert_true(port > 0);
@@ -887,21 +897,12 @@ backend_should_listen_on_tcp_where_placed(void **state)
 	assert_string_equal(str_at(o, "data", "placement"), place);
 	cJSON_Delete(o);
 	reply_free(&r);
-	cJSON *st = await_deployment(id);
-	assert_non_null(st);
-	steps_of(st, steps, sizeof(steps));
-	assert_string_equal(steps, "prepare:ok render:ok nginx-test:ok start-pool:ok "
-	    "health:ok reload-nginx:ok");
-	cJSON_Delete(st);
+	assert_steps(id, DEPLOYED);
 	assert_true(await_shop("tcp-shop", 1));
-	snprintf(path, sizeof(path), "%s/shops/tcp-shop.conf", S.var);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(conf, 1, sizeof(conf) - 1, f);
-	conf[n] = '\0';
-	fclose(f);
-	snprintf(want, sizeof(want), "fastcgi_pass %s;", place);
+	char *conf = stack_file("shops/tcp-shop.map");
+	snprintf(want, sizeof(want), "\ntcp-shop.shops.localhost %s;\n", place);
 	assert_non_null(strstr(conf, want));
+	free(conf);
 	snprintf(path, sizeof(path), "%s/merchants/tcp-shop/shop.sock", S.var);
 	assert_int_equal(access(path, F_OK), -1);
 	/* Refused: not a place, or taken. */

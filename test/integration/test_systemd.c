@@ -33,22 +33,6 @@ teardown(void **state)
 	return stack_stop();
 }
 
-/* The whole of a file of the stack's directory (caller frees). */
-static char *
-slurp(const char *rel)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", S.var, rel);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return strdup("");
-	char *b = calloc(1, 65536);
-	size_t n = fread(b, 1, 65535, f);
-	b[n] = '\0';
-	fclose(f);
-	return b;
-}
-
 /* Waits (30 s at most) for backend id's latest deployment to end; returns
  * its steps as "step:outcome ..." in out. */
 static void
@@ -141,7 +125,7 @@ shops_should_run_as_systemd_units(void **state)
 	assert_string_equal(steps, "prepare:ok render:ok nginx-test:ok start-pool:ok "
 	    "health:ok reload-nginx:ok");
 	/* The unit's environment, as systemd reads it. */
-	char *env = slurp("merchants/chez-jo/pool.env");
+	char *env = stack_file("merchants/chez-jo/pool.env");
 	snprintf(want, sizeof(want), "SHOP_NAME=\"Chez \\\"Jo\\\" \\$HOME \\`id\\` "
 	    "\\\\ 100%%\"\n");
 	assert_non_null(strstr(env, want));
@@ -154,7 +138,7 @@ shops_should_run_as_systemd_units(void **state)
 		    "pool.pid\"\n", S.var, S.var);
 	assert_non_null(strstr(env, want));
 	free(env);
-	char *seen = slurp("merchants/chez-jo/unit-env");
+	char *seen = stack_file("merchants/chez-jo/unit-env");
 	assert_string_equal(seen, "SHOP_NAME=Chez \"Jo\" $HOME `id` \\ 100%\n");
 	free(seen);
 	/* nginx takes the new block once its reload is through. */
@@ -181,7 +165,7 @@ shops_should_run_as_systemd_units(void **state)
 	reply_free(&r);
 	await_steps(id, steps, sizeof(steps));
 	assert_string_equal(steps, "remove-server-block:ok reload-nginx:ok stop-pool:ok");
-	char *log = slurp("systemctl.log");
+	char *log = stack_file("systemctl.log");
 	assert_non_null(strstr(log, "start marketplace-shop@boutique-clara.service\n"));
 	assert_non_null(strstr(log, "is-active marketplace-shop@chez-jo.service\n"
 	    "start marketplace-shop@chez-jo.service\nreload nginx.service\n"

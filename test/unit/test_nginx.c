@@ -88,9 +88,10 @@ nginx_should_render_development_and_production_from_one_source(void **state)
 		assert_non_null(strstr(c, "rate=7r/m;"));
 		assert_non_null(strstr(c, "limit_req zone=marketplace_login burst=6 nodelay;"));
 		assert_null(strstr(c, "@"));
-		/* The shops' blocks, and a 404 for the names no shop has. */
+		/* One server for every shop, each a line of its map, and a 404 for
+		 * the names no shop has. */
 		char inc[300];
-		snprintf(inc, sizeof(inc), "include %s/shops/*.conf;", dir);
+		snprintf(inc, sizeof(inc), "include %s/shops/*.map;", dir);
 		assert_non_null(strstr(c, inc));
 		assert_non_null(strstr(c, "server_name *.shops.example.com;"));
 		assert_non_null(strstr(c, "\"message\":\"No shop at this address\""));

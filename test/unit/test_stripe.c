@@ -335,6 +335,28 @@ call(enum http_method m, const char *path, const char *body, int *status)
 	return o;
 }
 
+/* A platform whose billing provider is the fake Stripe. */
+static void
+stripe_on(void)
+{
+	char base[64];
+	assert_int_equal(unit_app_open(dbpath, sizeof(dbpath), 1 << 16, &app), 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", fake.port);
+	setenv("STRIPE_SECRET_KEY", "sk_test_123", 1);
+	setenv("STRIPE_API_BASE", base, 1);
+	unit_config_load();
+}
+
+static void
+stripe_off(void)
+{
+	unsetenv("STRIPE_SECRET_KEY");
+	unsetenv("STRIPE_API_BASE");
+	unit_config_load();
+	app_close(app);
+	unit_rmdb(dbpath);
+}
+
 static const char *
 dstr(const cJSON *o, const char *k)
 {
@@ -345,13 +367,9 @@ static void
 provider_should_bill_through_stripe(void **state)
 {
 	int st;
-	char base[64], path[128], want[256];
+	char path[128], want[256];
 	(void)state;
-	assert_int_equal(unit_app_open(dbpath, sizeof(dbpath), 1 << 16, &app), 0);
-	snprintf(base, sizeof(base), "http://127.0.0.1:%d", fake.port);
-	setenv("STRIPE_SECRET_KEY", "sk_test_123", 1);
-	setenv("STRIPE_API_BASE", base, 1);
-	unit_config_load();
+	stripe_on();
 
 	/* A plan: its product, then its price. */
 	static const int s1[] = { 200, 200 };
@@ -463,11 +481,88 @@ provider_should_bill_through_stripe(void **state)
 	assert_int_equal(sqlite3_column_int64(q, 0), 0);
 	sqlite3_finalize(q);
 
-	unsetenv("STRIPE_SECRET_KEY");
-	unsetenv("STRIPE_API_BASE");
-	unit_config_load();
-	app_close(app);
-	unit_rmdb(dbpath);
+	stripe_off();
+}
+
+/* The number of rows a query counts. */
+static int64_t
+count(const char *sql)
+{
+	sqlite3_stmt *q = db_prepare(app_db(app), sql);
+	int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+	sqlite3_finalize(q);
+	return n;
+}
+
+/* Onboarding with Stripe on: the subscription is Stripe's; when Stripe
+ * refuses it, the owner, the merchant and the shop are removed again (and
+ * the admin's audit trail says so), and no deployment is queued. */
+static void
+onboarding_should_subscribe_through_stripe_or_leave_nothing(void **state)
+{
+	int st;
+	char body[512];
+	(void)state;
+	stripe_on();
+	static const int s1[] = { 200, 200 };
+	static const char *const b1[] = { "{\"id\":\"prod_2\"}", "{\"id\":\"price_2\"}" };
+	script(2, s1, b1);
+	cJSON *o = call(METHOD_POST, "/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Shop\",\"slug\":\"shop-stripe\",\"priceCents\":1900,\"trialDays\":7}}", &st);
+	assert_int_equal(st, 201);
+	long long plan = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "id"));
+	cJSON_Delete(o);
+	snprintf(body, sizeof(body), "{\"data\":{\"owner\":{\"email\":\"ana@shop.example\","
+	    "\"password\":\"correct-horse-battery\"},\"merchant\":{\"name\":\"Ana\","
+	    "\"country\":\"FR\"},\"plan\":%lld,\"subdomain\":\"ana-shop\"}}", plan);
+	int64_t jobs = count("SELECT count(*) FROM jobs WHERE kind = 'backend.deploy'");
+	int64_t audits = count("SELECT count(*) FROM audit_logs");
+
+	/* Refused: nothing stays. */
+	static const int s2[] = { 200, 402 };
+	static const char *const b2[] = { "{\"id\":\"cus_a\"}", "{\"error\":{\"type\":"
+	    "\"card_error\",\"message\":\"Your card was declined.\"}}" };
+	script(2, s2, b2);
+	o = call(METHOD_POST, "/api/platform/onboard-merchant", body, &st);
+	assert_int_equal(st, 409);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    o, "error"), "message")), "Stripe: Your card was declined.");
+	cJSON_Delete(o);
+	assert_int_equal(count("SELECT count(*) FROM users WHERE email = "
+	    "'ana@shop.example'"), 0);
+	assert_int_equal(count("SELECT count(*) FROM merchants WHERE slug = 'ana-shop'"), 0);
+	assert_int_equal(count("SELECT count(*) FROM merchant_backends WHERE subdomain = "
+	    "'ana-shop'"), 0);
+	assert_int_equal(count("SELECT count(*) FROM jobs WHERE kind = 'backend.deploy'"),
+	    jobs);
+	/* Made and removed: three creations, three deletions. */
+	assert_int_equal(count("SELECT count(*) FROM audit_logs"), audits + 6);
+	assert_int_equal(count("SELECT count(*) FROM audit_logs WHERE action = 'delete' "
+	    "AND content_type IN ('users', 'merchants', 'merchant-backends')"), 3);
+
+	/* Accepted: Stripe's subscription, then the deployment. */
+	static const char *const b3[] = { "{\"id\":\"cus_b\"}", "{\"id\":\"sub_b\","
+	    "\"status\":\"trialing\",\"current_period_start\":1795000000,"
+	    "\"current_period_end\":1795604800,\"trial_end\":1795604800}" };
+	script(2, s1, b3);
+	o = call(METHOD_POST, "/api/platform/onboard-merchant", body, &st);
+	assert_int_equal(st, 201);
+	const cJSON *d = cJSON_GetObjectItem(o, "data");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(d,
+	    "subscription"), "stripeSubscriptionId")), "sub_b");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(d,
+	    "subscription"), "status")), "trialing");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(d,
+	    "deployment"), "action")), "deploy");
+	cJSON_Delete(o);
+	assert_string_equal(fake.seen[1].path, "/v1/subscriptions");
+	assert_non_null(strstr(fake.seen[1].body, "items[0][price]=price_2"));
+	assert_non_null(strstr(fake.seen[1].body, "&trial_period_days=7"));
+	assert_int_equal(count("SELECT count(*) FROM jobs WHERE kind = 'backend.deploy'"),
+	    jobs + 1);
+
+	stripe_off();
 }
 
 int
@@ -480,6 +575,7 @@ main(void)
 		cmocka_unit_test(stripe_should_retry_network_errors),
 		cmocka_unit_test(webhook_signatures_should_be_checked),
 		cmocka_unit_test(provider_should_bill_through_stripe),
+		cmocka_unit_test(onboarding_should_subscribe_through_stripe_or_leave_nothing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
