@@ -209,12 +209,17 @@ stop() {
 	done
 	# The shops' pools, once the worker (which would restart them) is gone;
 	# it starts them again with the stack. (PLATFORM_SHOPS_DIR's default.)
+	# All asked at once, then awaited: they drain side by side.
+	pools=""
 	for f in "$VAR"/merchants/*/pool.pid; do
-		[ -f "$f" ] || continue
-		pid=$(cat "$f")
+		# (A pool that exits removes its own file meanwhile.)
+		pid=$(cat "$f" 2>/dev/null) || continue
 		kill -TERM "$pid" 2>/dev/null || true
-		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
+		pools="$pools $pid"
 		rm -f "$f"
+	done
+	for pid in $pools; do
+		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
 	done
 	echo "stopped"
 	return $rc
