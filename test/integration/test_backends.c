@@ -94,18 +94,27 @@ create_backend(int64_t merchant, const char *sub, char *key, size_t n)
 	return id;
 }
 
+/* GET /api/merchant-backends/:id/deployment-status, parsed (caller
+ * deletes). */
+static cJSON *
+deployment_status(int64_t id)
+{
+	char url[128];
+	snprintf(url, sizeof(url), "/api/merchant-backends/%lld/deployment-status",
+	    (long long)id);
+	struct reply r = request("GET", url, NULL);
+	cJSON *o = cJSON_Parse(r.body);
+	reply_free(&r);
+	return o;
+}
+
 /* Waits (up to 30 s) for backend id's latest deployment to end; returns
  * its status document (caller deletes). */
 static cJSON *
 await_deployment(int64_t id)
 {
-	char url[128];
-	snprintf(url, sizeof(url), "/api/merchant-backends/%lld/deployment-status",
-	    (long long)id);
 	for (int i = 0; i < 300; i++) {
-		struct reply r = request("GET", url, NULL);
-		cJSON *o = cJSON_Parse(r.body);
-		reply_free(&r);
+		cJSON *o = deployment_status(id);
 		const char *st = str_at(cJSON_GetObjectItem(o, "data"), "latest", "status");
 		if (st && (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0))
 			return o;
@@ -444,18 +453,16 @@ await_health(int64_t id, const char *want)
 	return 0;
 }
 
-/* The id of backend id's latest deployment (0: none). */
+/* The id of backend id's latest deployment (0: none), and its action in
+ * action (16 bytes). */
 static int64_t
-latest_deployment(int64_t id)
+latest_deployment(int64_t id, char *action)
 {
-	char url[128];
-	snprintf(url, sizeof(url), "/api/merchant-backends/%lld/deployment-status",
-	    (long long)id);
-	struct reply r = request("GET", url, NULL);
-	cJSON *o = cJSON_Parse(r.body);
-	reply_free(&r);
-	int64_t d = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(o, "data"), "latest"), "id"));
+	cJSON *o = deployment_status(id);
+	const cJSON *l = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), "latest");
+	int64_t d = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(l, "id"));
+	const char *a = str_at(l, "action", NULL);
+	snprintf(action, 16, "%s", a ? a : "");
 	cJSON_Delete(o);
 	return d;
 }
@@ -465,19 +472,9 @@ latest_deployment(int64_t id)
 static int
 await_restart_after(int64_t id, int64_t after)
 {
+	char action[16];
 	for (int i = 0; i < 400; i++) {
-		char url[128];
-		snprintf(url, sizeof(url), "/api/merchant-backends/%lld/deployment-status",
-		    (long long)id);
-		struct reply r = request("GET", url, NULL);
-		cJSON *o = cJSON_Parse(r.body);
-		reply_free(&r);
-		const cJSON *l = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), "latest");
-		const char *action = str_at(l, "action", NULL);
-		int ok = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(l, "id")) > after &&
-		    action && strcmp(action, "restart") == 0;
-		cJSON_Delete(o);
-		if (ok)
+		if (latest_deployment(id, action) > after && strcmp(action, "restart") == 0)
 			return 1;
 		usleep(100000);
 	}
@@ -510,7 +507,8 @@ monitor_should_see_a_hung_shop_down_and_restart_it(void **state)
 	fclose(f);
 	int n = children_of((pid_t)atoi(buf), kids, 16);
 	assert_true(n > 0);
-	int64_t before = latest_deployment(shop_id);
+	char action[16];
+	int64_t before = latest_deployment(shop_id, action);
 	for (int i = 0; i < n; i++)
 		kill(kids[i], SIGSTOP);
 	/* Down (its merchant told, below), then restarted: the worker takes
