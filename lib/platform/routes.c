@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "backends.h"
 #include "crud.h"
+#include "dashboard.h"
 #include "merchants.h"
 #include "onboard.h"
 #include "outbox.h"
@@ -97,6 +98,7 @@ enum route_id {
 	R_BACKENDS_REDEPLOY,
 	R_BACKENDS_DELETE,
 	R_ONBOARD,
+	R_DASHBOARD,
 	R_PAGE_PLANS,
 	R_PAGE_LOGIN,
 	R_FORM_LOGIN,
@@ -267,6 +269,9 @@ const struct route platform_routes[R__MAX] = {
 	[R_BACKENDS_DELETE] = { METHOD_DELETE, "/api/merchant-backends/:id", ADMIN, 0,
 	    h_backends_undeploy, &backends_entity,
 	    "Undeploy (its data stays; its subdomain is never given again)" },
+	[R_DASHBOARD] = { METHOD_GET, "/api/platform/dashboard", STAFF, 0,
+	    h_dashboard_platform, NULL, "The platform's figures (agents: the support "
+	    "part)" },
 	[R_ONBOARD] = { METHOD_POST, "/api/platform/onboard-merchant",
 	    ROLE_ANON | ADMIN, ROUTE_BODY, h_onboard, NULL,
 	    "Sign up a merchant: owner, merchant, subscription and shop in one go, "

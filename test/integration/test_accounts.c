@@ -97,6 +97,7 @@ static const struct rule {
 	{ "POST", "/marketplace/logout", "RAAAA" },
 	{ "GET", "/marketplace/boutique-clara.html", "AAAAA" },
 	{ "POST", "/api/platform/onboard-merchant", "AAFFF" },
+	{ "GET", "/api/platform/dashboard", "UAAFF" },
 	{ "GET", "/marketplace/signup.html", "AAAAA" },
 	{ "POST", "/marketplace/signup", "AAFFF" },
 	{ "GET", "/marketplace/backends/:id/deployment.html", "RAAAN" },

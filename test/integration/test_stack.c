@@ -634,6 +634,100 @@ nginx_should_answer_503_json_when_the_pool_is_down(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The parsed data of GET path as whoever is signed in (caller deletes). */
+static cJSON *
+get_data(const char *path)
+{
+	struct reply r = request("GET", path, NULL);
+	cJSON *o = r.status == 200 ? cJSON_Parse(r.body) : NULL;
+	reply_free(&r);
+	cJSON *d = cJSON_DetachItemFromObject(o, "data");
+	cJSON *meta = cJSON_DetachItemFromObject(o, "meta");
+	cJSON_Delete(o);
+	if (meta)
+		cJSON_AddItemToObject(d, "meta", meta);
+	return d;
+}
+
+static double
+num(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, a);
+	return cJSON_GetNumberValue(b ? cJSON_GetObjectItem(v, b) : v);
+}
+
+/* The dashboard's figures are the stats routes' figures (one source), and
+ * an agent sees the support part only. */
+static void
+dashboard_should_give_the_figures_of_the_stats_routes(void **state)
+{
+	(void)state;
+	/* An open ticket, so that there is one to count. */
+	struct reply r = request("POST", "/api/support-tickets", "{\"data\":{\"merchant\":1,"
+	    "\"subject\":\"Dashboard\",\"description\":\"x\",\"category\":\"account\","
+	    "\"priority\":\"low\"}}");
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	cJSON *d = get_data("/api/platform/dashboard");
+	cJSON *subs = get_data("/api/subscriptions/stats");
+	cJSON *tickets = get_data("/api/support-tickets/stats");
+	cJSON *merchants = get_data("/api/merchants?pagination[pageSize]=1");
+	assert_non_null(d);
+	assert_non_null(subs);
+	assert_non_null(tickets);
+	const cJSON *k = cJSON_GetObjectItem(d, "kpis");
+	assert_true(num(k, "merchants", NULL) > 0);
+	assert_true(num(k, "merchants", NULL) == num(cJSON_GetObjectItem(merchants,
+	    "meta"), "pagination", "total"));
+	assert_true(num(k, "mrrCents", NULL) == num(subs, "mrrCents", NULL));
+	assert_true(num(k, "activeSubscriptions", NULL) == num(subs, "byStatus", "active"));
+	assert_true(num(k, "trialingSubscriptions", NULL) ==
+	    num(subs, "byStatus", "trialing"));
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(d, "revenueByMonth"),
+	    cJSON_GetObjectItem(subs, "revenueByMonth"), 1));
+	const cJSON *rev = cJSON_GetObjectItem(subs, "revenueByMonth");
+	assert_true(num(k, "revenueThisMonthCents", NULL) == num(cJSON_GetArrayItem(rev,
+	    11), "revenueCents", NULL));
+	double open = 0;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(cJSON_GetObjectItem(tickets, "backlog"),
+	    "status"))
+		if (strcmp(s->string, "resolved") != 0 && strcmp(s->string, "closed") != 0)
+			open += s->valuedouble;
+	assert_true(open > 0);
+	assert_true(num(k, "openTickets", NULL) == open);
+	assert_true(num(k, "slaBreaches30d", NULL) == num(tickets, "slaBreaches",
+	    "answeredLate") + num(tickets, "slaBreaches", "openPastDue"));
+	/* Every shop that should serve is counted once, by its health. */
+	cJSON *running = get_data("/api/merchant-backends?filters[status][$eq]=running&"
+	    "pagination[pageSize]=1");
+	assert_true(num(k, "backends", "healthy") + num(k, "backends", "degraded") +
+	    num(k, "backends", "down") + num(k, "backends", "unknown") ==
+	    num(cJSON_GetObjectItem(running, "meta"), "pagination", "total"));
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(d, "backends")));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(d, "ticketsByWeek")) > 0, 1);
+	cJSON_Delete(running);
+	cJSON_Delete(d);
+	cJSON_Delete(subs);
+	cJSON_Delete(tickets);
+	cJSON_Delete(merchants);
+	/* An agent: the support part, nothing of billing or shops. */
+	char jwt[2048], saved[sizeof(harness_auth)];
+	memcpy(saved, harness_auth, sizeof(saved));
+	assert_int_equal(stack_login("agent@example.com", "demo-password", jwt), 200);
+	snprintf(harness_auth, sizeof(harness_auth), "Authorization: Bearer %s", jwt);
+	d = get_data("/api/platform/dashboard");
+	memcpy(harness_auth, saved, sizeof(saved));
+	assert_non_null(d);
+	k = cJSON_GetObjectItem(d, "kpis");
+	assert_int_equal(cJSON_GetArraySize(k), 2);
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(k, "openTickets")));
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(k, "slaBreaches30d")));
+	assert_null(cJSON_GetObjectItem(d, "revenueByMonth"));
+	assert_null(cJSON_GetObjectItem(d, "backends"));
+	cJSON_Delete(d);
+}
+
 int
 main(void)
 {
@@ -655,6 +749,7 @@ main(void)
 		cmocka_unit_test(killed_worker_should_be_replaced),
 		cmocka_unit_test(reload_should_replace_workers_without_refusing_a_request),
 		cmocka_unit_test(worker_should_run_the_billing_job),
+		cmocka_unit_test(dashboard_should_give_the_figures_of_the_stats_routes),
 		/* Last: it stops the pool. */
 		cmocka_unit_test(nginx_should_answer_503_json_when_the_pool_is_down),
 	};
