@@ -20,7 +20,7 @@ BUILD=${BUILD:-build/rel}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 export PLATFORM_VAR="$VAR"
 # The worker starts the shops' pools with these programs, and renders their
-# server blocks from this checkout's nginx/.
+# lines of nginx's map of shops from this checkout's nginx/.
 export PLATFORM_BIN_DIR="$BUILD/bin" PLATFORM_SHARE="$ROOT"
 
 die() { echo "stack: $*" >&2; exit 1; }

@@ -80,7 +80,7 @@ struct deploy_env {
 void		 deploy_init(const struct deploy_env *env);
 /* Runs deployment id: each step recorded with its start, duration,
  * outcome and message; a failed step undoes what the deployment did
- * (server block removed, pool stopped) and every other site keeps
+ * (its line of nginx's map removed, pool stopped) and every other site keeps
  * serving. Returns ERR_OK when it ran (succeeded or failed: see its
  * record), ERR_DB otherwise. */
 enum err	 deploy_run(struct db *db, int64_t deployment, int64_t now);
