@@ -720,3 +720,7 @@ CREATE INDEX backend_probes_backend ON backend_probes (backend_id, at);
 ALTER TABLE merchant_backends ADD COLUMN uptime_24h REAL;
 ALTER TABLE merchant_backends ADD COLUMN latency_p50_ms INTEGER;
 ALTER TABLE merchant_backends ADD COLUMN latency_p95_ms INTEGER;
+
+-- migration: 10 the dashboards' windows: tickets by when they came and were resolved
+CREATE INDEX support_tickets_created ON support_tickets (created_at);
+CREATE INDEX support_tickets_resolved ON support_tickets (resolved_at);

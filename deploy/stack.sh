@@ -194,13 +194,21 @@ start() {
 
 stop() {
 	rc=0
+	# The worker first: with nginx gone, its probes would find every shop
+	# down and start restarting them.
+	if [ -f "$VAR/run/worker.pid" ]; then
+		pid=$(cat "$VAR/run/worker.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
+		rm -f "$VAR/run/worker.pid" "$VAR/run/worker.sock"
+	fi
 	if [ -f "$VAR/run/nginx.pid" ]; then
 		pid=$(cat "$VAR/run/nginx.pid")
 		kill -QUIT "$pid" 2>/dev/null || true
 		wait_gone "$pid" 150 || { kill -KILL "$pid" 2>/dev/null || true; rc=1; }
 		rm -f "$VAR/run/nginx.pid"
 	fi
-	for p in worker platform bare; do
+	for p in platform bare; do
 		[ -f "$VAR/run/$p.pid" ] || continue
 		pid=$(cat "$VAR/run/$p.pid")
 		kill -TERM "$pid" 2>/dev/null || true

@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<main class="narrow">
+<main class="narrow" id="main">
 <h1>{{TITLE}}</h1>
 <dl class="card facts">
   <dt>{{ACCOUNT_SIGNED_IN_AS}}</dt><dd id="email">{{EMAIL}}</dd>

@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<main class="narrow">
+<main class="narrow" id="main">
 <h1>{{TITLE}}</h1>
 <dl class="facts">
   <dt>{{DEPLOY_SHOP}}</dt><dd>{{SUBDOMAIN}}</dd>

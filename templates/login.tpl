@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<main class="narrow">
+<main class="narrow" id="main">
 <h1>{{TITLE}}</h1>
 {{#SIGNED_IN}}<p class="notice">{{LOGIN_SIGNED_IN_AS}} {{EMAIL}}. <a href="/marketplace/account.html">{{NAV_ACCOUNT}}</a></p>{{/SIGNED_IN}}
 {{#ERROR}}<p class="error" role="alert">{{MESSAGE}}</p>{{/ERROR}}

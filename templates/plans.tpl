@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<main>
+<main id="main">
 <h1>{{TITLE}}</h1>
 <p class="lead">{{PLANS_LEAD}}</p>
 <section class="plans">

@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<main class="narrow">
+<main class="narrow" id="main">
 <h1>{{TITLE}}</h1>
 <p class="lead">{{SIGNUP_LEAD}}</p>
 {{#ERROR}}<p class="error" role="alert">{{MESSAGE}}</p>{{/ERROR}}

@@ -2,7 +2,7 @@
 # Runs every test (called by `make test`, after the builds):
 #   - the cmocka unit tests, release and ASan+UBSan builds;
 #   - the integration tests against the real stack, both builds;
-#   - the page test in headless chromium (release build).
+#   - the page and browser tests in headless chromium (release build).
 # One test program: build/rel/test/test_query (unit), or
 #   BUILD=build/rel build/rel/test/test_stack (integration).
 set -u
@@ -39,11 +39,13 @@ for b in build/rel build/asan; do
 		t=$(basename "$src" .c)
 		run "$b/test/$t" "$b/test/$t"
 	done
-	for t in test_stack test_accounts test_webhooks test_ratelimit test_backends test_systemd; do
+	for t in test_stack test_accounts test_webhooks test_ratelimit test_backends test_systemd \
+	    test_dashboards; do
 		run "$b/test/$t" env BUILD="$b" "$b/test/$t"
 	done
 done
 run "build/rel/test/test_page" env BUILD=build/rel build/rel/test/test_page
+run "build/rel/test/test_browser" env BUILD=build/rel build/rel/test/test_browser
 rm -f "$log"
 
 echo

@@ -66,11 +66,15 @@ render_set_global(struct render_dict *d, const char *key, const char *value)
 	d->d->SetTemplateGlobalValue(key, value ? value : "");
 }
 
-extern "C" void
+extern "C" struct render_dict *
 render_include(struct render_dict *d, const char *name, const char *file)
 {
-	ctemplate::TemplateDictionary *inc = d->d->AddIncludeDictionary(name);
-	d->root->includes.push_back(std::make_pair(inc, std::string(file)));
+	render_dict *c = new render_dict;
+	c->d = d->d->AddIncludeDictionary(name);
+	c->root = d->root;
+	d->root->children.push_back(c);
+	d->root->includes.push_back(std::make_pair(c->d, std::string(file)));
+	return c;
 }
 
 extern "C" struct render_dict *

@@ -20,8 +20,10 @@ void	 render_set_int(struct render_dict *d, const char *key, long value);
  * (the value is copied). */
 void	 render_set_global(struct render_dict *d, const char *key, const char *value);
 /* Includes template file (a name under the expansion's directory, with
- * its own AUTOESCAPE pragma) where {{>name}} stands. */
-void	 render_include(struct render_dict *d, const char *name, const char *file);
+ * its own AUTOESCAPE pragma) where {{>name}} stands; returns its own
+ * dictionary (owned by the parent), which sees the parent's variables. */
+struct render_dict *render_include(struct render_dict *d, const char *name,
+	    const char *file);
 /* Adds one repetition of a section and returns its dictionary (owned by
  * the parent). */
 struct render_dict *render_section(struct render_dict *d, const char *name);

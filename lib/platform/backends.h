@@ -92,5 +92,9 @@ int		 deploy_supervise(struct db *db, int64_t now);
  * uptime and latency of the last 24 hours; a backend that goes down is
  * restarted and its merchant told. Returns how many were probed, or -1. */
 int		 monitor_probe_all(struct db *db, int64_t now);
+/* The statistics of the shop on subdomain sub (GET /api/stats through
+ * nginx with its key, 1.5 s at most): the answer's data object, or NULL
+ * when the shop did not give them. Caller deletes. */
+cJSON		*monitor_shop_stats(const char *sub, const char *key);
 
 #endif

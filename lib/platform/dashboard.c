@@ -1,9 +1,14 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "backends.h"
 #include "clock.h"
+#include "crypto.h"
+#include "crud.h"
 #include "dashboard.h"
 #include "json.h"
+#include "merchants.h"
 #include "subscriptions.h"
 #include "tickets.h"
 
@@ -11,6 +16,12 @@ enum stmt_dashboard {
 	STMT_DB_MERCHANTS,
 	STMT_DB_HEALTH,
 	STMT_DB_BACKENDS,
+	STMT_DB_MERCHANT,
+	STMT_DB_SUBSCRIPTION,
+	STMT_DB_INVOICES,
+	STMT_DB_OPEN_TICKETS,
+	STMT_DB_TICKETS,
+	STMT_DB_SHOPS,
 	STMT_DB__MAX
 };
 
@@ -22,6 +33,26 @@ static const char *const stmts[STMT_DB__MAX] = {
 	[STMT_DB_BACKENDS] = "SELECT id, subdomain, status, health, last_latency_ms, "
 	    "latency_p50_ms, latency_p95_ms, uptime_24h FROM merchant_backends WHERE "
 	    "status != 'removed' ORDER BY subdomain LIMIT 1000",
+	[STMT_DB_MERCHANT] = "SELECT id, document_id, name, slug, status FROM "
+	    "merchants WHERE id = ?",
+	/* The live subscription, else the latest one. */
+	[STMT_DB_SUBSCRIPTION] = "SELECT s.id, s.document_id, s.status, "
+	    "s.current_period_end, s.trial_end, s.cancel_at_period_end, s.auto_renew, "
+	    "p.id, p.name, p.price_cents, p.currency, p.interval FROM subscriptions s "
+	    "JOIN subscription_plans p ON p.id = s.plan_id WHERE s.merchant_id = ? "
+	    "ORDER BY s.status = 'cancelled', s.id DESC LIMIT 1",
+	[STMT_DB_INVOICES] = "SELECT id, document_id, number, kind, status, "
+	    "total_cents, currency, issued_at, due_at FROM invoices WHERE "
+	    "merchant_id = ? ORDER BY issued_at DESC, id DESC LIMIT 12",
+	[STMT_DB_OPEN_TICKETS] = "SELECT count(*) FROM support_tickets WHERE "
+	    "merchant_id = ? AND status NOT IN ('resolved', 'closed')",
+	/* As the merchant sees them: internal notes move nothing. */
+	[STMT_DB_TICKETS] = "SELECT id, document_id, reference, subject, status, "
+	    "priority, updated_at FROM support_tickets_as_merchant WHERE "
+	    "merchant_id = ? ORDER BY updated_at DESC, id DESC LIMIT 10",
+	[STMT_DB_SHOPS] = "SELECT id, document_id, subdomain, status, health, "
+	    "last_latency_ms, uptime_24h, secret FROM merchant_backends WHERE "
+	    "merchant_id = ? AND status != 'removed' ORDER BY id",
 };
 
 static const char *const healths[] = { "healthy", "degraded", "down", "unknown" };
@@ -38,7 +69,7 @@ add_int_or_null(cJSON *o, const char *k, sqlite3_stmt *st, int col)
 
 /* The support part: open tickets (every status but resolved and closed),
  * SLA breaches of the last 30 days, tickets created and resolved by week
- * over 12 weeks. */
+ * over 12 weeks, each by the stats route's own code. */
 static int
 support(struct db *db, int64_t now, cJSON *kpis, cJSON *o)
 {
@@ -46,28 +77,20 @@ support(struct db *db, int64_t now, cJSON *kpis, cJSON *o)
 	clock_format_ms(now, to);
 	clock_format_ms(now - 30 * CLOCK_DAY_MS, from);
 	clock_format_ms(now - 84 * CLOCK_DAY_MS, week_from);
-	cJSON *month = tickets_stats(db, from, to, to);
-	cJSON *weeks = tickets_stats(db, week_from, to, to);
-	if (month == NULL || weeks == NULL) {
-		cJSON_Delete(month);
-		cJSON_Delete(weeks);
-		return -1;
-	}
+	cJSON *backlog = tickets_backlog_by_status(db);
+	cJSON *sla = tickets_sla_breaches(db, from, to, to);
 	double open = 0;
 	const cJSON *s;
-	cJSON_ArrayForEach(s, cJSON_GetObjectItem(cJSON_GetObjectItem(month, "backlog"),
-	    "status"))
+	cJSON_ArrayForEach(s, backlog)
 		if (strcmp(s->string, "resolved") != 0 && strcmp(s->string, "closed") != 0)
 			open += s->valuedouble;
-	const cJSON *sla = cJSON_GetObjectItem(month, "slaBreaches");
 	cJSON_AddNumberToObject(kpis, "openTickets", open);
 	cJSON_AddNumberToObject(kpis, "slaBreaches30d",
 	    cJSON_GetNumberValue(cJSON_GetObjectItem(sla, "answeredLate")) +
 	    cJSON_GetNumberValue(cJSON_GetObjectItem(sla, "openPastDue")));
-	cJSON_AddItemToObject(o, "ticketsByWeek",
-	    cJSON_DetachItemFromObject(weeks, "byWeek"));
-	cJSON_Delete(month);
-	cJSON_Delete(weeks);
+	cJSON_AddItemToObject(o, "ticketsByWeek", tickets_by_week(db, week_from, to));
+	cJSON_Delete(backlog);
+	cJSON_Delete(sla);
 	return 0;
 }
 
@@ -134,8 +157,200 @@ shops(struct db *db, cJSON *kpis, cJSON *o)
 	return 0;
 }
 
+/* Adds column col of st's row to o as k: a number, a string, or null. */
+static void
+add_col(cJSON *o, const char *k, sqlite3_stmt *st, int col)
+{
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		cJSON_AddNullToObject(o, k);
+		break;
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		cJSON_AddNumberToObject(o, k, sqlite3_column_double(st, col));
+		break;
+	default:
+		cJSON_AddStringToObject(o, k, db_col_text(st, col));
+	}
+}
+
+/* Adds the rows of statement which (merchant bound) to array a, each
+ * column under the name in keys (NULL: left out). Returns 0 or -1. */
+static int
+add_rows(struct db *db, int which, int64_t merchant, cJSON *a,
+    const char *const *keys, int ncols)
+{
+	sqlite3_stmt *st = db_bind(db, stmts[which], "i", merchant);
+	if (st == NULL)
+		return -1;
+	enum db_rc r;
+	while ((r = db_step(db, st)) == DB_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		for (int i = 0; i < ncols; i++)
+			if (keys[i])
+				add_col(o, keys[i], st, i);
+		cJSON_AddItemToArray(a, o);
+	}
+	db_done(st);
+	return r == DB_DONE ? 0 : -1;
+}
+
+/* The subscription as its merchant sees it, or null. */
+static int
+merchant_subscription(struct db *db, int64_t merchant, cJSON *o)
+{
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_DB_SUBSCRIPTION], "i", merchant);
+	if (st == NULL)
+		return -1;
+	enum db_rc r = db_step(db, st);
+	if (r == DB_ROW) {
+		cJSON *s = cJSON_AddObjectToObject(o, "subscription");
+		static const char *const keys[] = { "id", "documentId", "status",
+		    "currentPeriodEnd", "trialEnd" };
+		for (int i = 0; i < 5; i++)
+			add_col(s, keys[i], st, i);
+		int ending = sqlite3_column_int(st, 5) || !sqlite3_column_int(st, 6);
+		const char *status = db_col_text(st, 2);
+		cJSON_AddBoolToObject(s, "cancelAtPeriodEnd", sqlite3_column_int(st, 5));
+		/* When it renews next: never once cancelled or set to end. */
+		if (!ending && strcmp(status, "cancelled") != 0 &&
+		    strcmp(status, "pending") != 0)
+			add_col(s, "nextRenewal", st, 3);
+		else
+			cJSON_AddNullToObject(s, "nextRenewal");
+		cJSON *p = cJSON_AddObjectToObject(s, "plan");
+		static const char *const pk[] = { "id", "name", "priceCents", "currency",
+		    "interval" };
+		for (int i = 0; i < 5; i++)
+			add_col(p, pk[i], st, 7 + i);
+	} else
+		cJSON_AddNullToObject(o, "subscription");
+	db_done(st);
+	return r == DB_ROW || r == DB_DONE ? 0 : -1;
+}
+
+/* The merchant's shops, and the statistics of its first running one
+ * (asked of the shop itself, with its key, outside any transaction):
+ * {"available": false} when it cannot give them. */
+static int
+merchant_shops(struct db *db, int64_t merchant, cJSON *o)
+{
+	char sub[64] = "", key[65] = "";
+	cJSON *list = cJSON_AddArrayToObject(o, "backends");
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_DB_SHOPS], "i", merchant);
+	if (st == NULL)
+		return -1;
+	enum db_rc r;
+	while ((r = db_step(db, st)) == DB_ROW) {
+		cJSON *b = cJSON_CreateObject();
+		static const char *const keys[] = { "id", "documentId", "subdomain",
+		    "status", "health", "lastLatencyMs", "uptime24hPercent" };
+		for (int i = 0; i < 7; i++)
+			add_col(b, keys[i], st, i);
+		cJSON_AddItemToArray(list, b);
+		if (*sub == '\0' && strcmp(db_col_text(st, 3), "running") == 0) {
+			snprintf(sub, sizeof(sub), "%s", db_col_text(st, 2));
+			snprintf(key, sizeof(key), "%s", db_col_text(st, 7));
+		}
+	}
+	db_done(st);
+	if (r != DB_DONE)
+		return -1;
+	cJSON *stats = *sub ? monitor_shop_stats(sub, key) : NULL;
+	crypto_wipe(key, sizeof(key));
+	if (stats == NULL)
+		stats = cJSON_CreateObject();
+	cJSON_AddBoolToObject(stats, "available", cJSON_GetArraySize(stats) > 0);
+	if (*sub)
+		cJSON_AddStringToObject(stats, "subdomain", sub);
+	else
+		cJSON_AddNullToObject(stats, "subdomain");
+	cJSON_AddItemToObject(o, "shop", stats);
+	return 0;
+}
+
+cJSON *
+dashboard_merchant(struct db *db, int64_t merchant, int64_t now)
+{
+	static const char *const mkeys[] = { "id", "documentId", "name", "slug",
+	    "status" };
+	static const char *const ikeys[] = { "id", "documentId", "number", "kind",
+	    "status", "totalCents", "currency", "issuedAt", "dueAt" };
+	static const char *const tkeys[] = { "id", "documentId", "reference",
+	    "subject", "status", "priority", "updatedAt" };
+	char ts[25];
+	int64_t open = 0;
+	cJSON *o = cJSON_CreateObject(), *found = cJSON_CreateArray();
+	clock_format_ms(now, ts);
+	cJSON_AddStringToObject(o, "generatedAt", ts);
+	if (add_rows(db, STMT_DB_MERCHANT, merchant, found, mkeys, 5) != 0 ||
+	    cJSON_GetArraySize(found) != 1)
+		goto fail;
+	cJSON_AddItemToObject(o, "merchant", cJSON_DetachItemFromArray(found, 0));
+	if (merchant_subscription(db, merchant, o) != 0 ||
+	    add_rows(db, STMT_DB_INVOICES, merchant, cJSON_AddArrayToObject(o,
+	    "invoices"), ikeys, 9) != 0 ||
+	    db_get(db, stmts[STMT_DB_OPEN_TICKETS], "i", "I", merchant, &open) != ERR_OK)
+		goto fail;
+	cJSON *t = cJSON_AddObjectToObject(o, "tickets");
+	cJSON_AddNumberToObject(t, "open", (double)open);
+	if (add_rows(db, STMT_DB_TICKETS, merchant, cJSON_AddArrayToObject(t, "recent"),
+	    tkeys, 7) != 0 || merchant_shops(db, merchant, o) != 0)
+		goto fail;
+	cJSON_Delete(found);
+	return o;
+fail:
+	cJSON_Delete(found);
+	cJSON_Delete(o);
+	return NULL;
+}
+
+enum err
+h_dashboard_merchant(struct ctx *c)
+{
+	int64_t id = 0;
+	/* As the caller may see it: another merchant's answers 404. */
+	enum err rc = crud_resolve(c, &merchants_entity, c->id, &id);
+	if (rc != ERR_OK)
+		return rc;
+	cJSON *o = dashboard_merchant(c->db, id, clock_now_ms());
+	if (o == NULL)
+		return ERR_DB;
+	json_send_data(c->resp, 200, o, NULL);
+	return ERR_OK;
+}
+
+/* The figures last computed for each role, kept by this process until the
+ * data changes (the database's change stamp) or, since some depend on the
+ * clock (past due, this month), DASHBOARD_KEEP_MS passes. */
+#define DASHBOARD_KEEP_MS	10000
+static struct kept {
+	uint64_t	 stamp;
+	int64_t		 at;
+	char		*json;
+} kept[2];
+
+static cJSON *compute_platform(struct db *db, unsigned role, int64_t now);
+
 cJSON *
 dashboard_platform(struct db *db, unsigned role, int64_t now)
+{
+	struct kept *k = &kept[role == ROLE_ADMIN ? 0 : 1];
+	uint64_t stamp = db_change_stamp(db);
+	if (k->json && k->stamp == stamp && now >= k->at && now - k->at < DASHBOARD_KEEP_MS)
+		return cJSON_Parse(k->json);
+	cJSON *o = compute_platform(db, role, now);
+	if (o != NULL) {
+		free(k->json);
+		k->json = cJSON_PrintUnformatted(o);
+		k->stamp = stamp;
+		k->at = now;
+	}
+	return o;
+}
+
+static cJSON *
+compute_platform(struct db *db, unsigned role, int64_t now)
 {
 	char ts[25];
 	cJSON *o = cJSON_CreateObject();

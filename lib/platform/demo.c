@@ -7,6 +7,7 @@
 #include "merchants.h"
 #include "plans.h"
 #include "subscriptions.h"
+#include "tickets.h"
 #include "users.h"
 
 /* A year of billing made by the engine itself: merchants signing up over
@@ -48,10 +49,31 @@ enum stmt_demo {
 	STMT_DEMO_SET_SIGNUP,
 	STMT_DEMO_SET_FAILING,
 	STMT_DEMO_CANCEL,
+	STMT_DEMO_COUNT_TICKETS,
+	STMT_DEMO_USER_OF,
+	STMT_DEMO_TICKET_ANSWERED,
+	STMT_DEMO_TICKET_RESOLVED,
 	STMT_DEMO__MAX
 };
 
 static const char *const stmts[STMT_DEMO__MAX] = {
+	[STMT_DEMO_COUNT_TICKETS] = "SELECT count(*) FROM support_tickets",
+	/* A user of the merchant, to ask in its name (0: none). */
+	[STMT_DEMO_USER_OF] = "SELECT coalesce(min(id), 0) FROM users WHERE merchant_id = ?",
+	/* The history of a demo ticket: answered by the agent after ?2 minutes,
+	 * in progress; resolved after ?3 (NULL: not yet), closed a week later. */
+	[STMT_DEMO_TICKET_ANSWERED] = "UPDATE support_tickets SET status = 'in_progress', "
+	    "first_response_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, "
+	    "printf('+%d minutes', ?2)), assignee_id = (SELECT min(id) FROM users WHERE "
+	    "role = 'agent'), updated_at = created_at, public_updated_at = created_at "
+	    "WHERE id = ?1",
+	[STMT_DEMO_TICKET_RESOLVED] = "UPDATE support_tickets SET status = CASE WHEN "
+	    "strftime('%Y-%m-%dT%H:%M:%fZ', created_at, printf('+%d minutes', ?2 + "
+	    "10080)) < ?3 THEN 'closed' ELSE 'resolved' END, resolved_at = "
+	    "strftime('%Y-%m-%dT%H:%M:%fZ', created_at, printf('+%d minutes', ?2)), "
+	    "closed_at = CASE WHEN strftime('%Y-%m-%dT%H:%M:%fZ', created_at, "
+	    "printf('+%d minutes', ?2 + 10080)) < ?3 THEN strftime('%Y-%m-%dT%H:%M:%fZ', "
+	    "created_at, printf('+%d minutes', ?2 + 10080)) END WHERE id = ?1",
 	[STMT_DEMO_COUNT_SUBS] = "SELECT count(*) FROM subscriptions",
 	[STMT_DEMO_PLAN_BY_SLUG] = "SELECT id FROM subscription_plans WHERE slug = ?",
 	[STMT_DEMO_MERCHANT_BY_SLUG] = "SELECT id FROM merchants WHERE slug = ?",
@@ -126,6 +148,63 @@ demo_history(struct db *db)
 	return ERR_OK;
 }
 
+/* Twelve weeks of support: what the merchants asked, most of it answered
+ * and resolved, the last days' still open. */
+static const struct demo_ticket {
+	const char	*subject, *description, *category, *priority;
+} demo_tickets[] = {
+	{ "Card payment refused at checkout", "Two customers saw their card refused "
+	    "this morning.", "billing", "high" },
+	{ "How do I add a second staff account?", "My partner needs to manage orders.",
+	    "account", "low" },
+	{ "Product images load slowly", "The shop page takes several seconds on "
+	    "mobile.", "technical", "medium" },
+	{ "Invoice shows the wrong VAT number", "Please correct the VAT number on the "
+	    "last invoice.", "billing", "medium" },
+	{ "Orders page is empty", "I cannot see yesterday's orders.", "technical",
+	    "urgent" },
+	{ "Change of company address", "We moved: 4 place Bellecour, Lyon.", "account",
+	    "low" },
+};
+#define DEMO_TICKETS	36
+
+static enum err
+demo_support(struct db *db)
+{
+	int64_t have = -1, now = clock_now_ms();
+	char ts[25];
+	if (db_get(db, stmts[STMT_DEMO_COUNT_TICKETS], "", "I", &have) != ERR_OK)
+		return ERR_DB;
+	if (have != 0)
+		return ERR_OK;
+	clock_format_ms(now, ts);
+	if (db_begin(db) != ERR_OK)
+		return ERR_DB;
+	/* One every 56 hours, the newest two days old. */
+	for (int i = 0; i < DEMO_TICKETS; i++) {
+		const struct demo_ticket *t = &demo_tickets[i % 6];
+		const struct demo_shop *s = &shops[(size_t)i % (sizeof(shops) / sizeof(shops[0]))];
+		int64_t merchant = id_by_slug(db, STMT_DEMO_MERCHANT_BY_SLUG, s->slug), user = 0, id;
+		int64_t at = now - (int64_t)(DEMO_TICKETS - i) * 56 * 3600 * 1000 + 5 * 3600 * 1000;
+		if (merchant == 0 || db_get(db, stmts[STMT_DEMO_USER_OF], "i", "I", merchant,
+		    &user) != ERR_OK || tickets_insert(db, merchant, user, t->subject,
+		    t->description, t->category, t->priority, at, &id) != ERR_OK)
+			goto fail;
+		/* The last four not answered yet; one in five answered late. */
+		if (i >= DEMO_TICKETS - 4)
+			continue;
+		int64_t answer = i % 5 == 0 ? 26 * 60 : 45 + 20 * (i % 7);
+		if (db_exec(db, stmts[STMT_DEMO_TICKET_ANSWERED], "ii", id, answer) != ERR_OK ||
+		    (i < DEMO_TICKETS - 8 && db_exec(db, stmts[STMT_DEMO_TICKET_RESOLVED],
+		    "iis", id, answer + 180 + 60 * (i % 9), ts) != ERR_OK))
+			goto fail;
+	}
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return ERR_DB;
+}
+
 enum err
 demo_seed(struct db *db)
 {
@@ -133,6 +212,8 @@ demo_seed(struct db *db)
 	enum err rc = demo_seed_accounts(db);
 	if (rc == ERR_OK)
 		rc = demo_history(db);
+	if (rc == ERR_OK)
+		rc = demo_support(db);
 	/* Boutique Clara's shop, deployed by the worker. */
 	if (rc == ERR_OK && (clara = id_by_slug(db, STMT_DEMO_MERCHANT_BY_SLUG,
 	    "boutique-clara")) == 0)

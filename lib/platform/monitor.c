@@ -14,6 +14,7 @@
 #include "backends.h"
 #include "clock.h"
 #include "config.h"
+#include "crypto.h"
 #include "msg.h"
 #include "outbox.h"
 
@@ -49,46 +50,88 @@ static const char *const stmts[STMT_MN__MAX] = {
 	[STMT_MN_FORGET] = "DELETE FROM backend_probes WHERE at < ?",
 };
 
+/* Keeps what a shop answered, up to 256 KiB (arg: a struct buf), or
+ * nothing (arg NULL). */
 static size_t
-discard(char *p, size_t sz, size_t n, void *arg)
+keep(char *p, size_t sz, size_t n, void *arg)
 {
-	(void)p;
-	(void)arg;
+	struct buf *b = arg;
+	if (b != NULL) {
+		if (b->len + sz * n > 256 * 1024)
+			return 0;
+		buf_append(b, p, sz * n);
+	}
 	return sz * n;
 }
 
-/* GET https://<sub>.SHOPS_DOMAIN/health through nginx. Returns the status
- * (0 when nothing came) and the time it took in *ms. */
+/* GET https://<sub>.SHOPS_DOMAIN<path> through nginx, as a browser would,
+ * with the shop's key when key is not NULL, within timeout_ms; the body
+ * into body when not NULL. Returns the status (0 when nothing came) and
+ * the time it took in *ms. */
 static long
-probe(const char *sub, int64_t *ms)
+shop_get(const char *sub, const char *path, const char *key, long timeout_ms,
+    struct buf *body, int64_t *ms)
 {
 	const struct config *cfg = config();
-	char url[512], resolve[512];
+	char url[512], resolve[512], auth[128];
 	long status = 0;
 	CURL *c = curl_easy_init();
-	struct curl_slist *res = NULL;
+	struct curl_slist *res = NULL, *h = NULL;
 	if (c == NULL)
 		return 0;
-	snprintf(url, sizeof(url), "https://%s.%s:%d/health", sub, cfg->shops_domain,
-	    cfg->https_port);
+	snprintf(url, sizeof(url), "https://%s.%s:%d%s", sub, cfg->shops_domain,
+	    cfg->https_port, path);
 	snprintf(resolve, sizeof(resolve), "%s.%s:%d:%s", sub, cfg->shops_domain,
 	    cfg->https_port, cfg->listen);
 	res = curl_slist_append(res, resolve);
+	if (key) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+		h = curl_slist_append(h, auth);
+		crypto_wipe(auth, sizeof(auth));
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_RESOLVE, res);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_CAINFO, cfg->probe_ca);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "marketplace-health-probe");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "marketplace-platform");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
 	int64_t t0 = clock_mono_us();
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	*ms = (clock_mono_us() - t0) / 1000;
+	curl_slist_free_all(h);
 	curl_slist_free_all(res);
 	curl_easy_cleanup(c);
 	return status;
+}
+
+/* A health probe: GET /health, 2 s at most. */
+static long
+probe(const char *sub, int64_t *ms)
+{
+	return shop_get(sub, "/health", NULL, 2000L, NULL, ms);
+}
+
+cJSON *
+monitor_shop_stats(const char *sub, const char *key)
+{
+	struct buf body = { 0 };
+	int64_t ms = 0;
+	long status = shop_get(sub, "/api/stats", key, 1500L, &body, &ms);
+	cJSON *o = status == 200 ? cJSON_ParseWithLength(body.data ? body.data : "",
+	    body.len) : NULL;
+	buf_free(&body);
+	cJSON *data = cJSON_DetachItemFromObject(o, "data");
+	cJSON_Delete(o);
+	if (data != NULL && !cJSON_IsObject(data)) {
+		cJSON_Delete(data);
+		data = NULL;
+	}
+	return data;
 }
 
 /* Nearest-rank percentile p (0-100) of backend id's successful probes

@@ -29,4 +29,12 @@ enum err	 h_form_signup(struct ctx *c);
  * shop's address once it runs. */
 enum err	 h_page_deployment(struct ctx *c);
 
+/* GET /marketplace/test-platform-api.html: the API tester (?route= picks
+ * one). */
+enum err	 h_page_tester(struct ctx *c);
+/* POST /marketplace/test-platform-api: route ("GET /api/x/:id"), id,
+ * query, body, use=session|token and token; sends it through the
+ * dispatcher as the caller and shows the answer. */
+enum err	 h_form_tester(struct ctx *c);
+
 #endif

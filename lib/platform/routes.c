@@ -11,6 +11,8 @@
  * ROUTE_CLOSED_OK besides reads. API tokens act as an admin (read-only
  * ones for GET only) but never manage users or tokens.
  */
+#include "act.h"
+#include "admin.h"
 #include "app.h"
 #include "audit.h"
 #include "auth.h"
@@ -99,6 +101,7 @@ enum route_id {
 	R_BACKENDS_DELETE,
 	R_ONBOARD,
 	R_DASHBOARD,
+	R_DASHBOARD_MERCHANT,
 	R_PAGE_PLANS,
 	R_PAGE_LOGIN,
 	R_FORM_LOGIN,
@@ -108,6 +111,11 @@ enum route_id {
 	R_PAGE_SIGNUP,
 	R_FORM_SIGNUP,
 	R_PAGE_DEPLOYMENT,
+	R_PAGE_ADMIN,
+	R_PAGE_MERCHANT,
+	R_PAGE_TESTER,
+	R_FORM_TESTER,
+	R_FORM_ACT,
 	R__MAX
 };
 
@@ -272,6 +280,10 @@ const struct route platform_routes[R__MAX] = {
 	[R_DASHBOARD] = { METHOD_GET, "/api/platform/dashboard", STAFF, 0,
 	    h_dashboard_platform, NULL, "The platform's figures (agents: the support "
 	    "part)" },
+	[R_DASHBOARD_MERCHANT] = { METHOD_GET, "/api/platform/merchant/:id/dashboard",
+	    OWNERS, 0, h_dashboard_merchant, &merchants_entity,
+	    "A merchant's figures: subscription, invoices, tickets, shops and its "
+	    "shop's statistics" },
 	[R_ONBOARD] = { METHOD_POST, "/api/platform/onboard-merchant",
 	    ROLE_ANON | ADMIN, ROUTE_BODY, h_onboard, NULL,
 	    "Sign up a merchant: owner, merchant, subscription and shop in one go, "
@@ -301,6 +313,25 @@ const struct route platform_routes[R__MAX] = {
 	[R_PAGE_DEPLOYMENT] = { METHOD_GET, "/marketplace/backends/:id/deployment.html",
 	    ROLES_SIGNED_IN, ROUTE_PAGE, h_page_deployment, &backends_entity,
 	    "A shop's deployment, followed until it is live" },
+	[R_PAGE_ADMIN] = { METHOD_GET, "/marketplace/platform-admin.html", STAFF,
+	    ROUTE_PAGE, h_page_admin, NULL,
+	    "The platform's dashboard (agents: the support part)" },
+	[R_PAGE_MERCHANT] = { METHOD_GET, "/marketplace/merchant-dashboard.html",
+	    OWNERS, ROUTE_PAGE, h_page_merchant, NULL,
+	    "A merchant's dashboard: its shop's sales, subscription, invoices, "
+	    "tickets (admins: ?merchant=)" },
+	[R_PAGE_TESTER] = { METHOD_GET, "/marketplace/test-platform-api.html", STAFF,
+	    ROUTE_PAGE, h_page_tester, NULL,
+	    "The API tester: the routes of this table (?route=\"GET /api/x\")" },
+	[R_FORM_TESTER] = { METHOD_POST, "/marketplace/test-platform-api", STAFF,
+	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM, h_form_tester, NULL,
+	    "The API tester's form: sends the request as the caller, shows the answer" },
+	/* Its own rules are those of the route it runs (act.c). */
+	[R_FORM_ACT] = { METHOD_POST, "/marketplace/act", ROLES_SIGNED_IN,
+	    ROUTE_PAGE | ROUTE_FORM | ROUTE_NO_IDEM | ROUTE_SUSPENDED_OK |
+	    ROUTE_CLOSED_OK, h_form_act, NULL,
+	    "A dashboard's form: runs the API route it names, under that route's "
+	    "rules" },
 };
 
 const size_t platform_nroutes = R__MAX;

@@ -26,12 +26,16 @@ enum stmt_tstats {
 
 /* Every statement takes ?1 from and ?2 to; ?3 is now. */
 static const char *const stmts[STMT_TS__MAX] = {
+	/* Not closed, named so that the status index serves it. */
 	[STMT_TS_BACKLOG_STATUS] = "SELECT status, count(*) FROM support_tickets "
-	    "WHERE status != 'closed' GROUP BY 1",
+	    "WHERE status IN ('open', 'in_progress', 'waiting_on_merchant', 'resolved') "
+	    "GROUP BY 1",
 	[STMT_TS_BACKLOG_PRIORITY] = "SELECT priority, count(*) FROM support_tickets "
-	    "WHERE status != 'closed' GROUP BY 1",
+	    "WHERE status IN ('open', 'in_progress', 'waiting_on_merchant', 'resolved') "
+	    "GROUP BY 1",
 	[STMT_TS_BACKLOG_CATEGORY] = "SELECT category, count(*) FROM support_tickets "
-	    "WHERE status != 'closed' GROUP BY 1",
+	    "WHERE status IN ('open', 'in_progress', 'waiting_on_merchant', 'resolved') "
+	    "GROUP BY 1",
 	[STMT_TS_FIRST] = "SELECT (julianday(first_response_at) - "
 	    "julianday(created_at)) * 1440.0 FROM support_tickets WHERE created_at >= ?1 "
 	    "AND created_at < ?2 AND first_response_at IS NOT NULL ORDER BY 1",
@@ -42,8 +46,8 @@ static const char *const stmts[STMT_TS__MAX] = {
 	    "created_at >= ?1 AND created_at < ?2 AND first_response_at > "
 	    "first_response_due_at",
 	[STMT_TS_OVERDUE] = "SELECT count(*) FROM support_tickets WHERE "
-	    "first_response_at IS NULL AND status NOT IN ('resolved', 'closed') AND "
-	    "first_response_due_at < ?3",
+	    "first_response_at IS NULL AND status IN ('open', 'in_progress', "
+	    "'waiting_on_merchant') AND first_response_due_at < ?3",
 	[STMT_TS_AGENTS] = "SELECT u.id, u.email, (SELECT count(*) FROM "
 	    "support_tickets t WHERE t.assignee_id = u.id AND t.status NOT IN "
 	    "('resolved', 'closed')), (SELECT count(*) FROM ticket_responses r WHERE "
@@ -96,7 +100,8 @@ tickets_stats(struct db *db, const char *from, const char *to, const char *now)
 	cJSON_AddStringToObject(o, "from", from);
 	cJSON_AddStringToObject(o, "to", to);
 	cJSON *backlog = cJSON_AddObjectToObject(o, "backlog");
-	for (int k = 0; k < 3; k++) {
+	cJSON_AddItemToObject(backlog, backlog_cols[0], tickets_backlog_by_status(db));
+	for (int k = 1; k < 3; k++) {
 		cJSON *b = cJSON_AddObjectToObject(backlog, backlog_cols[k]);
 		sqlite3_stmt *st = db_bind(db, stmts[STMT_TS_BACKLOG_STATUS + k], "");
 		while (st && db_step(db, st) == DB_ROW)
@@ -106,12 +111,7 @@ tickets_stats(struct db *db, const char *from, const char *to, const char *now)
 	}
 	cJSON_AddItemToObject(o, "firstResponse", summary(db, STMT_TS_FIRST, from, to));
 	cJSON_AddItemToObject(o, "resolution", summary(db, STMT_TS_RESOLUTION, from, to));
-	cJSON *sla = cJSON_AddObjectToObject(o, "slaBreaches");
-	int64_t late = 0, overdue = 0;
-	db_get(db, stmts[STMT_TS_LATE], "ss", "I", from, to, &late);
-	db_get(db, stmts[STMT_TS_OVERDUE], "sss", "I", from, to, now, &overdue);
-	cJSON_AddNumberToObject(sla, "answeredLate", (double)late);
-	cJSON_AddNumberToObject(sla, "openPastDue", (double)overdue);
+	cJSON_AddItemToObject(o, "slaBreaches", tickets_sla_breaches(db, from, to, now));
 	cJSON *agents = cJSON_AddArrayToObject(o, "agents");
 	sqlite3_stmt *st = db_bind(db, stmts[STMT_TS_AGENTS], "ss", from, to);
 	if (st) {
@@ -128,18 +128,50 @@ tickets_stats(struct db *db, const char *from, const char *to, const char *now)
 		}
 		db_done(st);
 	}
-	cJSON *weeks = cJSON_AddArrayToObject(o, "byWeek");
-	if ((st = db_bind(db, stmts[STMT_TS_WEEKS], "ss", from, to)) != NULL) {
-		while (db_step(db, st) == DB_ROW) {
-			cJSON *w = cJSON_CreateObject();
-			cJSON_AddStringToObject(w, "week", db_col_text(st, 0));
-			cJSON_AddNumberToObject(w, "created", (double)sqlite3_column_int64(st, 1));
-			cJSON_AddNumberToObject(w, "resolved", (double)sqlite3_column_int64(st, 2));
-			cJSON_AddItemToArray(weeks, w);
-		}
-		db_done(st);
-	}
+	cJSON_AddItemToObject(o, "byWeek", tickets_by_week(db, from, to));
 	return o;
+}
+
+cJSON *
+tickets_sla_breaches(struct db *db, const char *from, const char *to, const char *now)
+{
+	int64_t late = 0, overdue = 0;
+	cJSON *sla = cJSON_CreateObject();
+	db_get(db, stmts[STMT_TS_LATE], "ss", "I", from, to, &late);
+	db_get(db, stmts[STMT_TS_OVERDUE], "sss", "I", from, to, now, &overdue);
+	cJSON_AddNumberToObject(sla, "answeredLate", (double)late);
+	cJSON_AddNumberToObject(sla, "openPastDue", (double)overdue);
+	return sla;
+}
+
+cJSON *
+tickets_by_week(struct db *db, const char *from, const char *to)
+{
+	cJSON *weeks = cJSON_CreateArray();
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_TS_WEEKS], "ss", from, to);
+	if (st == NULL)
+		return weeks;
+	while (db_step(db, st) == DB_ROW) {
+		cJSON *w = cJSON_CreateObject();
+		cJSON_AddStringToObject(w, "week", db_col_text(st, 0));
+		cJSON_AddNumberToObject(w, "created", (double)sqlite3_column_int64(st, 1));
+		cJSON_AddNumberToObject(w, "resolved", (double)sqlite3_column_int64(st, 2));
+		cJSON_AddItemToArray(weeks, w);
+	}
+	db_done(st);
+	return weeks;
+}
+
+cJSON *
+tickets_backlog_by_status(struct db *db)
+{
+	cJSON *b = cJSON_CreateObject();
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_TS_BACKLOG_STATUS], "");
+	while (st && db_step(db, st) == DB_ROW)
+		cJSON_AddNumberToObject(b, db_col_text(st, 0),
+		    (double)sqlite3_column_int64(st, 1));
+	db_done(st);
+	return b;
 }
 
 enum err

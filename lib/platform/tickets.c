@@ -304,11 +304,8 @@ fts_has_token(const char *word)
 	return 0;
 }
 
-/* Turns free text into an FTS5 query of quoted words (no operators).
- * Words without a letter or digit are left out; NULL when none is left
- * (a blank or punctuation-only search filters nothing). */
-static char *
-fts_phrase(struct arena *a, const char *q)
+const char *
+tickets_search_phrase(struct arena *a, const char *q)
 {
 	struct buf b = { 0 };
 	char *copy = arena_strdup(a, q), *save = NULL;
@@ -345,7 +342,7 @@ h_tickets_find(struct ctx *c)
 		c->err_msg = "q must be a line of at most 200 characters";
 		return ERR_VALIDATION;
 	}
-	const char *match = q ? fts_phrase(&c->req->arena, q) : NULL;
+	const char *match = q ? tickets_search_phrase(&c->req->arena, q) : NULL;
 	if (match)
 		return crud_list_bind(c, &tickets_entity, "id IN (SELECT rowid FROM "
 		    "support_tickets_fts WHERE support_tickets_fts MATCH ?)", match);
@@ -363,11 +360,31 @@ answer(struct ctx *c, const struct entity *e, int64_t id, int status)
 }
 
 enum err
+tickets_insert(struct db *db, int64_t merchant, int64_t requester, const char *subject,
+    const char *description, const char *category, const char *priority, int64_t at,
+    int64_t *id)
+{
+	char docid[DOCUMENT_ID_LEN + 1], ref[32], ts[25], due[25];
+	int64_t number = 0;
+	clock_format_ms(at, ts);
+	clock_format_ms(sla_due(config(), sla_priority(priority), at), due);
+	if (db_get(db, stmts[STMT_TK_NUMBER], "", "I", &number) != ERR_OK ||
+	    id_document_new(docid) != 0)
+		return ERR_DB;
+	snprintf(ref, sizeof(ref), "TCK-%06lld", (long long)number);
+	if (db_exec(db, stmts[STMT_TK_INSERT], "ssirssssss", docid, ref, merchant,
+	    requester, subject, description, category, priority, due, ts) != ERR_OK)
+		return ERR_DB;
+	*id = sqlite3_last_insert_rowid(db_handle(db));
+	return db_exec(db, stmts[STMT_TK_FTS], "iss", *id, subject, description);
+}
+
+enum err
 h_tickets_create(struct ctx *c)
 {
 	const cJSON *data = crud_body_data(c);
 	int64_t merchant = 0, now = clock_now_ms();
-	char docid[DOCUMENT_ID_LEN + 1], ref[32], ts[25], due[25];
+	char ts[25];
 	char *desc_copy = NULL;
 	enum err rc;
 
@@ -394,24 +411,17 @@ h_tickets_create(struct ctx *c)
 	}
 	const char *priority = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "priority"));
 	clock_format_ms(now, ts);
-	clock_format_ms(sla_due(config(), sla_priority(priority), now), due);
 	if ((rc = db_begin(c->db)) != ERR_OK) {
 		cJSON_Delete(copy);
 		return rc;
 	}
-	int64_t number = 0;
-	if (db_get(c->db, stmts[STMT_TK_NUMBER], "", "I", &number) != ERR_OK ||
-	    id_document_new(docid) != 0)
-		goto dbfail;
-	snprintf(ref, sizeof(ref), "TCK-%06lld", (long long)number);
 	const char *subject = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "subject"));
 	const char *desc = cJSON_GetStringValue(cJSON_GetObjectItem(copy, "description"));
-	if (db_exec(c->db, stmts[STMT_TK_INSERT], "ssirssssss", docid, ref, merchant,
-	    c->caller.user_id, subject, desc,
-	    cJSON_GetStringValue(cJSON_GetObjectItem(copy, "category")), priority, due,
-	    ts) != ERR_OK)
+	int64_t id = 0;
+	if (tickets_insert(c->db, merchant, c->caller.user_id, subject, desc,
+	    cJSON_GetStringValue(cJSON_GetObjectItem(copy, "category")), priority, now,
+	    &id) != ERR_OK)
 		goto dbfail;
-	int64_t id = sqlite3_last_insert_rowid(db_handle(c->db));
 	/* Round-robin (PLATFORM_ROUND_ROBIN=1): to the least loaded agent. */
 	int64_t agent = 0;
 	if (config()->round_robin) {
@@ -420,11 +430,10 @@ h_tickets_create(struct ctx *c)
 		    stmts[STMT_TK_SET_ASSIGNEE], "rsi", agent, ts, id) != ERR_OK))
 			goto dbfail;
 	}
-	enum err e = db_exec(c->db, stmts[STMT_TK_FTS], "iss", id, subject, desc);
 	desc_copy = strdup(desc);
 	cJSON_Delete(copy);
 	copy = NULL;
-	if (e != ERR_OK || desc_copy == NULL)
+	if (desc_copy == NULL)
 		goto dbfail;
 	if ((rc = notify(c->db, id, NOTE_NEW, desc_copy, now)) != ERR_OK ||
 	    (rc = crud_audit(c, "create", &tickets_entity, id, NULL)) != ERR_OK)

@@ -7,6 +7,8 @@
 enum stmt_shop_demo {
 	STMT_SD_COUNT,
 	STMT_SD_INSERT,
+	STMT_SD_ORDER,
+	STMT_SD_LINE,
 	STMT_SD__MAX
 };
 
@@ -15,7 +17,19 @@ static const char *const stmts[STMT_SD__MAX] = {
 	[STMT_SD_INSERT] = "INSERT INTO products (document_id, name, slug, description, "
 	    "price_cents, stock, sort_order, created_at, updated_at, published_at) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
+	[STMT_SD_ORDER] = "INSERT INTO orders (document_id, customer_name, customer_email, "
+	    "status, total_cents, created_at, updated_at, published_at) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+	/* A line of the latest order, at the product's price. */
+	[STMT_SD_LINE] = "INSERT INTO order_lines (order_id, product_id, name, quantity, "
+	    "unit_cents, amount_cents) SELECT (SELECT max(id) FROM orders), id, name, ?2, "
+	    "price_cents, price_cents * ?2 FROM products WHERE id = ?1",
 };
+
+/* A month of orders (the products' stock is today's, after them). */
+#define DEMO_ORDERS	36
+static const char *const customers[] = { "Ana Martin", "Lucas Bernard", "Emma Petit",
+    "Hugo Robert", "Léa Richard", "Noah Durand", "Chloé Moreau", "Louis Simon" };
 
 /* Boutique Clara's shelves: soaps, candles and paper goods from Lyon. */
 static const struct {
@@ -55,9 +69,28 @@ shop_demo_seed(struct db *db)
 		if (id_document_new(docid) != 0 || db_exec(db, stmts[STMT_SD_INSERT],
 		    "ssssiiis", docid, products[i].name, products[i].slug,
 		    products[i].description, (int64_t)products[i].price,
-		    (int64_t)products[i].stock, (int64_t)i, ts) != ERR_OK) {
-			db_rollback(db);
-			return ERR_DB;
-		}
+		    (int64_t)products[i].stock, (int64_t)i, ts) != ERR_OK)
+			goto fail;
+	/* An order every 20 hours over the last 30 days, of one or two
+	 * products taken in turn; every ninth one cancelled. */
+	int64_t now = clock_now_ms();
+	for (int i = 0; i < DEMO_ORDERS; i++) {
+		char email[64], when[25];
+		const char *who = customers[i % 8];
+		int64_t a = 1 + (i * 5) % 12, b = 1 + (i * 7 + 3) % 12, qa = 1 + i % 3;
+		int64_t total = products[a - 1].price * qa + (i % 2 ? products[b - 1].price : 0);
+		snprintf(email, sizeof(email), "client%d@example.com", i % 8 + 1);
+		clock_format_ms(now - (int64_t)(DEMO_ORDERS - i) * 20 * 3600 * 1000, when);
+		if (id_document_new(docid) != 0 || db_exec(db, stmts[STMT_SD_ORDER], "ssssis",
+		    docid, who, email, i % 9 == 8 ? "cancelled" : "paid", total, when) !=
+		    ERR_OK || db_exec(db, stmts[STMT_SD_LINE], "ii", a, qa) != ERR_OK)
+			goto fail;
+		if (i % 2 && db_exec(db, stmts[STMT_SD_LINE], "ii", b, (int64_t)1) !=
+		    ERR_OK)
+			goto fail;
+	}
 	return db_commit(db);
+fail:
+	db_rollback(db);
+	return ERR_DB;
 }

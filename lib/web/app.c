@@ -242,9 +242,8 @@ read_form(struct ctx *c)
 	return ERR_OK;
 }
 
-/* Who may call: the route's roles against the caller's. */
-static enum err
-authorize(struct ctx *c)
+enum err
+app_authorize(struct ctx *c)
 {
 	const struct caller *cl = &c->caller;
 	int safe = c->req->method == METHOD_GET || c->req->method == METHOD_HEAD;
@@ -393,7 +392,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		goto out;
 	}
 	/* Who is calling, and may they: before anything else runs. */
-	if ((rc = app->def->resolve(&c)) != ERR_OK || (rc = authorize(&c)) != ERR_OK ||
+	if ((rc = app->def->resolve(&c)) != ERR_OK || (rc = app_authorize(&c)) != ERR_OK ||
 	    resp->status == 303)
 		goto out;
 	/* A page's answer also depends on its language (Accept-Language). */

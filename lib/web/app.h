@@ -78,6 +78,7 @@ struct ctx {
 	struct verrs	 ve;		/* validation errors */
 	const char	*err_msg;	/* error message override */
 	cJSON		*err_details;	/* error details override (owned) */
+	const char	*flash_error;	/* a form's error, shown by the page */
 };
 
 /* A program served by the dispatcher: its route table (the single source
@@ -122,6 +123,12 @@ void		 app_handle(struct app *app, struct request *req,
 int		 router_match(const struct route *routes, size_t n,
 		    enum http_method method, const char *path, char *id,
 		    size_t idsz, enum err *e, unsigned *allow);
+
+/* Whether the caller may call c->route (its roles, API tokens' limits,
+ * a merchant's state): ERR_OK, ERR_FORBIDDEN or ERR_UNAUTHORIZED; a page
+ * for signed-in people answers an anonymous caller 303 to the sign-in
+ * page (resp set, ERR_OK). */
+enum err	 app_authorize(struct ctx *c);
 
 /* Sets an error's message (copied into the request arena). */
 void		 ctx_error(struct ctx *c, const char *fmt, ...)

@@ -96,7 +96,7 @@ auth_random_token(char out[48])
 }
 
 const char *
-auth_cookie(struct ctx *c, const char *name)
+auth_cookie(const struct ctx *c, const char *name)
 {
 	const char *h = http_header(c->req, "cookie");
 	size_t n = strlen(name);

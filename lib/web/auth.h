@@ -76,7 +76,7 @@ enum err	 auth_session_close(struct ctx *c);
 void		 auth_random_token(char out[48]);
 /* Returns the value of cookie name from the request, or NULL (copied into
  * the request arena). */
-const char	*auth_cookie(struct ctx *c, const char *name);
+const char	*auth_cookie(const struct ctx *c, const char *name);
 
 /* POST /api/auth/logout: ends the browser session. */
 enum err	 h_auth_logout(struct ctx *c);

@@ -29,6 +29,10 @@ page_lang(const struct ctx *c)
 	const char *q = http_param(c->req, "lang"), *code;
 	if (q && (code = known(q, strlen(q))) != NULL)
 		return code;
+	/* The language last chosen with the switch (page_expand keeps it). */
+	const char *kept = auth_cookie(c, PAGE_LANG_COOKIE);
+	if (kept && (code = known(kept, strlen(kept))) != NULL)
+		return code;
 	/* Accept-Language, in the order given (weights are rarely out of
 	 * order, and a wrong guess costs one click on the footer). */
 	for (const char *p = http_header(c->req, "accept-language"); p && *p; ) {
@@ -54,7 +58,46 @@ page_expand(struct ctx *c, const char *tpl, struct render_dict *d)
 	const char *lang = page_lang(c);
 	render_set_global(d, "LANG", lang);
 	msg_each(lang, set_global, d);
-	render_include(d, "HEADER", "header.tpl");
+	struct render_dict *h = render_include(d, "HEADER", "header.tpl");
+	/* A language chosen with the switch is kept for the next pages. */
+	const char *chosen = http_param(c->req, "lang");
+	if (chosen && strcmp(chosen, lang) == 0) {
+		char cookie[96];
+		snprintf(cookie, sizeof(cookie), PAGE_LANG_COOKIE "=%s; Path=/; Max-Age=31536000; "
+		    "Secure; SameSite=Lax", lang);
+		resp_header(c->resp, "Set-Cookie", cookie);
+	}
+	/* The switch's links: this address in the other language. */
+	struct buf self = { 0 };
+	for (const char *q = c->req->query; q && *q; ) {
+		size_t n = strcspn(q, "&");
+		if (n > 0 && strncmp(q, "lang=", 5) != 0 && strncmp(q, "flash=", 6) != 0) {
+			buf_append(&self, q, n);
+			buf_putc(&self, '&');
+		}
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	render_set_global(d, "QUERY_BUT_LANG", buf_str(&self));
+	buf_free(&self);
+	/* Who is signed in, for the header's links and its sign-out form;
+	 * never in a page cached for everybody (ROUTE_CACHE). */
+	if (c->caller.role != ROLE_ANON && c->caller.via == AUTH_SESSION &&
+	    !(c->route->flags & ROUTE_CACHE)) {
+		struct render_dict *who = render_section(h, "SIGNED_IN");
+		render_set(who, "EMAIL", c->caller.name);
+		render_set(who, "CSRF", c->caller.csrf);
+		render_show(who, c->caller.role == ROLE_MERCHANT ? "MERCHANT" : "STAFF");
+	} else
+		render_show(h, "SIGNED_OUT");
+	/* What a form did: its error, or the message its success named. */
+	const char *flash = http_param(c->req, "flash");
+	if (c->flash_error)
+		render_set(render_section(h, "NOTICE_ERROR"), "MESSAGE", c->flash_error);
+	else if (flash && strncmp(flash, "FLASH_", 6) == 0 &&
+	    strcmp(msg(lang, flash), flash) != 0)
+		render_set(render_section(h, "NOTICE_OK"), "MESSAGE", msg(lang, flash));
 	render_include(d, "FOOTER", "footer.tpl");
 	buf_reset(&c->resp->body);
 	int rc = render_expand(config()->template_dir, tpl, d, &c->resp->body);

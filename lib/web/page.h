@@ -9,14 +9,21 @@
 #include "app.h"
 #include "render.h"
 
-/* The language of the page asked for: ?lang=, else the first language of
+#define PAGE_LANG_COOKIE	"mp_lang"
+
+/* The language of the page asked for: ?lang=, else the one last chosen
+ * (the PAGE_LANG_COOKIE cookie), else the first language of
  * Accept-Language the catalogue has, else the reference (msg.h). Static
  * storage. */
 const char	*page_lang(const struct ctx *c);
 /* Expands template tpl (from the configured template directory) with d
  * into the response body, in the page's language: every template sees
  * {{LANG}} and the catalogue's strings by key ({{PLANS_TITLE}}), and
- * {{>HEADER}} / {{>FOOTER}} are header.tpl and footer.tpl. Takes ownership
+ * {{>HEADER}} / {{>FOOTER}} are header.tpl and footer.tpl; the header
+ * knows who is signed in (never on a ROUTE_CACHE page) and shows what the
+ * last form did (c->flash_error, or the catalogue's ?flash=FLASH_ key);
+ * {{QUERY_BUT_LANG}} is the address's query without lang= (for the
+ * language switch); ?lang= is kept in a cookie. Takes ownership
  * of d. Returns ERR_OK, or ERR_INTERNAL when a template cannot be
  * expanded. Status and headers are the caller's. */
 enum err	 page_expand(struct ctx *c, const char *tpl, struct render_dict *d);

@@ -27,6 +27,8 @@
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
 
+#include "auth.h"
+
 struct stack {
 	char	 var[256];
 	int	 https_port, http_port;
@@ -330,6 +332,43 @@ stack_login(const char *email, const char *password, char *jwt)
 	long st = r.status;
 	reply_free(&r);
 	return st;
+}
+
+/* Signs in through the browser form; writes "Cookie: mp_session=..." into
+ * cookie. Returns the HTTP status of the form's answer. */
+static HARNESS_UNUSED long
+stack_browser_login(const char *email, const char *password, char *cookie, size_t n)
+{
+	char form[300], csrf[64];
+	auth_random_token(csrf);
+	char ch[120];
+	snprintf(ch, sizeof(ch), "Cookie: mp_csrf=%s", csrf);
+	const char *hs[] = { "Content-Type: application/x-www-form-urlencoded", ch,
+	    NULL };
+	snprintf(form, sizeof(form), "identifier=%s&password=%s&_csrf=%s", email,
+	    password, csrf);
+	struct reply r = request_full("POST", "/marketplace/login", form, strlen(form), hs);
+	const char *p = strcasestr(r.headers, "set-cookie: mp_session=");
+	cookie[0] = '\0';
+	if (p)
+		snprintf(cookie, n, "Cookie: %.*s", (int)strcspn(p + 12, ";\r\n"), p + 12);
+	long st = r.status;
+	reply_free(&r);
+	return st;
+}
+
+/* The first form's CSRF token of a page (its _csrf field) into out (64
+ * bytes); "" when it has none. */
+static HARNESS_UNUSED void
+stack_form_token(const char *html, char *out)
+{
+	static const char field[] = "name=\"_csrf\" value=\"";
+	const char *p = strstr(html, field);
+	out[0] = '\0';
+	if (p) {
+		p += sizeof(field) - 1;
+		snprintf(out, 64, "%.*s", (int)strcspn(p, "\""), p);
+	}
 }
 
 /* Sends every following request as the demo admin. */

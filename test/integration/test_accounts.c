@@ -98,8 +98,14 @@ static const struct rule {
 	{ "GET", "/marketplace/boutique-clara.html", "AAAAA" },
 	{ "POST", "/api/platform/onboard-merchant", "AAFFF" },
 	{ "GET", "/api/platform/dashboard", "UAAFF" },
+	{ "GET", "/api/platform/merchant/:id/dashboard", "UAFAN" },
 	{ "GET", "/marketplace/signup.html", "AAAAA" },
 	{ "POST", "/marketplace/signup", "AAFFF" },
+	{ "GET", "/marketplace/platform-admin.html", "RAAFF" },
+	{ "GET", "/marketplace/merchant-dashboard.html", "RAFAA" },
+	{ "GET", "/marketplace/test-platform-api.html", "RAAFF" },
+	{ "POST", "/marketplace/test-platform-api", "RAAFF" },
+	{ "POST", "/marketplace/act", "RAAAA" },
 	{ "GET", "/marketplace/backends/:id/deployment.html", "RAAAN" },
 };
 
@@ -206,6 +212,8 @@ fixture(const struct route *rt)
 		    "\"slug\":\"victim-%d\",\"email\":\"victim%d@example.com\"}}", n, n, n);
 		return create("/api/merchants", body);
 	}
+	if (strncmp(rt->pattern, "/api/platform/merchant/", 23) == 0)
+		return merchant_a;
 	if (strncmp(rt->pattern, "/api/users/", 11) == 0) {
 		if (!del)
 			return user_clara;
@@ -905,29 +913,6 @@ deleted_ids_should_never_name_a_new_record(void **state)
 	}
 }
 
-/* Signs in through the browser form; writes "Cookie: mp_session=..." into
- * cookie. Returns the HTTP status of the form's answer. */
-static long
-browser_login(const char *email, const char *password, char *cookie, size_t n)
-{
-	char form[300], csrf[64];
-	auth_random_token(csrf);
-	char ch[120];
-	snprintf(ch, sizeof(ch), "Cookie: mp_csrf=%s", csrf);
-	const char *hs[] = { "Content-Type: application/x-www-form-urlencoded", ch,
-	    NULL };
-	snprintf(form, sizeof(form), "identifier=%s&password=%s&_csrf=%s", email,
-	    password, csrf);
-	struct reply r = request_full("POST", "/marketplace/login", form, strlen(form), hs);
-	const char *p = strcasestr(r.headers, "set-cookie: mp_session=");
-	cookie[0] = '\0';
-	if (p)
-		snprintf(cookie, n, "Cookie: %.*s", (int)strcspn(p + 12, ";\r\n"), p + 12);
-	long st = r.status;
-	reply_free(&r);
-	return st;
-}
-
 /* The status of the account page with a session cookie. */
 static long
 page_with(const char *cookie)
@@ -959,7 +944,7 @@ credential_changes_should_end_earlier_jwts_and_sessions(void **state)
 		char jwt[2048], cookie[200], body[200];
 		const char *pw = i == 0 ? "shifty-password" : "a-new-password-1";
 		assert_int_equal(stack_login("shifty@example.com", pw, jwt), 200);
-		assert_int_equal(browser_login("shifty%40example.com", pw, cookie,
+		assert_int_equal(stack_browser_login("shifty%40example.com", pw, cookie,
 		    sizeof(cookie)), 303);
 		assert_int_equal(me_with(jwt), 200);
 		assert_int_equal(page_with(cookie), 200);

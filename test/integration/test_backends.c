@@ -280,6 +280,93 @@ backend_should_deploy_on_its_subdomain_and_sell(void **state)
 	reply_free(&r);
 }
 
+/* The merchant dashboard's figures for a merchant of its own: its shop's
+ * statistics come from the shop itself; a shop that does not answer
+ * leaves them "unavailable" in a page that still answers. */
+static void
+merchant_dashboard_should_show_its_shop_figures_or_say_they_are_unavailable(
+    void **state)
+{
+	char key[80], url[160], path[512], buf[32] = "";
+	(void)state;
+	struct reply r = request("POST", "/api/merchants", "{\"data\":{\"name\":"
+	    "\"Dash\",\"slug\":\"dash\",\"email\":\"dash@example.com\"}}");
+	assert_int_equal(r.status, 201);
+	cJSON *o = cJSON_Parse(r.body);
+	int64_t m = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), "id"));
+	cJSON_Delete(o);
+	reply_free(&r);
+	int64_t id = create_backend(m, "dash", key, sizeof(key));
+	assert_true(id > 0);
+	assert_steps(id, DEPLOYED);
+	assert_true(await_shop("dash", 1));
+	r = shop_request("dash", "POST", "/api/products", "{\"data\":{\"name\":"
+	    "\"Savon\",\"slug\":\"savon\",\"priceCents\":650,\"stock\":3}}", key);
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	r = shop_request("dash", "POST", "/api/orders", "{\"data\":{\"customerName\":"
+	    "\"Ana\",\"customerEmail\":\"ana@example.com\",\"lines\":[{\"product\":1,"
+	    "\"quantity\":2}]}}", NULL);
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	snprintf(url, sizeof(url), "/api/platform/merchant/%lld/dashboard", (long long)m);
+	r = request("GET", url, NULL);
+	assert_int_equal(r.status, 200);
+	o = cJSON_Parse(r.body);
+	const cJSON *d = cJSON_GetObjectItem(o, "data");
+	const cJSON *shop = cJSON_GetObjectItem(d, "shop");
+	char *top = cJSON_PrintUnformatted(cJSON_GetObjectItem(shop, "topProducts"));
+	assert_string_equal(top, "[{\"product\":1,\"name\":\"Savon\",\"quantity\":2,"
+	    "\"revenueCents\":1300}]");
+	free(top);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(shop, "available")));
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(shop, "orders")), 1);
+	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItem(shop, "revenueCents")),
+	    1300);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(shop, "byDay")), 30);
+	assert_string_equal(str_at(shop, "subdomain", NULL), "dash");
+	assert_string_equal(str_at(d, "merchant", "name"), "Dash");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(d, "subscription")));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(d, "invoices")), 0);
+	char *tickets = cJSON_PrintUnformatted(cJSON_GetObjectItem(d, "tickets"));
+	assert_string_equal(tickets, "{\"open\":0,\"recent\":[]}");
+	free(tickets);
+	const cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItem(d, "backends"), 0);
+	assert_string_equal(str_at(b, "subdomain", NULL), "dash");
+	assert_string_equal(str_at(b, "status", NULL), "running");
+	cJSON_Delete(o);
+	/* Never the shop's key. */
+	assert_null(strstr(r.body, key));
+	assert_null(strstr(r.body, "secret"));
+	reply_free(&r);
+	/* A shop that hangs: the figures are unavailable, the answer is not
+	 * an error. */
+	snprintf(path, sizeof(path), "%s/merchants/dash/pool.pid", S.var);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	pid_t pool[17];
+	pool[0] = (pid_t)atoi(buf);
+	assert_true(pool[0] > 1);
+	int n = 1 + children_of(pool[0], pool + 1, 16);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(kill(pool[i], SIGSTOP), 0);
+	r = request("GET", url, NULL);
+	for (int i = 0; i < n; i++)
+		kill(pool[i], SIGCONT);
+	assert_true(await_shop("dash", 1));
+	assert_int_equal(r.status, 200);
+	o = cJSON_Parse(r.body);
+	shop = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), "shop");
+	char *got = cJSON_PrintUnformatted(shop);
+	assert_string_equal(got, "{\"available\":false,\"subdomain\":\"dash\"}");
+	free(got);
+	cJSON_Delete(o);
+	reply_free(&r);
+}
+
 /* A shop whose database is of a newer version than the program: its
  * health check never passes; the deployment rolls back. */
 static void
@@ -934,6 +1021,8 @@ main(void)
 		cmocka_unit_test(onboarding_should_name_every_bad_field_and_write_nothing),
 		cmocka_unit_test(
 		    signup_form_should_show_errors_beside_fields_then_follow_the_deployment),
+		cmocka_unit_test(
+		    merchant_dashboard_should_show_its_shop_figures_or_say_they_are_unavailable),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,6 +2,13 @@
  * in every language, one fallback rule, every key the code and templates
  * use exists and every key is used, money and dates per language. */
 #include "unit.h"
+#include "backends.h"
+#include "invoices.h"
+#include "merchants.h"
+#include "plans.h"
+#include "subscriptions.h"
+#include "tickets.h"
+#include <ctype.h>
 #include "msg.h"
 #include "shop.h"
 
@@ -171,13 +178,35 @@ msg_keys_should_exist_and_be_used(void **state)
 	(void)state;
 	buf_putc(&used, '\n');
 	/* Code: "KEY" literals of the catalogue's families. */
-	const char *code = "\"((NAV|PLANS|LOGIN|ACCOUNT|ROLE|DOC|MAIL|BILLING|PDF|SITE|INVOICE|TAX|SIGNUP|DEPLOY)"
-	    "_[A-Z0-9_]+)\"";
+	const char *code = "\"((NAV|PLANS|LOGIN|ACCOUNT|ROLE|DOC|MAIL|BILLING|PDF|SITE|INVOICE|TAX|SIGNUP|DEPLOY|"
+	    "ADMIN|TAB|KPI|CHART|COL|TABLE|ACTION|TICKET|PLAN|FLASH|MERCHANT|TESTER)_[A-Z0-9_]+)\"";
 	collect("lib/platform", code, &used);
 	collect("lib/web", code, &used);
 	/* Templates: {{KEY}} of the same families. */
-	collect("templates", "\\{\\{((NAV|PLANS|LOGIN|ACCOUNT|ROLE|SITE|SIGNUP|DEPLOY)_[A-Z0-9_]+)\\}\\}",
-	    &used);
+	collect("templates", "\\{\\{((NAV|PLANS|LOGIN|ACCOUNT|ROLE|SITE|SIGNUP|DEPLOY|ADMIN|TAB|KPI|"
+	    "CHART|COL|TABLE|ACTION|TICKET|PLAN|FLASH|MERCHANT|TESTER)_[A-Z0-9_]+)\\}\\}", &used);
+	/* Templates: the FLASH_ messages forms name (_ok). */
+	collect("templates", "value=\"(FLASH_[A-Z0-9_]+)\"", &used);
+	/* States: one word for each state of the content types' enumerations
+	 * (view_cell() names them STATE_<STATE>), and for a withdrawn plan. */
+	buf_puts(&used, "STATE_INACTIVE\n");
+	static const struct { const struct entity *e; const char *field; } shown[] = {
+		{ &merchants_entity, "status" }, { &subscriptions_entity, "status" },
+		{ &invoices_entity, "status" }, { &tickets_entity, "status" },
+		{ &tickets_entity, "priority" }, { &tickets_entity, "category" },
+		{ &backends_entity, "status" }, { &backends_entity, "health" },
+		{ &plans_entity, "interval" },
+	};
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		int f = entity_field(shown[i].e, shown[i].field);
+		assert_true(f >= 0);
+		for (const char *const *v = shown[i].e->fields[f].enums; *v; v++) {
+			buf_puts(&used, "STATE_");
+			for (const char *p = *v; *p; p++)
+				buf_putc(&used, (char)toupper((unsigned char)*p));
+			buf_putc(&used, '\n');
+		}
+	}
 	check_catalogue(&used);
 	buf_free(&used);
 }
