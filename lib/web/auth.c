@@ -29,15 +29,15 @@ enum stmt_auth {
 
 static const char *const stmts[STMT_AUTH__MAX] = {
 	[STMT_AUTH_USER] = "SELECT u.email, u.role, u.merchant_id, u.blocked, "
-	    "m.status, u.document_id, u.credentials_version FROM users u LEFT JOIN "
-	    "merchants m ON m.id = u.merchant_id WHERE u.id = ?",
+	    "m.status, u.document_id, u.credentials_version, m.language FROM users u "
+	    "LEFT JOIN merchants m ON m.id = u.merchant_id WHERE u.id = ?",
 	[STMT_AUTH_TOKEN] = "SELECT id, name, kind, expires_at, last_used_at "
 	    "FROM api_tokens WHERE token_hash = ?",
 	[STMT_AUTH_TOKEN_USED] = "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
 	[STMT_AUTH_SESSION] = "SELECT s.user_id, s.csrf, s.expires_ms, u.email, "
-	    "u.role, u.merchant_id, u.blocked, m.status FROM sessions s JOIN users u "
-	    "ON u.id = s.user_id LEFT JOIN merchants m ON m.id = u.merchant_id "
-	    "WHERE s.id_hash = ?",
+	    "u.role, u.merchant_id, u.blocked, m.status, m.language FROM sessions s "
+	    "JOIN users u ON u.id = s.user_id LEFT JOIN merchants m ON "
+	    "m.id = u.merchant_id WHERE s.id_hash = ?",
 	/* Only for the credentials signed in with: a change of password,
 	 * role or blocked state in between leaves no session behind. */
 	[STMT_AUTH_SESSION_PUT] = "INSERT INTO sessions (id_hash, user_id, csrf, "
@@ -114,10 +114,11 @@ auth_cookie(const struct ctx *c, const char *name)
 
 /* Fills the caller from a user row; returns ERR_UNAUTHORIZED for a
  * blocked user. Columns: email, role, merchant_id, blocked, the merchant's
- * status from col. */
+ * status from col; the merchant's language at column lang. */
 static enum err
-caller_from_user(struct caller *cl, sqlite3_stmt *st, int col, int64_t uid)
+caller_from_user(struct caller *cl, sqlite3_stmt *st, int col, int lang, int64_t uid)
 {
+	snprintf(cl->lang, sizeof(cl->lang), "%s", db_col_text(st, lang));
 	if (sqlite3_column_int(st, col + 3))
 		return ERR_UNAUTHORIZED;
 	cl->user_id = uid;
@@ -150,7 +151,7 @@ resolve_jwt(struct ctx *c, const char *token)
 		    sqlite3_column_int64(st, 6) != who.version)
 			rc = ERR_UNAUTHORIZED;
 		else
-			rc = caller_from_user(&c->caller, st, 0, who.user_id);
+			rc = caller_from_user(&c->caller, st, 0, 7, who.user_id);
 	}
 	db_done(st);
 	if (rc == ERR_OK)
@@ -213,7 +214,7 @@ resolve_session(struct ctx *c, const char *sid)
 	enum db_rc r = db_step(c->db, st);
 	if (r == DB_ROW && sqlite3_column_int64(st, 2) > clock_now_ms()) {
 		struct caller cl = { .role = ROLE_ANON };
-		if (caller_from_user(&cl, st, 3, sqlite3_column_int64(st, 0)) == ERR_OK) {
+		if (caller_from_user(&cl, st, 3, 8, sqlite3_column_int64(st, 0)) == ERR_OK) {
 			cl.via = AUTH_SESSION;
 			snprintf(cl.csrf, sizeof(cl.csrf), "%s", db_col_text(st, 1));
 			c->caller = cl;

@@ -36,6 +36,7 @@ struct caller {
 	int		 read_only;	/* read-only API token */
 	char		 name[160];	/* e-mail, or "token:<name>" */
 	char		 csrf[48];	/* session's CSRF token */
+	char		 lang[8];	/* its merchant's language, or "" */
 };
 
 /* Resolves the request's credentials into c->caller. Returns ERR_OK (also

@@ -33,6 +33,10 @@ page_lang(const struct ctx *c)
 	const char *kept = auth_cookie(c, PAGE_LANG_COOKIE);
 	if (kept && (code = known(kept, strlen(kept))) != NULL)
 		return code;
+	/* The signed-in user's own: its merchant's language. */
+	if (c->caller.lang[0] && (code = known(c->caller.lang, strlen(c->caller.lang))) !=
+	    NULL)
+		return code;
 	/* Accept-Language, in the order given (weights are rarely out of
 	 * order, and a wrong guess costs one click on the footer). */
 	for (const char *p = http_header(c->req, "accept-language"); p && *p; ) {
@@ -84,7 +88,7 @@ page_expand(struct ctx *c, const char *tpl, struct render_dict *d)
 	/* Who is signed in, for the header's links and its sign-out form;
 	 * never in a page cached for everybody (ROUTE_CACHE). */
 	if (c->caller.role != ROLE_ANON && c->caller.via == AUTH_SESSION &&
-	    !(c->route->flags & ROUTE_CACHE)) {
+	    !(c->route && (c->route->flags & ROUTE_CACHE))) {
 		struct render_dict *who = render_section(h, "SIGNED_IN");
 		render_set(who, "EMAIL", c->caller.name);
 		render_set(who, "CSRF", c->caller.csrf);

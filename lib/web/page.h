@@ -12,9 +12,9 @@
 #define PAGE_LANG_COOKIE	"mp_lang"
 
 /* The language of the page asked for: ?lang=, else the one last chosen
- * (the PAGE_LANG_COOKIE cookie), else the first language of
- * Accept-Language the catalogue has, else the reference (msg.h). Static
- * storage. */
+ * (the PAGE_LANG_COOKIE cookie), else the signed-in user's (its
+ * merchant's language), else the first language of Accept-Language the
+ * catalogue has, else the reference (msg.h). Static storage. */
 const char	*page_lang(const struct ctx *c);
 /* Expands template tpl (from the configured template directory) with d
  * into the response body, in the page's language: every template sees

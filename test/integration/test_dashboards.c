@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 static char admin[200], agent[200], clara[200], bob[200];	/* session cookies */
+static const char *cookie_of(const char *who);
 static int64_t clara_id, bob_id, agent_user;
 
 /* A page as the holder of cookie sees it. */
@@ -492,16 +493,17 @@ static void
 merchant_dashboard_should_show_only_its_own(void **state)
 {
 	(void)state;
+	/* In its merchant's language, French. */
 	struct reply r = page(clara, "/marketplace/merchant-dashboard.html");
 	assert_int_equal(r.status, 200);
-	assert_has(r.body, "<h1>Boutique Clara: your space</h1>");
+	assert_has(r.body, "<h1>Boutique Clara : votre espace</h1>");
 	/* The demo shop's month of orders (4 of 36 cancelled), asked of the
 	 * shop. */
 	assert_has(r.body, "<li class=\"kpi\" id=\"kpi-orders\"><span class=\"kpi-label\">"
-	    "Orders</span> <strong class=\"kpi-value\">32</strong></li>");
+	    "Commandes</span> <strong class=\"kpi-value\">32</strong></li>");
 	assert_has(r.body, "id=\"chart-shop-revenue\"");
 	assert_has(r.body, "<table class=\"data\" id=\"top-products\">");
-	assert_has(r.body, "<dd id=\"sub-plan\">Business · €79.00 / Month</dd>");
+	assert_has(r.body, "<dd id=\"sub-plan\">Business · 79,00 € / Mois</dd>");
 	assert_null(strstr(r.body, "Bob&#39;s Bikes"));
 	reply_free(&r);
 	/* Another merchant's, named: still its own. */
@@ -509,7 +511,7 @@ merchant_dashboard_should_show_only_its_own(void **state)
 	snprintf(url, sizeof(url), "/marketplace/merchant-dashboard.html?merchant=%lld",
 	    (long long)bob_id);
 	r = page(clara, url);
-	assert_has(r.body, "<h1>Boutique Clara: your space</h1>");
+	assert_has(r.body, "<h1>Boutique Clara : votre espace</h1>");
 	reply_free(&r);
 	/* An admin may look at any. */
 	r = page(admin, url);
@@ -583,10 +585,54 @@ merchant_should_cancel_its_subscription_from_its_page(void **state)
 	field_of(url, "cancelAtPeriodEnd", got, sizeof(got));
 	assert_string_equal(got, "true");
 	r = page(bob, "/marketplace/merchant-dashboard.html?flash="
-	    "FLASH_SUBSCRIPTION_CANCELLED");
+	    "FLASH_SUBSCRIPTION_CANCELLED&lang=en");
 	assert_has(r.body, "Your subscription was cancelled.");
 	assert_has(r.body, "<dt>Ends on</dt>");
 	assert_has(r.body, "id=\"reactivate-form\"");
+	reply_free(&r);
+}
+
+/* The page's language: ?lang= (kept by a cookie), else the user's own
+ * (its merchant's), else Accept-Language, else English. */
+static void
+pages_should_speak_the_users_language(void **state)
+{
+	(void)state;
+	char h1[64];
+	static const struct {
+		const char *who, *accept, *cookie, *url, *want;
+	} cases[] = {
+		{ "clara", NULL, NULL, "/marketplace/account.html", "fr" },
+		{ "clara", "en-GB,en;q=0.8", NULL, "/marketplace/account.html", "fr" },
+		{ "clara", "en", "mp_lang=en", "/marketplace/account.html", "en" },
+		{ "clara", NULL, "mp_lang=en", "/marketplace/account.html?lang=fr", "fr" },
+		{ "admin", NULL, NULL, "/marketplace/account.html", "en" },
+		{ "admin", "fr-FR,fr;q=0.9", NULL, "/marketplace/account.html", "fr" },
+		{ "admin", "fr-FR", "mp_lang=en", "/marketplace/account.html", "en" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char cookie[400], accept[100];
+		const char *hs[3] = { NULL, NULL, NULL };
+		snprintf(cookie, sizeof(cookie), "%s%s%s", cookie_of(cases[i].who),
+		    cases[i].cookie ? "; " : "", cases[i].cookie ? cases[i].cookie : "");
+		hs[0] = cookie;
+		if (cases[i].accept) {
+			snprintf(accept, sizeof(accept), "Accept-Language: %s", cases[i].accept);
+			hs[1] = accept;
+		}
+		struct reply r = request_full("GET", cases[i].url, NULL, 0, hs);
+		snprintf(h1, sizeof(h1), "<html lang=\"%s\">", cases[i].want);
+		if (r.status != 200 || strstr(r.body, h1) == NULL)
+			fail_msg("case %zu: want %s, got %ld %.200s", i, h1, r.status, r.body);
+		reply_free(&r);
+	}
+	/* The switch keeps the choice, and the page where it is. */
+	struct reply r = page(clara, "/marketplace/merchant-dashboard.html?view=tickets&"
+	    "lang=en");
+	assert_non_null(strcasestr(r.headers, "set-cookie: mp_lang=en; Path=/; "
+	    "Max-Age=31536000; Secure; SameSite=Lax"));
+	assert_has(r.body, "<a href=\"?view=tickets&amp;lang=fr\" hreflang=\"fr\" "
+	    "lang=\"fr\">Français</a>");
 	reply_free(&r);
 }
 
@@ -881,8 +927,12 @@ dashboards_should_render_large_data_within_twice_the_demo_time(void **state)
 		if (cold > 250000)
 			fail_msg("%s took %ld us the first time", timed[i].url, cold);
 		long us = server_us(cookie_of(timed[i].who), timed[i].url, 9);
-		/* Below a millisecond, the machine's noise is the measure. */
-		long base = demo_us[i] > 1000 ? demo_us[i] : 1000;
+		/* Below a millisecond (three under ASan and UBSan, as above), the
+		 * machine's noise and the number of rows drawn (the demo has 9
+		 * merchants, a page 25) weigh more than the data. */
+		const char *build = getenv("BUILD");
+		long floor_us = build && strstr(build, "asan") ? 3000 : 1000;
+		long base = demo_us[i] > floor_us ? demo_us[i] : floor_us;
 		fprintf(stderr, "render %s as %s with the large data: %ld us (demo %ld us)\n",
 		    timed[i].url, timed[i].who, us, demo_us[i]);
 		if (us > 2 * base)
@@ -929,6 +979,7 @@ main(void)
 		cmocka_unit_test(plan_and_backend_forms_should_act_through_the_api_routes),
 		cmocka_unit_test(merchant_dashboard_should_show_only_its_own),
 		cmocka_unit_test(merchant_should_cancel_its_subscription_from_its_page),
+		cmocka_unit_test(pages_should_speak_the_users_language),
 		cmocka_unit_test(api_tester_should_send_as_the_caller),
 		cmocka_unit_test(pages_should_be_valid_html_under_100_kb),
 		cmocka_unit_test(dashboards_should_render_in_under_20_ms),
