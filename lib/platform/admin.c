@@ -322,15 +322,15 @@ static void
 moves(const char *lang, const char *status, struct render_dict *d)
 {
 	char list[256];
+	const char *to[16];
+	size_t n = 0;
 	snprintf(list, sizeof(list), "%s", tickets_allowed_moves(status));
 	char *save = NULL;
-	for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-		char w[64];
-		struct render_dict *o = render_section(d, "MOVE");
-		view_cell(lang, CELL_STATE, t, w, sizeof(w));
-		render_set(o, "VALUE", t);
-		render_set(o, "LABEL", w);
-	}
+	for (char *t = strtok_r(list, ", ", &save); t && n < 15; t = strtok_r(NULL, ", ",
+	    &save))
+		to[n++] = t;
+	to[n] = NULL;
+	view_options(lang, d, "MOVE", to, NULL);
 }
 
 enum err
@@ -449,17 +449,8 @@ plan_form(struct ctx *c, const char *id, struct render_dict *d)
 		buf_printf(&lines, "%s\n", cJSON_GetStringValue(it) ? it->valuestring : "");
 	render_set(f, "FEATURES", buf_str(&lines));
 	buf_free(&lines);
-	const char *iv = cJSON_GetStringValue(cJSON_GetObjectItem(p, "interval"));
-	static const char *const intervals[] = { "month", "year" };
-	for (size_t i = 0; i < 2; i++) {
-		char w[64];
-		struct render_dict *o = render_section(f, "INTERVAL");
-		view_cell(lang, CELL_STATE, intervals[i], w, sizeof(w));
-		render_set(o, "VALUE", intervals[i]);
-		render_set(o, "LABEL", w);
-		if (iv && strcmp(iv, intervals[i]) == 0)
-			render_show(o, "SELECTED");
-	}
+	view_options(lang, f, "INTERVAL", plans_entity.fields[entity_field(&plans_entity,
+	    "interval")].enums, cJSON_GetStringValue(cJSON_GetObjectItem(p, "interval")));
 	if (p == NULL || cJSON_IsTrue(cJSON_GetObjectItem(p, "active")))
 		render_show(f, "ACTIVE");
 	cJSON_Delete(p);

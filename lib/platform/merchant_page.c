@@ -253,18 +253,9 @@ new_ticket_form(struct ctx *c, int64_t merchant, struct render_dict *d)
 	static const struct { const char *field, *section; } enums[] = {
 		{ "category", "CATEGORY" }, { "priority", "PRIORITY" },
 	};
-	for (size_t i = 0; i < 2; i++) {
-		int fi = entity_field(&tickets_entity, enums[i].field);
-		for (const char *const *v = tickets_entity.fields[fi].enums; v && *v; v++) {
-			char w[64];
-			struct render_dict *o = render_section(f, enums[i].section);
-			view_cell(lang, CELL_STATE, *v, w, sizeof(w));
-			render_set(o, "VALUE", *v);
-			render_set(o, "LABEL", w);
-			if (strcmp(*v, "medium") == 0)
-				render_show(o, "SELECTED");
-		}
-	}
+	for (size_t i = 0; i < 2; i++)
+		view_options(lang, f, enums[i].section, tickets_entity.fields[entity_field(
+		    &tickets_entity, enums[i].field)].enums, "medium");
 }
 
 enum err

@@ -101,6 +101,21 @@ view_record_id(struct ctx *c, const char *id)
 	return 0;
 }
 
+void
+view_options(const char *lang, struct render_dict *d, const char *section,
+    const char *const *values, const char *selected)
+{
+	for (size_t i = 0; values && values[i]; i++) {
+		char w[64];
+		struct render_dict *o = render_section(d, section);
+		view_cell(lang, CELL_STATE, values[i], w, sizeof(w));
+		render_set(o, "VALUE", values[i]);
+		render_set(o, "LABEL", w);
+		if (selected && strcmp(selected, values[i]) == 0)
+			render_show(o, "SELECTED");
+	}
+}
+
 /* Binds the view's filter, search and merchant from index 1; returns the
  * next index. */
 static int
@@ -250,18 +265,8 @@ view_render(struct ctx *c, const struct view *v, const char *base, int64_t merch
 		render_set_int(render_section(t, "FOR_MERCHANT"), "ID", (long)merchant);
 	if (v->search)
 		render_show(t, "SEARCH");
-	if (enums) {
-		struct render_dict *f = render_section(t, "FILTER");
-		for (size_t i = 0; enums[i]; i++) {
-			char w[64];
-			struct render_dict *o = render_section(f, "OPTION");
-			view_cell(lang, CELL_STATE, enums[i], w, sizeof(w));
-			render_set(o, "VALUE", enums[i]);
-			render_set(o, "LABEL", w);
-			if (status && strcmp(status, enums[i]) == 0)
-				render_show(o, "SELECTED");
-		}
-	}
+	if (enums)
+		view_options(lang, render_section(t, "FILTER"), "OPTION", enums, status);
 	for (size_t i = 0; i < v->ncols; i++) {
 		struct render_dict *h = render_section(t, "HEAD");
 		struct buf l = { 0 };

@@ -77,6 +77,10 @@ const char	*view_like(struct arena *a, const char *q);
 /* Checks a page's ?id= (NULL: none): a record's id or documentId, digits
  * and lower-case letters. Returns 0, or -1 with the error in c->ve. */
 int		 view_record_id(struct ctx *c, const char *id);
+/* Adds a section of d for each of values (NULL-terminated), as a select's
+ * option: VALUE, LABEL (the state's words) and SELECTED for selected. */
+void		 view_options(const char *lang, struct render_dict *d, const char *section,
+		    const char *const *values, const char *selected);
 /* Writes the whole number n as lang writes it ("10,009", "10 009") into
  * out (size bytes). */
 void		 view_count(const char *lang, int64_t n, char *out, size_t size);
