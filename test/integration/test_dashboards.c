@@ -763,10 +763,30 @@ pages_should_be_valid_html_under_100_kb(void **state)
 	}
 }
 
-/* The median time the workers took for n requests of url (from the
- * workers' own log: path, status, microseconds). */
+/* The last 256 KiB of the workers' log (caller frees). */
+static char *
+log_tail(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/log/platform.log", S.var);
+	FILE *f = fopen(path, "r");
+	char *b = calloc(1, 256 * 1024 + 1);
+	if (f == NULL)
+		return b;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, size > 256 * 1024 ? size - 256 * 1024 : 0, SEEK_SET);
+	size_t n = fread(b, 1, 256 * 1024, f);
+	b[n] = '\0';
+	fclose(f);
+	return b;
+}
+
+/* The time the workers took for n requests of url (from the workers' own
+ * log: path, status, microseconds): the median, and the least in *least
+ * (the page's own cost, the least touched by the machine's noise). */
 static long
-server_us(const char *cookie, const char *url, int n)
+server_us(const char *cookie, const char *url, int n, long *least)
 {
 	char path[128];
 	long t[32];
@@ -776,7 +796,7 @@ server_us(const char *cookie, const char *url, int n)
 		assert_int_equal(r.status, 200);
 		reply_free(&r);
 	}
-	char *log = stack_file("log/platform.log");
+	char *log = log_tail();
 	/* The last n lines of this path. */
 	int k = 0;
 	for (char *line = log + strlen(log); line > log && k < n; ) {
@@ -799,6 +819,8 @@ server_us(const char *cookie, const char *url, int n)
 				t[i] = t[j];
 				t[j] = x;
 			}
+	if (least)
+		*least = t[0];
 	return t[k / 2];
 }
 
@@ -815,7 +837,7 @@ static const struct {
 	{ "clara", "/marketplace/merchant-dashboard.html?view=tickets" },
 };
 #define NTIMED (sizeof(timed) / sizeof(timed[0]))
-static long demo_us[NTIMED];
+static long demo_us[NTIMED], demo_least[NTIMED];
 
 /* The budget is the release build's: under ASan and UBSan, which slow
  * every instruction about three times, the test allows three times it. */
@@ -826,7 +848,8 @@ dashboards_should_render_in_under_20_ms(void **state)
 	const char *build = getenv("BUILD");
 	long budget = build && strstr(build, "asan") ? 60000 : 20000;
 	for (size_t i = 0; i < NTIMED; i++) {
-		demo_us[i] = server_us(cookie_of(timed[i].who), timed[i].url, 9);
+		demo_us[i] = server_us(cookie_of(timed[i].who), timed[i].url, 15,
+		    &demo_least[i]);
 		fprintf(stderr, "render %s as %s: %ld us\n", timed[i].url, timed[i].who,
 		    demo_us[i]);
 		if (demo_us[i] >= budget)
@@ -898,6 +921,11 @@ load_large_data(void)
 	/* Never leave the database locked for the stack. */
 	if (err)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	/* Into the database file, as a database that grew over time is: read
+	 * through a WAL of 100,000 fresh rows, every page would be slower. */
+	else if (sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, &err) !=
+	    SQLITE_OK && err == NULL)
+		err = sqlite3_mprintf("%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 	if (err)
 		fail_msg("loading the large data: %s", err);
@@ -921,23 +949,20 @@ dashboards_should_render_large_data_within_twice_the_demo_time(void **state)
 	for (size_t i = 0; i < NTIMED; i++) {
 		/* The first one computes what the next ones reuse while nothing
 		 * changes (the overview's figures): it is reported, and bounded. */
-		long cold = server_us(cookie_of(timed[i].who), timed[i].url, 1);
+		long cold = server_us(cookie_of(timed[i].who), timed[i].url, 1, NULL);
 		fprintf(stderr, "render %s as %s with the large data, first: %ld us\n",
 		    timed[i].url, timed[i].who ? timed[i].who : "anybody", cold);
 		if (cold > 250000)
 			fail_msg("%s took %ld us the first time", timed[i].url, cold);
-		long us = server_us(cookie_of(timed[i].who), timed[i].url, 9);
-		/* Below a millisecond (three under ASan and UBSan, as above), the
-		 * machine's noise and the number of rows drawn (the demo has 9
-		 * merchants, a page 25) weigh more than the data. */
-		const char *build = getenv("BUILD");
-		long floor_us = build && strstr(build, "asan") ? 3000 : 1000;
-		long base = demo_us[i] > floor_us ? demo_us[i] : floor_us;
-		fprintf(stderr, "render %s as %s with the large data: %ld us (demo %ld us)\n",
-		    timed[i].url, timed[i].who, us, demo_us[i]);
-		if (us > 2 * base)
-			fail_msg("%s took %ld us with the large data, %ld us with the demo's",
-			    timed[i].url, us, demo_us[i]);
+		long least, us = server_us(cookie_of(timed[i].who), timed[i].url, 15, &least);
+		/* The least of 15 against the least of 15: a page's own cost, the
+		 * least touched by the machine's noise. */
+		fprintf(stderr, "render %s as %s with the large data: %ld us, at least %ld us "
+		    "(demo %ld us, at least %ld us)\n", timed[i].url, timed[i].who, us, least,
+		    demo_us[i], demo_least[i]);
+		if (least > 2 * demo_least[i])
+			fail_msg("%s took at least %ld us with the large data, %ld us with the "
+			    "demo's", timed[i].url, least, demo_least[i]);
 	}
 }
 
