@@ -77,6 +77,16 @@ provider_plan(struct ctx *c, const struct stripe *s, cJSON *data,
 	if (currency && strlen(currency) == 3)
 		for (int i = 0; i < 3; i++)
 			cur[i] = (char)(currency[i] | 0x20);
+	/* In Stripe's unit of the currency, checked before anything is made
+	 * at Stripe. */
+	int64_t unit = stripe_amount_to(cur, (int64_t)cJSON_GetNumberValue(
+	    cJSON_GetObjectItem(data, "priceCents")));
+	if (unit < 0) {
+		verr_add(&c->ve, "priceCents", "priceCents must be a whole number of units "
+		    "in a currency without decimals (JPY: 500 yen is 50000)",
+		    cJSON_GetObjectItem(data, "priceCents"));
+		return ERR_VALIDATION;
+	}
 	struct kv product[] = { { "name", (char *)(name ? name : "") },
 	    { "metadata[platform]", "marketplace" } };
 	snprintf(key, sizeof(key), "%s-product", idem_base);
@@ -90,8 +100,7 @@ provider_plan(struct ctx *c, const struct stripe *s, cJSON *data,
 	snprintf(prod, sizeof(prod), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(
 	    r.json, "id")) ? cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")) : "");
 	cJSON_Delete(r.json);
-	snprintf(amount, sizeof(amount), "%.0f", cJSON_GetNumberValue(
-	    cJSON_GetObjectItem(data, "priceCents")));
+	snprintf(amount, sizeof(amount), "%lld", (long long)unit);
 	struct kv price[] = { { "product", prod }, { "unit_amount", amount },
 	    { "currency", cur }, { "recurring[interval]",
 	    (char *)(interval ? interval : "month") } };

@@ -171,3 +171,51 @@ stripe_verify(const char *secret, const char *header, const char *body,
 			ok = 1;
 	return ok ? 0 : -1;
 }
+
+/* Stripe's currencies without minor unit, and with three decimals
+ * (docs.stripe.com/currencies). */
+static const char *const zero_decimal[] = { "bif", "clp", "djf", "gnf", "jpy", "kmf",
+    "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf" };
+static const char *const three_decimal[] = { "bhd", "jod", "kwd", "omr", "tnd" };
+
+/* 0, 2 or 3: the decimals Stripe counts in currency. */
+static int
+decimals(const char *currency)
+{
+	char c[4] = "";
+	for (int i = 0; i < 3 && currency && currency[i]; i++)
+		c[i] = (char)(currency[i] | 0x20);
+	for (size_t i = 0; i < sizeof(zero_decimal) / sizeof(zero_decimal[0]); i++)
+		if (strcmp(c, zero_decimal[i]) == 0)
+			return 0;
+	for (size_t i = 0; i < sizeof(three_decimal) / sizeof(three_decimal[0]); i++)
+		if (strcmp(c, three_decimal[i]) == 0)
+			return 3;
+	return 2;
+}
+
+int64_t
+stripe_amount_to(const char *currency, int64_t hundredths)
+{
+	switch (decimals(currency)) {
+	case 0:
+		return hundredths % 100 == 0 ? hundredths / 100 : -1;
+	case 3:
+		return hundredths * 10;
+	default:
+		return hundredths;
+	}
+}
+
+int64_t
+stripe_amount_from(const char *currency, int64_t amount)
+{
+	switch (decimals(currency)) {
+	case 0:
+		return amount * 100;
+	case 3:
+		return amount / 10;
+	default:
+		return amount;
+	}
+}

@@ -48,6 +48,14 @@ enum err stripe_call(const struct stripe *s, const char *method, const char *pat
 	    struct stripe_reply *r);
 /* Encodes form pairs as application/x-www-form-urlencoded into out. */
 void	 stripe_form_encode(const struct kv *form, size_t n, struct buf *out);
+/* Amounts between the platform, which counts every currency in
+ * hundredths, and Stripe, which counts each in its own minor unit: none
+ * for its zero-decimal currencies (JPY: 500 yen is 500), thousandths for
+ * its three-decimal ones. currency is its ISO code in either case.
+ * stripe_amount_to answers -1 for an amount Stripe cannot charge (a
+ * fraction of a yen). */
+int64_t	 stripe_amount_to(const char *currency, int64_t hundredths);
+int64_t	 stripe_amount_from(const char *currency, int64_t amount);
 /* Checks a Stripe-Signature header against the raw body at time now (s).
  * Returns 0 when one v1 signature matches and the timestamp is within the
  * tolerance, else -1. */

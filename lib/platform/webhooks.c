@@ -167,6 +167,8 @@ local_invoice(struct db *db, const cJSON *obj, int64_t now, int64_t *inv,
 	/* Lines before tax, as Stripe computed them. */
 	struct invoice_line lines[16];
 	size_t n = 0;
+	/* Stripe's amounts are in its unit of the currency. */
+	const char *stripe_cur = istr(obj, "currency");
 	const cJSON *l;
 	cJSON_ArrayForEach(l, cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "lines"),
 	    "data")) {
@@ -175,13 +177,13 @@ local_invoice(struct db *db, const cJSON *obj, int64_t now, int64_t *inv,
 		lines[n].description = istr(l, "description") ? istr(l, "description") :
 		    msg(INVOICE_LANG, "INVOICE_LINE_SUBSCRIPTION");
 		lines[n].quantity = 1;
-		lines[n].unit_cents = inum(l, "amount");
+		lines[n].unit_cents = stripe_amount_from(stripe_cur, inum(l, "amount"));
 		n++;
 	}
 	if (n == 0) {
 		lines[0].description = msg(INVOICE_LANG, "INVOICE_LINE_SUBSCRIPTION");
 		lines[0].quantity = 1;
-		lines[0].unit_cents = inum(obj, "subtotal");
+		lines[0].unit_cents = stripe_amount_from(stripe_cur, inum(obj, "subtotal"));
 		n = 1;
 	}
 	struct seller sel;

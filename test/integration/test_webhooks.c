@@ -241,6 +241,25 @@ stripe_invoices_should_become_numbered_invoices(void **state)
 	    "stripe_subscription_id = 'sub_clara2' AND status = 'active'"), 1);
 }
 
+/* A yen invoice: Stripe's 5000 is ¥5,000, 500000 hundredths here (not
+ * ¥50.00). */
+static void
+stripe_yen_invoices_should_count_whole_yen(void **state)
+{
+	(void)state;
+	const char *inv = "{\"id\":\"evt_jp1\",\"type\":\"invoice.finalized\","
+	    "\"created\":6000,\"data\":{\"object\":{\"id\":\"in_jp1\",\"object\":"
+	    "\"invoice\",\"subscription\":\"sub_clara2\",\"currency\":\"jpy\","
+	    "\"subtotal\":5000,\"period_start\":1797592000,\"period_end\":1800270400,"
+	    "\"lines\":{\"data\":[{\"description\":\"Tokyo (dec. 2026)\",\"amount\":"
+	    "5000}]}}}}";
+	struct reply r = post_event(inv, 0, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
+	    "'in_jp1' AND currency = 'JPY' AND subtotal_cents = 500000"), 1);
+}
+
 static void
 invoice_pdf_should_download_through_nginx(void **state)
 {
@@ -277,6 +296,7 @@ main(void)
 		cmocka_unit_test(events_out_of_order_should_not_go_back_in_time),
 		cmocka_unit_test(bad_signatures_and_stale_events_should_be_refused),
 		cmocka_unit_test(stripe_invoices_should_become_numbered_invoices),
+		cmocka_unit_test(stripe_yen_invoices_should_count_whole_yen),
 		cmocka_unit_test(invoice_pdf_should_download_through_nginx),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

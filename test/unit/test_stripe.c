@@ -565,6 +565,57 @@ onboarding_should_subscribe_through_stripe_or_leave_nothing(void **state)
 	stripe_off();
 }
 
+/* Stripe counts yen without decimals and Kuwaiti dinars in thousandths;
+ * the platform counts every currency in hundredths. */
+static void
+stripe_amounts_should_follow_each_currencys_minor_unit(void **state)
+{
+	(void)state;
+	assert_int_equal(stripe_amount_to("JPY", 50000), 500);
+	assert_int_equal(stripe_amount_to("jpy", 50050), -1);
+	assert_int_equal(stripe_amount_to("EUR", 4900), 4900);
+	assert_int_equal(stripe_amount_to("kwd", 1234), 12340);
+	assert_int_equal(stripe_amount_from("jpy", 5000), 500000);
+	assert_int_equal(stripe_amount_from("eur", 118), 118);
+	assert_int_equal(stripe_amount_from("BHD", 12340), 1234);
+	assert_int_equal(stripe_amount_from(NULL, 99), 99);
+}
+
+/* A yen plan reaches Stripe in yen; a price with a fraction of a yen is
+ * refused before anything is made at Stripe. */
+static void
+provider_should_price_yen_without_decimals(void **state)
+{
+	int st;
+	(void)state;
+	stripe_on();
+	static const int s1[] = { 200, 200 };
+	static const char *const b1[] = { "{\"id\":\"prod_jp\"}", "{\"id\":\"price_jp\"}" };
+	script(2, s1, b1);
+	cJSON *o = call(METHOD_POST, "/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Tokyo\",\"slug\":\"tokyo\",\"priceCents\":50000,\"currency\":\"JPY\"}}",
+	    &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 2);
+	assert_string_equal(fake.seen[1].body, "product=prod_jp&unit_amount=500&"
+	    "currency=jpy&recurring[interval]=month");
+	script(2, s1, b1);
+	o = call(METHOD_POST, "/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Osaka\",\"slug\":\"osaka\",\"priceCents\":50050,\"currency\":\"JPY\"}}",
+	    &st);
+	assert_int_equal(st, 400);
+	char *got = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "error"), "details"));
+	assert_string_equal(got, "{\"errors\":[{\"path\":[\"priceCents\"],\"message\":"
+	    "\"priceCents must be a whole number of units in a currency without decimals "
+	    "(JPY: 500 yen is 50000)\",\"name\":\"ValidationError\",\"value\":50050}]}");
+	free(got);
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 0);
+	stripe_off();
+}
+
 int
 main(void)
 {
@@ -575,6 +626,8 @@ main(void)
 		cmocka_unit_test(stripe_should_retry_network_errors),
 		cmocka_unit_test(webhook_signatures_should_be_checked),
 		cmocka_unit_test(provider_should_bill_through_stripe),
+		cmocka_unit_test(stripe_amounts_should_follow_each_currencys_minor_unit),
+		cmocka_unit_test(provider_should_price_yen_without_decimals),
 		cmocka_unit_test(onboarding_should_subscribe_through_stripe_or_leave_nothing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
