@@ -213,7 +213,12 @@ on_invoice(struct db *db, const char *type, const cJSON *obj, int64_t now)
 	sqlite3_stmt *st;
 	enum db_rc r;
 	if (strcmp(type, "invoice.paid") == 0) {
-		if ((st = db_bind(db, stmts[STMT_WH_INV_PAID], "ssi", ts, ts, inv)) == NULL)
+		/* Paid when Stripe says it was, not when its event arrived. */
+		char paid[25];
+		if (when(inum(cJSON_GetObjectItemCaseSensitive(obj, "status_transitions"),
+		    "paid_at"), paid) == NULL)
+			snprintf(paid, sizeof(paid), "%s", ts);
+		if ((st = db_bind(db, stmts[STMT_WH_INV_PAID], "ssi", paid, ts, inv)) == NULL)
 			return ERR_DB;
 		r = db_step(db, st);
 		db_done(st);

@@ -242,7 +242,7 @@ stripe_invoices_should_become_numbered_invoices(void **state)
 }
 
 /* A yen invoice: Stripe's 5000 is ¥5,000, 500000 hundredths here (not
- * ¥50.00). */
+ * ¥50.00); paid at Stripe's time of payment. */
 static void
 stripe_yen_invoices_should_count_whole_yen(void **state)
 {
@@ -258,6 +258,16 @@ stripe_yen_invoices_should_count_whole_yen(void **state)
 	reply_free(&r);
 	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
 	    "'in_jp1' AND currency = 'JPY' AND subtotal_cents = 500000"), 1);
+	/* Paid when Stripe says, however late its event comes. */
+	const char *paid = "{\"id\":\"evt_jp2\",\"type\":\"invoice.paid\","
+	    "\"created\":6100,\"data\":{\"object\":{\"id\":\"in_jp1\",\"object\":"
+	    "\"invoice\",\"subscription\":\"sub_clara2\",\"status_transitions\":"
+	    "{\"paid_at\":1797600000}}}}";
+	r = post_event(paid, 0, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
+	    "'in_jp1' AND status = 'paid' AND paid_at = '2026-12-18T13:20:00.000Z'"), 1);
 }
 
 static void
