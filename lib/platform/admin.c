@@ -233,25 +233,9 @@ overview(struct ctx *c, const cJSON *o, struct render_dict *d)
 	}
 	/* Revenue by month. */
 	const cJSON *rev = cJSON_GetObjectItem(o, "revenueByMonth");
-	if (rev) {
-		size_t n = (size_t)cJSON_GetArraySize(rev);
-		char (*lab)[64] = calloc(n + 1, sizeof(*lab));
-		const char **labels = calloc(n + 1, sizeof(*labels));
-		double *vals = calloc(n + 1, sizeof(*vals));
-		for (size_t i = 0; i < n; i++) {
-			const cJSON *m = cJSON_GetArrayItem(rev, (int)i);
-			month_label(lang, cJSON_GetStringValue(cJSON_GetObjectItem(m, "month")),
-			    lab[i], sizeof(lab[i]));
-			labels[i] = lab[i];
-			vals[i] = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "revenueCents"));
-		}
-		static const char *const s[] = { "CHART_REVENUE" };
-		view_chart(lang, ov, "revenue", "CHART_REVENUE_TITLE", labels, vals, n, s, 1,
-		    CELL_MONEY);
-		free(lab);
-		free(labels);
-		free(vals);
-	}
+	if (rev)
+		view_chart_points(lang, ov, "revenue", "CHART_REVENUE_TITLE", "CHART_REVENUE",
+		    rev, "month", month_label, "revenueCents", CELL_MONEY);
 	/* Tickets created and resolved by week. */
 	const cJSON *weeks = cJSON_GetObjectItem(o, "ticketsByWeek");
 	if (weeks) {

@@ -64,6 +64,19 @@ set_cell(const char *lang, struct render_dict *d, const char *key, enum cell k,
 	render_set(d, key, out);
 }
 
+/* "2026-11-27" as the language writes a day of a month: "27/11", "27 Nov". */
+static void
+day_label(const char *lang, const char *day, char *out, size_t n)
+{
+	char iso[40], full[64];
+	snprintf(iso, sizeof(iso), "%.10sT00:00:00.000Z", day);
+	msg_date(lang, iso, full, sizeof(full));
+	char *cut = strrchr(full, strchr(full, '/') ? '/' : ' ');
+	if (cut)
+		*cut = '\0';
+	snprintf(out, n, "%s", full);
+}
+
 /* The shop's own figures, or the notice that they are unavailable. */
 static void
 shop_part(const char *lang, const cJSON *shop, struct render_dict *ov)
@@ -78,31 +91,9 @@ shop_part(const char *lang, const cJSON *shop, struct render_dict *ov)
 	render_set(s, "ORDERS", v);
 	msg_money(lang, (int64_t)num(shop, "revenueCents"), "EUR", v, sizeof(v));
 	render_set(s, "REVENUE", v);
-	const cJSON *days = cJSON_GetObjectItem(shop, "byDay");
-	size_t n = (size_t)cJSON_GetArraySize(days);
-	char (*lab)[64] = calloc(n + 1, sizeof(*lab));
-	const char **labels = calloc(n + 1, sizeof(*labels));
-	double *vals = calloc(n + 1, sizeof(*vals));
-	for (size_t i = 0; i < n; i++) {
-		const cJSON *d = cJSON_GetArrayItem(days, (int)i);
-		char iso[40], full[64];
-		snprintf(iso, sizeof(iso), "%.10sT00:00:00.000Z", str(d, "day") ?
-		    str(d, "day") : "");
-		msg_date(lang, iso, full, sizeof(full));
-		/* The day and month only: "27/11", "27 Nov". */
-		char *cut = strrchr(full, strchr(full, '/') ? '/' : ' ');
-		if (cut)
-			*cut = '\0';
-		snprintf(lab[i], sizeof(lab[i]), "%s", full);
-		labels[i] = lab[i];
-		vals[i] = num(d, "revenueCents");
-	}
-	static const char *const series[] = { "CHART_REVENUE" };
-	view_chart(lang, s, "shop-revenue", "MERCHANT_CHART_SALES", labels, vals, n,
-	    series, 1, CELL_MONEY);
-	free(lab);
-	free(labels);
-	free(vals);
+	view_chart_points(lang, s, "shop-revenue", "MERCHANT_CHART_SALES", "CHART_REVENUE",
+	    cJSON_GetObjectItem(shop, "byDay"), "day", day_label, "revenueCents",
+	    CELL_MONEY);
 	const cJSON *p;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItem(shop, "topProducts")) {
 		struct render_dict *r = render_section(s, "PRODUCT");

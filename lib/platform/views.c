@@ -427,3 +427,27 @@ view_chart(const char *lang, struct render_dict *d, const char *id, const char *
 	}
 }
 
+void
+view_chart_points(const char *lang, struct render_dict *d, const char *id,
+    const char *title, const char *series, const cJSON *points,
+    const char *label_member, view_label_fn label, const char *value_member,
+    enum cell kind)
+{
+	size_t n = (size_t)cJSON_GetArraySize(points);
+	char (*lab)[64] = calloc(n + 1, sizeof(*lab));
+	const char **labels = calloc(n + 1, sizeof(*labels));
+	double *vals = calloc(n + 1, sizeof(*vals));
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *p = cJSON_GetArrayItem(points, (int)i);
+		const char *raw = cJSON_GetStringValue(cJSON_GetObjectItem(p, label_member));
+		label(lang, raw ? raw : "", lab[i], sizeof(lab[i]));
+		labels[i] = lab[i];
+		const cJSON *v = cJSON_GetObjectItem(p, value_member);
+		vals[i] = cJSON_IsNumber(v) ? v->valuedouble : 0;
+	}
+	const char *const names[] = { series };
+	view_chart(lang, d, id, title, labels, vals, n, names, 1, kind);
+	free(lab);
+	free(labels);
+	free(vals);
+}

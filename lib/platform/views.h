@@ -99,4 +99,14 @@ void		 view_chart(const char *lang, struct render_dict *d, const char *id,
 		    const char *title, const char *const *labels, const double *values,
 		    size_t n, const char *const *series, size_t ns, enum cell kind);
 
+/* How a chart writes a point's label (raw: its JSON text) into out. */
+typedef void	(*view_label_fn)(const char *lang, const char *raw, char *out, size_t n);
+/* view_chart of one series (series: its catalogue key) over the JSON
+ * array points: each point's label is its member label_member as label
+ * writes it, its value its member value_member. */
+void		 view_chart_points(const char *lang, struct render_dict *d, const char *id,
+		    const char *title, const char *series, const cJSON *points,
+		    const char *label_member, view_label_fn label, const char *value_member,
+		    enum cell kind);
+
 #endif
