@@ -724,3 +724,15 @@ ALTER TABLE merchant_backends ADD COLUMN latency_p95_ms INTEGER;
 -- migration: 10 the dashboards' windows: tickets by when they came and were resolved
 CREATE INDEX support_tickets_created ON support_tickets (created_at);
 CREATE INDEX support_tickets_resolved ON support_tickets (resolved_at);
+
+-- migration: 11 Stripe for real customers: each event's payload version and
+-- outcome, the tax rates made at Stripe
+ALTER TABLE stripe_events ADD COLUMN api_version TEXT;
+ALTER TABLE stripe_events ADD COLUMN outcome TEXT NOT NULL DEFAULT 'applied'
+    CHECK (outcome IN ('applied', 'ignored', 'unmapped'));
+ALTER TABLE stripe_events ADD COLUMN detail TEXT;
+CREATE TABLE stripe_tax_rates (
+	rate_bps	INTEGER PRIMARY KEY CHECK (rate_bps > 0),
+	stripe_id	TEXT NOT NULL,
+	created_at	TEXT NOT NULL
+);

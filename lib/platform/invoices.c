@@ -89,6 +89,7 @@ enum stmt_inv {
 	STMT_INV_GET,
 	STMT_INV_PAID,
 	STMT_INV_FAILED,
+	STMT_INV_TAX_OF,
 	STMT_INV__MAX
 };
 
@@ -111,6 +112,8 @@ static const char *const stmts[STMT_INV__MAX] = {
 	    "payment_attempts = payment_attempts + 1, updated_at = ? WHERE id = ?",
 	[STMT_INV_FAILED] = "UPDATE invoices SET payment_attempts = "
 	    "payment_attempts + 1, updated_at = ? WHERE id = ?",
+	[STMT_INV_TAX_OF] = "SELECT country, coalesce(vat_number, '') FROM merchants "
+	    "WHERE id = ?",
 };
 
 static const char eu[] = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU "
@@ -124,11 +127,53 @@ in_eu(const char *country)
 	return strlen(country) == 2 && p && (p - eu) % 3 == 0;
 }
 
+/* The VAT our rules ask of a buyer: France, and EU buyers without a VAT
+ * number, pay French VAT; EU businesses elsewhere self-assess; outside the
+ * EU, none. Sets *note (NULL or a catalogue text) and returns the rate. */
+static int
+vat_rule(const struct seller *sel, const char *country, int has_vat, const char **note)
+{
+	*note = NULL;
+	if (strcmp(country, "FR") != 0 && in_eu(country) && has_vat) {
+		*note = msg(INVOICE_LANG, "TAX_NOTE_REVERSE_CHARGE");
+		return 0;
+	}
+	if (!in_eu(country)) {
+		*note = msg(INVOICE_LANG, "TAX_NOTE_OUTSIDE_EU");
+		return 0;
+	}
+	return sel->vat_rate_bps;
+}
+
+enum err
+invoice_vat_rate(struct db *db, const struct seller *sel, int64_t merchant_id,
+    int *rate_bps)
+{
+	char country[8] = "", vat[64] = "";
+	const char *note;
+	enum err rc = db_get(db, stmts[STMT_INV_TAX_OF], "i", "SS", merchant_id, country,
+	    sizeof(country), vat, sizeof(vat));
+	if (rc != ERR_OK)
+		return rc;
+	*rate_bps = vat_rule(sel, country, vat[0] != '\0', &note);
+	return ERR_OK;
+}
+
 enum err
 invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
     int64_t subscription_id, const char *kind, const struct invoice_line *lines,
     size_t nlines, const char *currency, int64_t period_start, int64_t period_end,
     int64_t now, int64_t *id, char number[32])
+{
+	return invoice_issue_charged(db, sel, merchant_id, subscription_id, kind, lines,
+	    nlines, currency, period_start, period_end, now, NULL, id, number);
+}
+
+enum err
+invoice_issue_charged(struct db *db, const struct seller *sel, int64_t merchant_id,
+    int64_t subscription_id, const char *kind, const struct invoice_line *lines,
+    size_t nlines, const char *currency, int64_t period_start, int64_t period_end,
+    int64_t now, const struct invoice_charged *charged, int64_t *id, char number[32])
 {
 	char docid[DOCUMENT_ID_LEN + 1], issued[25], ps[25], pe[25];
 	char email[256] = "", lang[4] = "fr";
@@ -137,7 +182,7 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 	char *buyer_s = NULL, *seller_s = NULL, *lines_s = NULL;
 	enum err rc = ERR_DB;
 	const char *tax_note = NULL;
-	int rate = sel->vat_rate_bps;
+	int rate;
 
 	sqlite3_stmt *st = db_bind(db, stmts[STMT_INV_MERCHANT], "i", merchant_id);
 	if (st == NULL)
@@ -159,15 +204,7 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 	int has_vat = sqlite3_column_type(st, 4) != SQLITE_NULL && db_col_text(st, 4)[0];
 	snprintf(email, sizeof(email), "%s", db_col_text(st, 5));
 	snprintf(lang, sizeof(lang), "%s", db_col_text(st, 6));
-	/* VAT: France, and EU buyers without a VAT number, pay French VAT;
-	 * EU businesses elsewhere self-assess; outside the EU, none. */
-	if (strcmp(country, "FR") != 0 && in_eu(country) && has_vat) {
-		rate = 0;
-		tax_note = msg(INVOICE_LANG, "TAX_NOTE_REVERSE_CHARGE");
-	} else if (!in_eu(country)) {
-		rate = 0;
-		tax_note = msg(INVOICE_LANG, "TAX_NOTE_OUTSIDE_EU");
-	}
+	rate = vat_rule(sel, country, has_vat, &tax_note);
 	db_done(st);
 	cJSON_AddStringToObject(seller, "name", sel->name);
 	cJSON_AddStringToObject(seller, "address", sel->address);
@@ -185,7 +222,24 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 		cJSON_AddItemToArray(jl, l);
 		subtotal += amount;
 	}
-	int64_t tax = money_mul_div(subtotal, rate, 10000);
+	int64_t tax = money_mul_div(subtotal, rate, 10000), total = subtotal + tax;
+	if (charged) {
+		/* What was charged, to the cent. Stripe rounds the tax of each
+		 * line: within a cent a line, the rate is still ours; otherwise
+		 * the document says the rate that was charged. */
+		int64_t diff = charged->tax_cents - tax;
+		if (diff < -(int64_t)nlines || diff > (int64_t)nlines) {
+			fprintf(stderr, "invoices: charged %lld of tax on %lld, our rules "
+			    "say %lld (%d bps)\n", (long long)charged->tax_cents,
+			    (long long)subtotal, (long long)tax, rate);
+			rate = subtotal ? (int)money_mul_div(charged->tax_cents, 10000,
+			    subtotal) : 0;
+			if (rate != 0)
+				tax_note = NULL;
+		}
+		tax = charged->tax_cents;
+		total = charged->total_cents;
+	}
 
 	/* The number: the next of this series and year, in this transaction. */
 	int year = clock_year(now);
@@ -216,19 +270,19 @@ invoice_issue(struct db *db, const struct seller *sel, int64_t merchant_id,
 	int credit = strcmp(kind, "credit_note") == 0;
 	if (db_exec(db, stmts[STMT_INV_INSERT], "sssirssiiiissssssssssss", docid, number,
 	    kind, merchant_id, subscription_id, credit ? "paid" : "open", lines_s,
-	    subtotal, (int64_t)rate, tax, subtotal + tax, currency, tax_note, seller_s,
+	    subtotal, (int64_t)rate, tax, total, currency, tax_note, seller_s,
 	    buyer_s, period_start ? ps : NULL, period_end ? pe : NULL, issued, issued,
 	    credit ? issued : NULL, issued, issued, issued) != ERR_OK)
 		goto out;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 
-	char total[48], related[48];
+	char amount[48], related[48];
 	struct buf subject = { 0 }, body = { 0 };
-	msg_money(lang, subtotal + tax, currency, total, sizeof(total));
+	msg_money(lang, total, currency, amount, sizeof(amount));
 	msg_printf(&subject, lang, "MAIL_INVOICE_SUBJECT", msg(lang, credit ?
-	    "DOC_CREDIT_NOTE" : "DOC_INVOICE"), number, total, NULL);
+	    "DOC_CREDIT_NOTE" : "DOC_INVOICE"), number, amount, NULL);
 	msg_printf(&body, lang, "MAIL_INVOICE_BODY", msg(lang, credit ?
-	    "DOC_CREDIT_NOTE_LOWER" : "DOC_INVOICE_LOWER"), number, total, sel->name, NULL);
+	    "DOC_CREDIT_NOTE_LOWER" : "DOC_INVOICE_LOWER"), number, amount, sel->name, NULL);
 	snprintf(related, sizeof(related), "invoice:%lld", (long long)*id);
 	rc = outbox_queue(db, "invoice_issued", email, buf_str(&subject), buf_str(&body),
 	    merchant_id, related, now);

@@ -50,6 +50,25 @@ enum err	 invoice_issue(struct db *db, const struct seller *seller,
 		    const struct invoice_line *lines, size_t nlines,
 		    const char *currency, int64_t period_start, int64_t period_end,
 		    int64_t now, int64_t *id, char number[32]);
+/* What another provider charged (Stripe), in hundredths: a document
+ * issued with it mirrors it to the cent. */
+struct invoice_charged {
+	int64_t		 tax_cents, total_cents;
+};
+/* invoice_issue, for what was charged elsewhere: the lines are the
+ * provider's, the tax and total are charged's (the rate ours when the tax
+ * is ours within a cent a line, else the rate charged, logged). charged
+ * may be NULL: then it is invoice_issue. */
+enum err	 invoice_issue_charged(struct db *db, const struct seller *seller,
+		    int64_t merchant_id, int64_t subscription_id, const char *kind,
+		    const struct invoice_line *lines, size_t nlines,
+		    const char *currency, int64_t period_start, int64_t period_end,
+		    int64_t now, const struct invoice_charged *charged, int64_t *id,
+		    char number[32]);
+/* The VAT rate our rules ask of a merchant (0 for reverse charge and
+ * outside the EU), into *rate_bps. ERR_NOT_FOUND without the merchant. */
+enum err	 invoice_vat_rate(struct db *db, const struct seller *seller,
+		    int64_t merchant_id, int *rate_bps);
 /* Tries to collect an open invoice with the merchant's payment method
  * (the built-in provider), inside the caller's transaction. Sets *paid.
  * A refusal queues the "payment failed" e-mail. */

@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "id.h"
+#include "invoices.h"
 #include "provider.h"
 
 enum stmt_prov {
@@ -12,6 +13,8 @@ enum stmt_prov {
 	STMT_PROV_INSERT,
 	STMT_PROV_UPDATE,
 	STMT_PROV_LIVE,
+	STMT_PROV_TAX_RATE,
+	STMT_PROV_TAX_RATE_SET,
 	STMT_PROV__MAX
 };
 
@@ -27,10 +30,14 @@ static const char *const stmts[STMT_PROV__MAX] = {
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_PROV_UPDATE] = "UPDATE subscriptions SET status = ?, "
 	    "cancel_at_period_end = ?, cancelled_at = ?, cancellation_reason = "
-	    "coalesce(?, cancellation_reason), plan_id = ?, current_period_start = "
+	    "CASE ? WHEN 1 THEN NULL ELSE coalesce(?, cancellation_reason) END, "
+	    "plan_id = ?, current_period_start = "
 	    "coalesce(?, current_period_start), current_period_end = "
 	    "coalesce(?, current_period_end), updated_at = ? WHERE id = ?",
 	[STMT_PROV_LIVE] = "SELECT plan_id FROM subscriptions WHERE id = ?",
+	[STMT_PROV_TAX_RATE] = "SELECT stripe_id FROM stripe_tax_rates WHERE rate_bps = ?",
+	[STMT_PROV_TAX_RATE_SET] = "INSERT OR IGNORE INTO stripe_tax_rates (rate_bps, "
+	    "stripe_id, created_at) VALUES (?, ?, ?)",
 };
 
 static const char *
@@ -158,11 +165,68 @@ customer(struct ctx *c, const struct stripe *s, int64_t merchant, char out[128])
 }
 
 enum err
+provider_tax_rate(struct ctx *c, const struct stripe *s, int64_t merchant,
+    char out[128])
+{
+	struct seller sel;
+	struct stripe_reply r;
+	int bps;
+	char pct[16], key[48], now[25];
+	out[0] = '\0';
+	seller_from_config(&sel);
+	enum err rc = invoice_vat_rate(c->db, &sel, merchant, &bps);
+	if (rc != ERR_OK || bps == 0)
+		return rc;
+	rc = db_get(c->db, stmts[STMT_PROV_TAX_RATE], "i", "S", (int64_t)bps, out, 128);
+	if (rc != ERR_NOT_FOUND)
+		return rc == ERR_OK ? ERR_OK : ERR_DB;
+	/* 2000 basis points are "20", 550 are "5.5". */
+	int n = snprintf(pct, sizeof(pct), "%d.%02d", bps / 100, bps % 100);
+	while (pct[n - 1] == '0')
+		pct[--n] = '\0';
+	if (pct[n - 1] == '.')
+		pct[--n] = '\0';
+	struct kv form[] = { { "display_name", "TVA" }, { "percentage", pct },
+	    { "inclusive", "false" }, { "country", "FR" },
+	    { "description", "TVA française (plateforme)" },
+	    { "metadata[platform]", "marketplace" } };
+	snprintf(key, sizeof(key), "tax-rate-%d", bps);
+	if ((rc = stripe_call(s, "POST", "/v1/tax_rates", form, 6, key, &r)) != ERR_OK) {
+		rc = failed(c, rc, &r);
+		cJSON_Delete(r.json);
+		return rc;
+	}
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
+	snprintf(out, 128, "%s", id ? id : "");
+	cJSON_Delete(r.json);
+	/* Made once: another worker's, made at the same time, is the same
+	 * (the same idempotency key). */
+	clock_format_ms(clock_now_ms(), now);
+	return db_exec(c->db, stmts[STMT_PROV_TAX_RATE_SET], "iss", (int64_t)bps, out, now) ==
+	    ERR_OK ? ERR_OK : ERR_DB;
+}
+
+/* Undoes at Stripe a subscription the platform could not record: nothing
+ * may bill that nobody here knows of. */
+static void
+undo_subscription(const struct stripe *s, const char *stripe_id, const char *why)
+{
+	struct stripe_reply r;
+	char path[160];
+	snprintf(path, sizeof(path), "/v1/subscriptions/%s", stripe_id);
+	enum err rc = stripe_call(s, "DELETE", path, NULL, 0, NULL, &r);
+	fprintf(stderr, "stripe: subscription %s made but not recorded (%s): %s\n",
+	    stripe_id, why, rc == ERR_OK ? "cancelled at Stripe" :
+	    "COULD NOT BE CANCELLED at Stripe, cancel it by hand");
+	cJSON_Delete(r.json);
+}
+
+enum err
 provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
     int64_t plan, int trial_days, int64_t *id)
 {
 	char cus[128], price[128], trial[16], doc[DOCUMENT_ID_LEN + 1], key[96];
-	char a[25], b[25], t[25], now[25];
+	char a[25], b[25], t[25], now[25], txr[128], sid[128];
 	struct stripe_reply r;
 	enum err rc;
 
@@ -180,41 +244,54 @@ provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
 		c->err_msg = "This plan has no Stripe price: create it again with Stripe on";
 		return ERR_CONFLICT;
 	}
-	if ((rc = customer(c, s, merchant, cus)) != ERR_OK)
+	if ((rc = customer(c, s, merchant, cus)) != ERR_OK ||
+	    (rc = provider_tax_rate(c, s, merchant, txr)) != ERR_OK)
 		return rc;
 	if (id_document_new(doc) != 0)
 		return ERR_INTERNAL;
-	struct kv form[] = { { "customer", cus }, { "items[0][price]", price },
-	    { "metadata[subscription]", doc }, { "trial_period_days", trial } };
+	/* Stripe charges the VAT our invoice will say (none for a reverse
+	 * charge or outside the EU). */
+	struct kv form[5] = { { "customer", cus }, { "items[0][price]", price },
+	    { "metadata[subscription]", doc } };
+	size_t n = 3;
+	if (txr[0])
+		form[n++] = (struct kv){ "default_tax_rates[0]", txr };
+	if (strcmp(trial, "0") != 0)
+		form[n++] = (struct kv){ "trial_period_days", trial };
 	snprintf(key, sizeof(key), "subscription-%s", doc);
-	rc = stripe_call(s, "POST", "/v1/subscriptions", form, strcmp(trial, "0") ?
-	    4 : 3, key, &r);
+	rc = stripe_call(s, "POST", "/v1/subscriptions", form, n, key, &r);
 	if (rc != ERR_OK) {
 		rc = failed(c, rc, &r);
 		cJSON_Delete(r.json);
 		return rc;
 	}
+	const char *made = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
+	snprintf(sid, sizeof(sid), "%s", made ? made : "");
 	clock_format_ms(clock_now_ms(), now);
-	if ((rc = db_begin(c->db)) != ERR_OK) {
-		cJSON_Delete(r.json);
-		return ERR_DB;
+	if ((rc = db_begin(c->db)) == ERR_OK) {
+		rc = db_exec(c->db, stmts[STMT_PROV_INSERT], "siissssssss", doc, merchant,
+		    plan, mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "status"))),
+		    ts_of(r.json, "current_period_start", a), ts_of(r.json,
+		    "current_period_end", b), ts_of(r.json, "trial_end", t), sid, now, now,
+		    now);
+		if (rc == ERR_OK) {
+			*id = sqlite3_last_insert_rowid(db_handle(c->db));
+			rc = db_commit(c->db);
+		} else
+			db_rollback(c->db);
 	}
-	rc = db_exec(c->db, stmts[STMT_PROV_INSERT], "siissssssss", doc, merchant, plan,
-	    mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "status"))),
-	    ts_of(r.json, "current_period_start", a), ts_of(r.json, "current_period_end", b),
-	    ts_of(r.json, "trial_end", t),
-	    cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")), now, now, now);
 	cJSON_Delete(r.json);
-	if (rc != ERR_OK) {
-		db_rollback(c->db);
-		if (rc == ERR_CONFLICT) {
-			c->err_msg = "This merchant already has a live subscription";
-			return ERR_CONFLICT;
-		}
-		return ERR_DB;
+	if (rc == ERR_OK)
+		return ERR_OK;
+	/* Made at Stripe, refused here (another subscription started
+	 * meanwhile, or the database failed): undone at Stripe. */
+	undo_subscription(s, sid, rc == ERR_CONFLICT ? "a live subscription started "
+	    "meanwhile" : "database error");
+	if (rc == ERR_CONFLICT) {
+		c->err_msg = "This merchant already has a live subscription";
+		return ERR_CONFLICT;
 	}
-	*id = sqlite3_last_insert_rowid(db_handle(c->db));
-	return db_commit(c->db);
+	return ERR_DB;
 }
 
 enum err
@@ -275,10 +352,13 @@ provider_update(struct ctx *c, const struct stripe *s, int64_t sub,
 	}
 	const char *status = mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json,
 	    "status")));
-	rc = db_exec(c->db, stmts[STMT_PROV_UPDATE], "sississsi", status,
+	/* Reactivated: no reason to cancel any more, as the built-in engine
+	 * says. */
+	rc = db_exec(c->db, stmts[STMT_PROV_UPDATE], "sisisisssi", status,
 	    (int64_t)cJSON_IsTrue(cJSON_GetObjectItem(r.json, "cancel_at_period_end")),
 	    strcmp(status, "cancelled") == 0 ? (ts_of(r.json, "canceled_at", cx) ? cx :
-	    now) : NULL, reason, plan_id, ts_of(r.json, "current_period_start", a),
+	    now) : NULL, (int64_t)(undo != 0), reason, plan_id,
+	    ts_of(r.json, "current_period_start", a),
 	    ts_of(r.json, "current_period_end", b), now, sub);
 	cJSON_Delete(r.json);
 	return rc == ERR_OK ? ERR_OK : ERR_DB;

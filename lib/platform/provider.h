@@ -18,9 +18,16 @@
  * stripeProductId and stripePriceId to data. docid keys the idempotency. */
 enum err	 provider_plan(struct ctx *c, const struct stripe *s, cJSON *data,
 		    const char *idem_base);
+/* The Stripe tax rate of the VAT our rules ask of merchant, into out
+ * ("" when none is due: reverse charge, outside the EU); made at Stripe
+ * the first time a rate is needed and kept in stripe_tax_rates. */
+enum err	 provider_tax_rate(struct ctx *c, const struct stripe *s,
+		    int64_t merchant, char out[128]);
 /* Subscribes merchant to plan through Stripe, with trial_days of trial
- * (0: none), and stores the result. Returns ERR_OK with *id, or an error
- * with c->err_msg set. */
+ * (0: none) and the VAT our rules ask, and stores the result. Returns
+ * ERR_OK with *id, or an error with c->err_msg set. When Stripe made the
+ * subscription but it cannot be stored (one started meanwhile), it is
+ * cancelled at Stripe again, and logged. */
 enum err	 provider_subscribe(struct ctx *c, const struct stripe *s,
 		    int64_t merchant, int64_t plan, int trial_days, int64_t *id);
 /* Cancels (immediately, or at period end), reactivates (undo = 1), or

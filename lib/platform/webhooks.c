@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,9 @@
 
 enum stmt_wh {
 	STMT_WH_SEEN,
+	STMT_WH_RETRY,
+	STMT_WH_OUTCOME,
+	STMT_WH_UNMAPPED,
 	STMT_WH_SUB_BY_STRIPE,
 	STMT_WH_SUB_BY_DOC,
 	STMT_WH_SUB_UPDATE,
@@ -26,7 +30,16 @@ enum stmt_wh {
 
 static const char *const stmts[STMT_WH__MAX] = {
 	[STMT_WH_SEEN] = "INSERT OR IGNORE INTO stripe_events (id, type, created, "
-	    "object_id, received_at) VALUES (?, ?, ?, ?, ?)",
+	    "object_id, received_at, api_version) VALUES (?, ?, ?, ?, ?, ?)",
+	/* An event that could not be mapped is tried again when it comes
+	 * again (Stripe retries; a fixed platform maps it). */
+	[STMT_WH_RETRY] = "DELETE FROM stripe_events WHERE id = ? AND outcome = "
+	    "'unmapped'",
+	[STMT_WH_OUTCOME] = "UPDATE stripe_events SET outcome = ?, detail = ? WHERE id = ?",
+	[STMT_WH_UNMAPPED] = "INSERT INTO stripe_events (id, type, created, object_id, "
+	    "received_at, api_version, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, "
+	    "'unmapped', ?) ON CONFLICT (id) DO UPDATE SET received_at = "
+	    "excluded.received_at, detail = excluded.detail",
 	[STMT_WH_SUB_BY_STRIPE] = "SELECT id, merchant_id, stripe_event_created FROM "
 	    "subscriptions WHERE stripe_subscription_id = ?",
 	[STMT_WH_SUB_BY_DOC] = "SELECT id, merchant_id, stripe_event_created FROM "
@@ -106,26 +119,64 @@ find_sub(struct db *db, const char *stripe_id, const cJSON *metadata,
 	return ERR_OK;
 }
 
+/* The object at a path of keys (NULL-terminated), or NULL. */
+static const cJSON *
+at(const cJSON *o, ...)
+{
+	va_list ap;
+	va_start(ap, o);
+	for (const char *k = va_arg(ap, const char *); o && k; k = va_arg(ap, const char *))
+		o = cJSON_GetObjectItemCaseSensitive(o, k);
+	va_end(ap);
+	return o;
+}
+
+/* A subscription's period: on the subscription up to 2025-02-24, on its
+ * items since 2025-03-31 (Stripe moved it there). 0 when neither says. */
+static int64_t
+sub_period(const cJSON *obj, const char *key)
+{
+	int64_t v = inum(obj, key);
+	if (v == 0)
+		v = inum(cJSON_GetArrayItem(at(obj, "items", "data", NULL), 0), key);
+	return v;
+}
+
 static enum err
 on_subscription(struct db *db, const char *type, const cJSON *obj, int64_t created,
-    int64_t now)
+    int64_t now, struct stripe_outcome *out)
 {
 	int64_t id, merchant, last;
 	char a[25], b[25], t[25], cx[25], ts[25];
 	enum err rc = find_sub(db, istr(obj, "id"), cJSON_GetObjectItem(obj, "metadata"),
 	    &id, &merchant, &last);
-	if (rc != ERR_OK || id == 0)
-		return rc;	/* not ours: recorded as seen, nothing to do */
-	if (created < last)
-		return ERR_OK;	/* older than what we applied: out of order */
+	if (rc != ERR_OK)
+		return rc;
+	if (id == 0) {
+		out->ignored = "not a subscription of the platform";
+		return ERR_OK;
+	}
+	if (created < last) {
+		out->ignored = "older than the last event applied";
+		return ERR_OK;
+	}
 	const char *status = strcmp(type, "customer.subscription.deleted") == 0 ?
 	    "cancelled" : map_status(istr(obj, "status"));
-	if (status == NULL)
+	if (status == NULL) {
+		snprintf(out->unmapped, sizeof(out->unmapped), "unknown subscription "
+		    "status \"%s\"", istr(obj, "status") ? istr(obj, "status") : "");
 		return ERR_OK;
+	}
+	int64_t start = sub_period(obj, "current_period_start");
+	int64_t end = sub_period(obj, "current_period_end");
+	if (strcmp(status, "cancelled") != 0 && (start == 0 || end == 0)) {
+		snprintf(out->unmapped, sizeof(out->unmapped), "no current period, "
+		    "neither on the subscription nor on its items");
+		return ERR_OK;
+	}
 	clock_format_ms(now, ts);
 	return db_exec(db, stmts[STMT_WH_SUB_UPDATE], "sssssisisi", istr(obj, "id"), status,
-	    when(inum(obj, "current_period_start"), a),
-	    when(inum(obj, "current_period_end"), b), when(inum(obj, "trial_end"), t),
+	    when(start, a), when(end, b), when(inum(obj, "trial_end"), t),
 	    (int64_t)cJSON_IsTrue(cJSON_GetObjectItem(obj, "cancel_at_period_end")),
 	    strcmp(status, "cancelled") == 0 ? (when(inum(obj, "canceled_at"), cx) ? cx :
 	    ts) : NULL, (int64_t)created, ts, (int64_t)id) == ERR_OK ? ERR_OK : ERR_DB;
@@ -146,13 +197,43 @@ notify(struct db *db, int64_t merchant, const char *kind, const char *subject_ke
 	    merchant, NULL, now);
 }
 
-/* The local invoice of a Stripe invoice; issued (with our number) the
- * first time Stripe tells of it. */
+/* An invoice's subscription and its metadata: on the invoice up to
+ * 2025-02-24, under parent.subscription_details since 2025-03-31. */
+static const char *
+invoice_sub(const cJSON *obj, const cJSON **metadata)
+{
+	const char *id = istr(obj, "subscription");
+	if (id) {
+		*metadata = at(obj, "subscription_details", "metadata", NULL);
+		return id;
+	}
+	const cJSON *p = at(obj, "parent", "subscription_details", NULL);
+	*metadata = at(p, "metadata", NULL);
+	return istr(p, "subscription");
+}
+
+/* A line of a proration (a plan changed during a period), in either
+ * version. */
+static int
+line_proration(const cJSON *l)
+{
+	return cJSON_IsTrue(at(l, "proration", NULL)) ||
+	    cJSON_IsTrue(at(l, "parent", "subscription_item_details", "proration", NULL)) ||
+	    cJSON_IsTrue(at(l, "parent", "invoice_item_details", "proration", NULL));
+}
+
+#define STRIPE_LINES_MAX	64
+
+/* The local document of a Stripe invoice; issued (with our number) the
+ * first time Stripe tells of it, mirroring what Stripe charged: its lines,
+ * its tax, its total. A negative invoice (a credit at a downgrade) becomes
+ * a credit note; an invoice of nothing (a trial's) takes no number. */
 static enum err
 local_invoice(struct db *db, const cJSON *obj, int64_t now, int64_t *inv,
-    int64_t *merchant, int64_t *sub)
+    int64_t *merchant, int64_t *sub, struct stripe_outcome *out)
 {
 	int64_t last;
+	const cJSON *meta = NULL;
 	*inv = 0;
 	sqlite3_stmt *st = db_bind(db, stmts[STMT_WH_INV_BY_STRIPE], "s", istr(obj, "id"));
 	if (st == NULL)
@@ -160,53 +241,109 @@ local_invoice(struct db *db, const cJSON *obj, int64_t now, int64_t *inv,
 	if (db_step(db, st) == DB_ROW)
 		*inv = sqlite3_column_int64(st, 0);
 	db_done(st);
-	enum err rc = find_sub(db, istr(obj, "subscription"),
-	    cJSON_GetObjectItem(obj, "subscription_details"), sub, merchant, &last);
-	if (rc != ERR_OK || *inv || *sub == 0)
+	const char *sid = invoice_sub(obj, &meta);
+	if (sid == NULL && istr(meta, "subscription") == NULL) {
+		out->ignored = "an invoice of no subscription";
+		return ERR_OK;
+	}
+	enum err rc = find_sub(db, sid, meta, sub, merchant, &last);
+	if (rc != ERR_OK || *inv)
 		return rc;
-	/* Lines before tax, as Stripe computed them. */
-	struct invoice_line lines[16];
+	if (*sub == 0) {
+		out->ignored = "not a subscription of the platform";
+		return ERR_OK;
+	}
+	/* Amounts: Stripe's are in its unit of the currency. */
+	const char *cur = istr(obj, "currency");
+	const cJSON *jt = at(obj, "total", NULL), *js = at(obj, "subtotal", NULL);
+	if (cur == NULL || !cJSON_IsNumber(jt) || !cJSON_IsNumber(js)) {
+		snprintf(out->unmapped, sizeof(out->unmapped), "an invoice without "
+		    "currency, subtotal or total");
+		return ERR_OK;
+	}
+	int64_t total = stripe_amount_from(cur, inum(obj, "total"));
+	int64_t subtotal = stripe_amount_from(cur, inum(obj, "subtotal"));
+	const cJSON *jx = at(obj, "total_excluding_tax", NULL);
+	int64_t tax = total - (cJSON_IsNumber(jx) ? stripe_amount_from(cur,
+	    inum(obj, "total_excluding_tax")) : subtotal);
+	if (total == 0) {
+		out->ignored = "an invoice of nothing takes no number";
+		return ERR_OK;
+	}
+	/* The lines as Stripe computed them, before tax; the service period
+	 * is that of the subscription's lines (the invoice's own period_start
+	 * and period_end are the period before), prorations aside. */
+	struct invoice_line lines[STRIPE_LINES_MAX];
 	size_t n = 0;
-	/* Stripe's amounts are in its unit of the currency. */
-	const char *stripe_cur = istr(obj, "currency");
-	const cJSON *l;
-	cJSON_ArrayForEach(l, cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "lines"),
-	    "data")) {
-		if (n == sizeof(lines) / sizeof(lines[0]))
-			break;
+	int64_t sum = 0, ps[2] = { 0, 0 }, pe[2] = { 0, 0 };
+	const cJSON *l, *data = at(obj, "lines", "data", NULL);
+	if (cJSON_GetArraySize(data) > STRIPE_LINES_MAX ||
+	    cJSON_IsTrue(at(obj, "lines", "has_more", NULL))) {
+		snprintf(out->unmapped, sizeof(out->unmapped), "an invoice of more than "
+		    "%d lines", STRIPE_LINES_MAX);
+		return ERR_OK;
+	}
+	cJSON_ArrayForEach(l, data) {
 		lines[n].description = istr(l, "description") ? istr(l, "description") :
 		    msg(INVOICE_LANG, "INVOICE_LINE_SUBSCRIPTION");
 		lines[n].quantity = 1;
-		lines[n].unit_cents = stripe_amount_from(stripe_cur, inum(l, "amount"));
+		lines[n].unit_cents = stripe_amount_from(cur, inum(l, "amount"));
+		sum += lines[n].unit_cents;
 		n++;
+		int k = line_proration(l);
+		int64_t a = inum(at(l, "period", NULL), "start");
+		int64_t b = inum(at(l, "period", NULL), "end");
+		if (a > 0 && (ps[k] == 0 || a < ps[k]))
+			ps[k] = a;
+		if (b > pe[k])
+			pe[k] = b;
 	}
 	if (n == 0) {
 		lines[0].description = msg(INVOICE_LANG, "INVOICE_LINE_SUBSCRIPTION");
 		lines[0].quantity = 1;
-		lines[0].unit_cents = stripe_amount_from(stripe_cur, inum(obj, "subtotal"));
+		lines[0].unit_cents = subtotal;
+		sum = subtotal;
 		n = 1;
 	}
+	if (sum != subtotal || subtotal + tax != total) {
+		/* A discount, or lines left out: not what our invoice can say. */
+		snprintf(out->unmapped, sizeof(out->unmapped), "lines of %lld, subtotal "
+		    "%lld, tax %lld and total %lld do not add up (a discount?)",
+		    (long long)sum, (long long)subtotal, (long long)tax, (long long)total);
+		return ERR_OK;
+	}
+	int k = ps[0] ? 0 : 1;
+	int64_t start = ps[k] ? ps[k] : inum(obj, "period_start");
+	int64_t end = ps[k] ? pe[k] : inum(obj, "period_end");
+	const char *kind = "invoice";
+	if (total < 0) {
+		kind = "credit_note";
+		for (size_t i = 0; i < n; i++)
+			lines[i].unit_cents = -lines[i].unit_cents;
+		tax = -tax;
+		total = -total;
+	}
 	struct seller sel;
-	char number[32], cur[8];
-	const char *c = istr(obj, "currency");
-	snprintf(cur, sizeof(cur), "%s", c ? c : "eur");
-	for (char *p = cur; *p; p++)
+	struct invoice_charged charged = { tax, total };
+	char number[32], upper[8];
+	snprintf(upper, sizeof(upper), "%s", cur);
+	for (char *p = upper; *p; p++)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	seller_from_config(&sel);
-	if ((rc = invoice_issue(db, &sel, *merchant, *sub, "invoice", lines, n, cur,
-	    inum(obj, "period_start") * 1000, inum(obj, "period_end") * 1000, now, inv,
-	    number)) != ERR_OK)
+	if ((rc = invoice_issue_charged(db, &sel, *merchant, *sub, kind, lines, n, upper,
+	    start * 1000, end * 1000, now, &charged, inv, number)) != ERR_OK)
 		return rc;
 	return db_exec(db, stmts[STMT_WH_INV_SET_STRIPE], "si", istr(obj, "id"), *inv) ==
 	    ERR_OK ? ERR_OK : ERR_DB;
 }
 
 static enum err
-on_invoice(struct db *db, const char *type, const cJSON *obj, int64_t now)
+on_invoice(struct db *db, const char *type, const cJSON *obj, int64_t now,
+    struct stripe_outcome *out)
 {
 	int64_t inv, merchant = 0, sub = 0;
 	char ts[25];
-	enum err rc = local_invoice(db, obj, now, &inv, &merchant, &sub);
+	enum err rc = local_invoice(db, obj, now, &inv, &merchant, &sub, out);
 	if (rc != ERR_OK || inv == 0)
 		return rc;
 	clock_format_ms(now, ts);
@@ -232,8 +369,10 @@ on_invoice(struct db *db, const char *type, const cJSON *obj, int64_t now)
 		if (r != DB_DONE)
 			return ERR_DB;
 		/* A failure told after the payment (out of order) is old news. */
-		if (sqlite3_changes(db_handle(db)) == 0)
+		if (sqlite3_changes(db_handle(db)) == 0) {
+			out->ignored = "a failure told after the payment";
 			return ERR_OK;
+		}
 		if ((st = db_bind(db, stmts[STMT_WH_SUB_STATUS], "ssi", "past_due", ts, sub)) == NULL)
 			return ERR_DB;
 		r = db_step(db, st);
@@ -248,46 +387,80 @@ on_invoice(struct db *db, const char *type, const cJSON *obj, int64_t now)
 }
 
 enum err
-stripe_apply_event(struct db *db, const cJSON *ev, int64_t now, int *duplicate)
+stripe_apply_event(struct db *db, const cJSON *ev, int64_t now,
+    struct stripe_outcome *out)
 {
 	const char *id = istr(ev, "id"), *type = istr(ev, "type");
 	const cJSON *obj = cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "data"), "object");
 	int64_t created = inum(ev, "created");
 	char ts[25];
-	*duplicate = 0;
+	enum err rc = ERR_OK;
+	memset(out, 0, sizeof(*out));
 	if (id == NULL || type == NULL || !cJSON_IsObject(obj))
 		return ERR_VALIDATION;
 	clock_format_ms(now, ts);
-	if (db_exec(db, stmts[STMT_WH_SEEN], "ssiss", id, type, created, istr(obj, "id"),
-	    ts) != ERR_OK)
+	if (db_exec(db, stmts[STMT_WH_RETRY], "s", id) != ERR_OK ||
+	    db_exec(db, stmts[STMT_WH_SEEN], "ssisst", id, type, created, istr(obj, "id"),
+	    ts, istr(ev, "api_version")) != ERR_OK)
 		return ERR_DB;
 	if (sqlite3_changes(db_handle(db)) == 0) {
-		*duplicate = 1;
+		out->duplicate = 1;
 		return ERR_OK;
 	}
-	if (strncmp(type, "customer.subscription.", 22) == 0 &&
-	    strcmp(type, "customer.subscription.trial_will_end") != 0)
-		return on_subscription(db, type, obj, created, now);
 	if (strcmp(type, "customer.subscription.trial_will_end") == 0) {
 		int64_t sid, merchant = 0, last;
-		enum err rc = find_sub(db, istr(obj, "id"), cJSON_GetObjectItem(obj,
-		    "metadata"), &sid, &merchant, &last);
-		if (rc != ERR_OK || sid == 0)
-			return rc;
-		return notify(db, merchant, "trial_will_end", "MAIL_TRIAL_ENDING_SUBJECT",
-		    "MAIL_TRIAL_ENDING_BODY", now);
-	}
-	if (strcmp(type, "invoice.finalized") == 0 || strcmp(type, "invoice.paid") == 0 ||
+		rc = find_sub(db, istr(obj, "id"), cJSON_GetObjectItem(obj, "metadata"), &sid,
+		    &merchant, &last);
+		if (rc == ERR_OK && sid == 0)
+			out->ignored = "not a subscription of the platform";
+		else if (rc == ERR_OK)
+			rc = notify(db, merchant, "trial_will_end", "MAIL_TRIAL_ENDING_SUBJECT",
+			    "MAIL_TRIAL_ENDING_BODY", now);
+	} else if (strncmp(type, "customer.subscription.", 22) == 0)
+		rc = on_subscription(db, type, obj, created, now, out);
+	else if (strcmp(type, "invoice.finalized") == 0 || strcmp(type, "invoice.paid") == 0 ||
 	    strcmp(type, "invoice.payment_failed") == 0)
-		return on_invoice(db, type, obj, now);
-	return ERR_OK;	/* other events: recorded, nothing to do */
+		rc = on_invoice(db, type, obj, now, out);
+	else
+		out->ignored = "an event the platform does not listen to";
+	if (rc != ERR_OK || out->unmapped[0])
+		return rc;
+	return db_exec(db, stmts[STMT_WH_OUTCOME], "sts", out->ignored ? "ignored" :
+	    "applied", out->ignored, id) == ERR_OK ? ERR_OK : ERR_DB;
+}
+
+/* Keeps, in its own transaction, an event that could not be mapped (the
+ * operator sees it in stripe_events and in the log), and refuses it: Stripe
+ * sends it again, and a platform that learned its shape applies it. */
+static enum err
+refuse_unmapped(struct ctx *c, const cJSON *ev, const struct stripe_outcome *out)
+{
+	char ts[25];
+	const char *id = istr(ev, "id"), *type = istr(ev, "type");
+	const cJSON *obj = at(ev, "data", "object", NULL);
+	clock_format_ms(clock_now_ms(), ts);
+	fprintf(stderr, "stripe: event %s (%s, version %s) could not be mapped: %s\n", id,
+	    type, istr(ev, "api_version") ? istr(ev, "api_version") : "unknown",
+	    out->unmapped);
+	if (db_begin(c->db) != ERR_OK)
+		return ERR_DB;
+	if (db_exec(c->db, stmts[STMT_WH_UNMAPPED], "ssissts", id, type, inum(ev, "created"),
+	    istr(obj, "id"), ts, istr(ev, "api_version"), out->unmapped) != ERR_OK) {
+		db_rollback(c->db);
+		return ERR_DB;
+	}
+	if (db_commit(c->db) != ERR_OK)
+		return ERR_DB;
+	ctx_error(c, "Stripe event %s (%s) could not be mapped: %s", id, type,
+	    out->unmapped);
+	return ERR_VALIDATION;
 }
 
 enum err
 h_stripe_webhook(struct ctx *c)
 {
 	struct stripe s;
-	int duplicate = 0;
+	struct stripe_outcome out;
 	enum err rc;
 	stripe_from_config(&s);
 	if (s.webhook_secret[0] == '\0') {
@@ -301,19 +474,19 @@ h_stripe_webhook(struct ctx *c)
 	}
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
-	rc = stripe_apply_event(c->db, c->body, clock_now_ms(), &duplicate);
-	if (rc != ERR_OK) {
+	rc = stripe_apply_event(c->db, c->body, clock_now_ms(), &out);
+	if (rc != ERR_OK || out.unmapped[0]) {
 		db_rollback(c->db);
 		if (rc == ERR_VALIDATION)
 			c->err_msg = "Not a Stripe event";
-		return rc;
+		return rc != ERR_OK ? rc : refuse_unmapped(c, c->body, &out);
 	}
 	/* 2xx only once committed: Stripe sends it again otherwise. */
 	if ((rc = db_commit(c->db)) != ERR_OK)
 		return rc;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "received", 1);
-	if (duplicate)
+	if (out.duplicate)
 		cJSON_AddBoolToObject(o, "duplicate", 1);
 	c->resp->status = 200;
 	json_write(c->resp, o);

@@ -72,7 +72,7 @@ teardown(void **state)
 static struct reply
 post_event(const char *body, int64_t t, const char *with_secret)
 {
-	char payload[8192], hex[65], h[200];
+	char payload[16384], hex[65], h[200];
 	unsigned char mac[32];
 	if (t == 0)
 		t = (int64_t)time(NULL);
@@ -199,6 +199,7 @@ stripe_invoices_should_become_numbered_invoices(void **state)
 	const char *inv = "{\"id\":\"evt_in1\",\"type\":\"invoice.finalized\","
 	    "\"created\":5000,\"data\":{\"object\":{\"id\":\"in_1\",\"object\":\"invoice\","
 	    "\"subscription\":\"sub_clara2\",\"currency\":\"eur\",\"subtotal\":7900,"
+	    "\"total\":9480,\"total_excluding_tax\":7900,"
 	    "\"period_start\":1795000000,\"period_end\":1797592000,\"lines\":{\"data\":"
 	    "[{\"description\":\"Business (nov. 2026)\",\"amount\":7900}]}}}}";
 	struct reply r = post_event(inv, 0, NULL);
@@ -250,14 +251,16 @@ stripe_yen_invoices_should_count_whole_yen(void **state)
 	const char *inv = "{\"id\":\"evt_jp1\",\"type\":\"invoice.finalized\","
 	    "\"created\":6000,\"data\":{\"object\":{\"id\":\"in_jp1\",\"object\":"
 	    "\"invoice\",\"subscription\":\"sub_clara2\",\"currency\":\"jpy\","
-	    "\"subtotal\":5000,\"period_start\":1797592000,\"period_end\":1800270400,"
+	    "\"subtotal\":5000,\"total\":6000,\"period_start\":1797592000,"
+	    "\"period_end\":1800270400,"
 	    "\"lines\":{\"data\":[{\"description\":\"Tokyo (dec. 2026)\",\"amount\":"
 	    "5000}]}}}}";
 	struct reply r = post_event(inv, 0, NULL);
 	assert_int_equal(r.status, 200);
 	reply_free(&r);
 	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
-	    "'in_jp1' AND currency = 'JPY' AND subtotal_cents = 500000"), 1);
+	    "'in_jp1' AND currency = 'JPY' AND subtotal_cents = 500000 AND tax_cents = "
+	    "100000 AND total_cents = 600000"), 1);
 	/* Paid when Stripe says, however late its event comes. */
 	const char *paid = "{\"id\":\"evt_jp2\",\"type\":\"invoice.paid\","
 	    "\"created\":6100,\"data\":{\"object\":{\"id\":\"in_jp1\",\"object\":"
@@ -268,6 +271,187 @@ stripe_yen_invoices_should_count_whole_yen(void **state)
 	reply_free(&r);
 	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
 	    "'in_jp1' AND status = 'paid' AND paid_at = '2026-12-18T13:20:00.000Z'"), 1);
+}
+
+
+/* A payload of test/fixtures/stripe/ (events as Stripe sends them, in the
+ * shape of each API version), with each `from` replaced by its `to`. */
+static char *
+fixture(const char *name, const char *const *swap)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "test/fixtures/stripe/%s", name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char *b = calloc(1, 16384);
+	size_t n = fread(b, 1, 16383, f);
+	fclose(f);
+	b[n] = '\0';
+	for (int i = 0; swap && swap[i]; i += 2) {
+		char *at = strstr(b, swap[i]);
+		assert_non_null(at);
+		size_t a = strlen(swap[i]), z = strlen(swap[i + 1]);
+		memmove(at + z, at + a, strlen(at + a) + 1);
+		memcpy(at, swap[i + 1], z);
+	}
+	return b;
+}
+
+static void
+post_fixture(const char *name, const char *const *swap, int status)
+{
+	char *ev = fixture(name, swap);
+	struct reply r = post_event(ev, 0, NULL);
+	if (r.status != status)
+		fail_msg("%s: %d %s", name, r.status, r.body);
+	reply_free(&r);
+	free(ev);
+}
+
+/* The invoice of each version, as Stripe charged it (79.00 and 15.80 of
+ * VAT): the same local invoice, its period that of the subscription's
+ * line (not the invoice's period_start/end, the period before), paid at
+ * Stripe's time, each event's version recorded. */
+static void
+stripe_invoices_of_both_versions_should_mirror_what_stripe_charged(void **state)
+{
+	(void)state;
+	/* Maison Dupont moves to a subscription made at Stripe under the
+	 * 2025-03-31 version: found by our documentId in its metadata. */
+	assert_int_equal(sqlite3_exec(dbh, "UPDATE subscriptions SET status = "
+	    "'cancelled' WHERE merchant_id = (SELECT id FROM merchants WHERE slug = "
+	    "'maison-dupont'); INSERT INTO subscriptions (document_id, merchant_id, "
+	    "plan_id, status, created_at, updated_at) SELECT 'webhooksub0000000000000b', "
+	    "id, 2, 'pending', 't', 't' FROM merchants WHERE slug = 'maison-dupont'",
+	    0, 0, 0), SQLITE_OK);
+	post_fixture("customer.subscription.updated.2025-03-31.json", NULL, 200);
+	assert_int_equal(q("SELECT count(*) FROM subscriptions WHERE document_id = "
+	    "'webhooksub0000000000000b' AND stripe_subscription_id = 'sub_basil' AND "
+	    "status = 'active' AND current_period_start = '2027-01-18T11:06:40.000Z' AND "
+	    "current_period_end = '2027-02-18T11:06:40.000Z'"), 1);
+	int64_t numbered = q("SELECT last FROM invoice_counters WHERE series = 'F' "
+	    "ORDER BY year DESC LIMIT 1");
+	post_fixture("invoice.paid.2024-06-20.json", NULL, 200);
+	post_fixture("invoice.paid.2025-03-31.json", NULL, 200);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
+	    "'in_1QvInv2024' AND kind = 'invoice' AND status = 'paid' AND subtotal_cents = "
+	    "7900 AND tax_rate_bps = 2000 AND tax_cents = 1580 AND total_cents = 9480 AND "
+	    "period_start = '2026-12-18T11:06:40.000Z' AND period_end = "
+	    "'2027-01-18T11:06:40.000Z' AND paid_at = '2026-12-18T13:06:40.000Z' AND "
+	    "lines = '[{\"description\":\"1 × Business (at €79.00 / month)\",\"quantity\":1,"
+	    "\"unitPriceCents\":7900,\"amountCents\":7900}]'"), 1);
+	assert_int_equal(q("SELECT count(*) FROM invoices i JOIN merchants m ON m.id = "
+	    "i.merchant_id WHERE i.stripe_invoice_id = 'in_1QvInv2025' AND m.slug = "
+	    "'maison-dupont' AND i.status = 'paid' AND i.subtotal_cents = 7900 AND "
+	    "i.tax_cents = 1580 AND i.total_cents = 9480 AND i.period_start = "
+	    "'2027-01-18T11:06:40.000Z' AND i.period_end = '2027-02-18T11:06:40.000Z' AND "
+	    "i.paid_at = '2027-01-18T13:06:40.000Z'"), 1);
+	assert_int_equal(q("SELECT last FROM invoice_counters WHERE series = 'F' ORDER BY "
+	    "year DESC LIMIT 1"), numbered + 2);
+	assert_int_equal(q("SELECT count(*) FROM stripe_events WHERE outcome = 'applied' "
+	    "AND ((id = 'evt_1QvInv2024' AND api_version = '2024-06-20') OR (id IN "
+	    "('evt_1QvInv2025', 'evt_1QvSub2025') AND api_version = '2025-03-31.basil'))"),
+	    3);
+}
+
+/* A downgrade's credit: Stripe's invoice of -20.00 (a proration of -50.00
+ * and the next month's 25.00, 5.00 of VAT off) is a credit note of ours,
+ * in the credit notes' series, never an invoice with a negative total. */
+static void
+stripe_negative_invoice_should_become_a_credit_note(void **state)
+{
+	(void)state;
+	static const char *const swap[] = {
+	    "evt_1QvInv2024", "evt_credit1", "in_1QvInv2024\",\n      \"object",
+	    "in_credit1\",\n      \"object", "\"amount\": 7900,\n            \"amount_excl",
+	    "\"amount\": -5000,\n            \"amount_excl", "\"proration\": false",
+	    "\"proration\": true", "\"subtotal\": 7900", "\"subtotal\": -5000",
+	    "\"total\": 9480", "\"total\": -6000", "\"total_excluding_tax\": 7900",
+	    "\"total_excluding_tax\": -5000", NULL };
+	int64_t credits = q("SELECT count(*) FROM invoices WHERE kind = 'credit_note'");
+	post_fixture("invoice.paid.2024-06-20.json", swap, 200);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE kind = 'credit_note'"),
+	    credits + 1);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
+	    "'in_credit1' AND kind = 'credit_note' AND number LIKE 'A-%' AND status = "
+	    "'paid' AND subtotal_cents = 5000 AND tax_cents = 1000 AND total_cents = 6000 "
+	    "AND lines = '[{\"description\":\"1 × Business (at €79.00 / month)\","
+	    "\"quantity\":1,\"unitPriceCents\":5000,\"amountCents\":5000}]'"), 1);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE total_cents < 0"), 0);
+}
+
+/* A trial's first invoice is of nothing: it takes no number, the gapless
+ * series goes on from the last real invoice. */
+static void
+stripe_trial_invoice_of_nothing_should_take_no_number(void **state)
+{
+	(void)state;
+	static const char *const swap[] = {
+	    "evt_1QvInv2024", "evt_trial0", "in_1QvInv2024\",\n      \"object",
+	    "in_trial0\",\n      \"object", "\"amount\": 7900,\n            \"amount_excl",
+	    "\"amount\": 0,\n            \"amount_excl", "\"subtotal\": 7900",
+	    "\"subtotal\": 0", "\"total\": 9480", "\"total\": 0",
+	    "\"total_excluding_tax\": 7900", "\"total_excluding_tax\": 0", NULL };
+	int64_t numbered = q("SELECT last FROM invoice_counters WHERE series = 'F' "
+	    "ORDER BY year DESC LIMIT 1");
+	post_fixture("invoice.paid.2024-06-20.json", swap, 200);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
+	    "'in_trial0'"), 0);
+	assert_int_equal(q("SELECT last FROM invoice_counters WHERE series = 'F' ORDER BY "
+	    "year DESC LIMIT 1"), numbered);
+	assert_int_equal(q("SELECT count(*) FROM stripe_events WHERE id = 'evt_trial0' AND "
+	    "outcome = 'ignored' AND detail = 'an invoice of nothing takes no number'"), 1);
+}
+
+/* What the platform cannot map is not answered 200 and dropped: it is
+ * logged, kept as 'unmapped', refused so that Stripe sends it again, and
+ * applied when it comes again in a shape the platform reads. */
+static void
+stripe_events_that_cannot_be_mapped_should_be_refused_and_kept(void **state)
+{
+	(void)state;
+	static const char *const status[] = { "evt_1QvSub2025", "evt_frozen1",
+	    "\"status\": \"active\"", "\"status\": \"frozen\"", NULL };
+	char *ev = fixture("customer.subscription.updated.2025-03-31.json", status);
+	struct reply r = post_event(ev, 0, NULL);
+	free(ev);
+	assert_reply(r, 400, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"Stripe event evt_frozen1 "
+	    "(customer.subscription.updated) could not be mapped: unknown subscription "
+	    "status \\\"frozen\\\"\",\"details\":{}}}");
+	reply_free(&r);
+	/* A discount: Stripe's lines, tax and total do not make our invoice. */
+	static const char *const discount[] = {
+	    "evt_1QvInv2024", "evt_discount1", "in_1QvInv2024\",\n      \"object",
+	    "in_discount1\",\n      \"object", "\"total\": 9480", "\"total\": 8532",
+	    "\"total_excluding_tax\": 7900", "\"total_excluding_tax\": 7110", NULL };
+	post_fixture("invoice.paid.2024-06-20.json", discount, 400);
+	assert_int_equal(q("SELECT count(*) FROM invoices WHERE stripe_invoice_id = "
+	    "'in_discount1'"), 0);
+	assert_int_equal(q("SELECT count(*) FROM stripe_events WHERE outcome = 'unmapped' "
+	    "AND ((id = 'evt_discount1' AND detail LIKE 'lines of 7900, subtotal 7900, "
+	    "tax 1422 and total 8532 do not add up%') OR (id = 'evt_frozen1' AND "
+	    "api_version = '2025-03-31.basil'))"), 2);
+	char *log = calloc(1, 1 << 20), path[400];
+	snprintf(path, sizeof(path), "%s/log/platform.log", S.var);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	log[fread(log, 1, (1 << 20) - 1, f)] = '\0';
+	fclose(f);
+	assert_non_null(strstr(log, "stripe: event evt_discount1 (invoice.paid, version "
+	    "2024-06-20) could not be mapped: lines of 7900"));
+	free(log);
+	/* Sent again as it should be: applied, not a duplicate. */
+	static const char *const fixed[] = {
+	    "evt_1QvInv2024", "evt_discount1", "in_1QvInv2024\",\n      \"object",
+	    "in_discount1\",\n      \"object", NULL };
+	char *again = fixture("invoice.paid.2024-06-20.json", fixed);
+	r = post_event(again, 0, NULL);
+	free(again);
+	assert_reply(r, 200, "{\"received\":true}");
+	reply_free(&r);
+	assert_int_equal(q("SELECT count(*) FROM stripe_events WHERE id = 'evt_discount1' "
+	    "AND outcome = 'applied' AND detail IS NULL"), 1);
 }
 
 static void
@@ -307,6 +491,10 @@ main(void)
 		cmocka_unit_test(bad_signatures_and_stale_events_should_be_refused),
 		cmocka_unit_test(stripe_invoices_should_become_numbered_invoices),
 		cmocka_unit_test(stripe_yen_invoices_should_count_whole_yen),
+		cmocka_unit_test(stripe_invoices_of_both_versions_should_mirror_what_stripe_charged),
+		cmocka_unit_test(stripe_negative_invoice_should_become_a_credit_note),
+		cmocka_unit_test(stripe_trial_invoice_of_nothing_should_take_no_number),
+		cmocka_unit_test(stripe_events_that_cannot_be_mapped_should_be_refused_and_kept),
 		cmocka_unit_test(invoice_pdf_should_download_through_nginx),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -29,6 +29,8 @@ static struct {
 	int		 script_status[8];
 	const char	*script_body[8];
 	int		 nscript, next;
+	/* Called on each request before it is answered (a race to stage). */
+	void		(*hook)(const struct seen *);
 	pthread_t	 thread;
 	volatile int	 stop;
 } fake;
@@ -73,6 +75,8 @@ serve(void *arg)
 			snprintf(s->headers, sizeof(s->headers), "%.*s", (int)(end - req), req);
 			snprintf(s->body, sizeof(s->body), "%s", end + 4);
 		}
+		if (fake.hook && fake.nseen > 0)
+			fake.hook(&fake.seen[fake.nseen - 1]);
 		int status = 200;
 		const char *body = "{}";
 		if (fake.next < fake.nscript) {
@@ -452,6 +456,20 @@ provider_should_bill_through_stripe(void **state)
 	assert_string_equal(fake.seen[0].method, "POST");
 	assert_string_equal(fake.seen[0].path, "/v1/subscriptions/sub_9");
 	assert_string_equal(fake.seen[0].body, "cancel_at_period_end=true");
+	/* Kept after all: no reason to cancel any more. */
+	static const char *const b3r[] = { "{\"id\":\"sub_9\",\"status\":\"trialing\","
+	    "\"cancel_at_period_end\":false}" };
+	script(1, s3, b3r);
+	snprintf(path, sizeof(path), "/api/subscriptions/%lld/reactivate", (long long)sub);
+	o = call(METHOD_PUT, path, NULL, &st);
+	assert_int_equal(st, 200);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"),
+	    "cancelAtPeriodEnd")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"),
+	    "cancellationReason")));
+	cJSON_Delete(o);
+	assert_string_equal(fake.seen[0].body, "cancel_at_period_end=false");
+	snprintf(path, sizeof(path), "/api/subscriptions/%lld/cancel", (long long)sub);
 	static const char *const b4[] = { "{\"id\":\"sub_9\",\"status\":\"canceled\","
 	    "\"canceled_at\":1795100000}" };
 	script(1, s3, b4);
@@ -519,16 +537,24 @@ onboarding_should_subscribe_through_stripe_or_leave_nothing(void **state)
 	int64_t jobs = count("SELECT count(*) FROM jobs WHERE kind = 'backend.deploy'");
 	int64_t audits = count("SELECT count(*) FROM audit_logs");
 
-	/* Refused: nothing stays. */
-	static const int s2[] = { 200, 402 };
-	static const char *const b2[] = { "{\"id\":\"cus_a\"}", "{\"error\":{\"type\":"
+	/* Refused: nothing stays. Ana is in France: Stripe is to charge
+	 * French VAT, its tax rate made the first time. */
+	static const int s2[] = { 200, 200, 402 };
+	static const char *const b2[] = { "{\"id\":\"cus_a\"}", "{\"id\":\"txr_fr20\","
+	    "\"object\":\"tax_rate\",\"percentage\":20.0}", "{\"error\":{\"type\":"
 	    "\"card_error\",\"message\":\"Your card was declined.\"}}" };
-	script(2, s2, b2);
+	script(3, s2, b2);
 	o = call(METHOD_POST, "/api/platform/onboard-merchant", body, &st);
 	assert_int_equal(st, 409);
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
 	    o, "error"), "message")), "Stripe: Your card was declined.");
 	cJSON_Delete(o);
+	assert_string_equal(fake.seen[1].path, "/v1/tax_rates");
+	assert_string_equal(fake.seen[1].body, "display_name=TVA&percentage=20&"
+	    "inclusive=false&country=FR&description=TVA%20fran%C3%A7aise%20%28plateforme"
+	    "%29&metadata[platform]=marketplace");
+	assert_non_null(strstr(fake.seen[1].headers, "Idempotency-Key: tax-rate-2000\r\n"));
+	assert_non_null(strstr(fake.seen[2].body, "&default_tax_rates[0]=txr_fr20&"));
 	assert_int_equal(count("SELECT count(*) FROM users WHERE email = "
 	    "'ana@shop.example'"), 0);
 	assert_int_equal(count("SELECT count(*) FROM merchants WHERE slug = 'ana-shop'"), 0);
@@ -556,12 +582,74 @@ onboarding_should_subscribe_through_stripe_or_leave_nothing(void **state)
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(d,
 	    "deployment"), "action")), "deploy");
 	cJSON_Delete(o);
+	/* The tax rate is Stripe's already. */
+	assert_int_equal(fake.nseen, 2);
 	assert_string_equal(fake.seen[1].path, "/v1/subscriptions");
 	assert_non_null(strstr(fake.seen[1].body, "items[0][price]=price_2"));
+	assert_non_null(strstr(fake.seen[1].body, "&default_tax_rates[0]=txr_fr20&"));
 	assert_non_null(strstr(fake.seen[1].body, "&trial_period_days=7"));
 	assert_int_equal(count("SELECT count(*) FROM jobs WHERE kind = 'backend.deploy'"),
 	    jobs + 1);
 
+	stripe_off();
+}
+
+/* Staged by the fake Stripe while it makes the subscription: another one
+ * starts for the same merchant. */
+static void
+start_a_rival(const struct seen *x)
+{
+	sqlite3 *db;
+	if (strcmp(x->path, "/v1/subscriptions") != 0 || strcmp(x->method, "POST") != 0)
+		return;
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+		return;
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_exec(db, "INSERT INTO subscriptions (document_id, merchant_id, plan_id, "
+	    "status, created_at, updated_at) VALUES ('rivalsub0000000000000000', 2, 1, "
+	    "'active', 't', 't')", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+/* A subscription Stripe made that the platform cannot record (another
+ * started meanwhile) is cancelled at Stripe again: nothing bills that
+ * nobody here knows of. */
+static void
+provider_should_cancel_at_stripe_what_it_could_not_record(void **state)
+{
+	int st;
+	(void)state;
+	stripe_on();
+	static const int s1[] = { 200, 200 };
+	static const char *const b1[] = { "{\"id\":\"prod_r\"}", "{\"id\":\"price_r\"}" };
+	script(2, s1, b1);
+	cJSON *o = call(METHOD_POST, "/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Race\",\"slug\":\"race\",\"priceCents\":2900}}", &st);
+	assert_int_equal(st, 201);
+	char body[160];
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":2,\"plan\":%lld}}",
+	    (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "data"), "id")));
+	cJSON_Delete(o);
+	static const int s2[] = { 200, 200, 200 };
+	static const char *const b2[] = { "{\"id\":\"cus_r\"}", "{\"id\":\"sub_race\","
+	    "\"status\":\"active\",\"current_period_start\":1795000000,"
+	    "\"current_period_end\":1797592000}", "{\"id\":\"sub_race\","
+	    "\"status\":\"canceled\"}" };
+	script(3, s2, b2);
+	fake.hook = start_a_rival;
+	o = call(METHOD_POST, "/api/subscriptions", body, &st);
+	fake.hook = NULL;
+	assert_int_equal(st, 409);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    o, "error"), "message")), "This merchant already has a live subscription");
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 3);
+	assert_string_equal(fake.seen[1].path, "/v1/subscriptions");
+	assert_string_equal(fake.seen[2].method, "DELETE");
+	assert_string_equal(fake.seen[2].path, "/v1/subscriptions/sub_race");
+	assert_int_equal(count("SELECT count(*) FROM subscriptions WHERE "
+	    "stripe_subscription_id = 'sub_race'"), 0);
 	stripe_off();
 }
 
@@ -629,6 +717,7 @@ main(void)
 		cmocka_unit_test(stripe_amounts_should_follow_each_currencys_minor_unit),
 		cmocka_unit_test(provider_should_price_yen_without_decimals),
 		cmocka_unit_test(onboarding_should_subscribe_through_stripe_or_leave_nothing),
+		cmocka_unit_test(provider_should_cancel_at_stripe_what_it_could_not_record),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
