@@ -736,3 +736,8 @@ CREATE TABLE stripe_tax_rates (
 	stripe_id	TEXT NOT NULL,
 	created_at	TEXT NOT NULL
 );
+
+-- migration: 12 subscriptions started through Stripe Checkout: the session,
+-- until Stripe makes the subscription
+ALTER TABLE subscriptions ADD COLUMN stripe_checkout_session_id TEXT;
+CREATE INDEX subscriptions_checkout ON subscriptions (stripe_checkout_session_id);

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "invoices.h"
 #include "mailer.h"
+#include "provider.h"
 #include "subscriptions.h"
 #include "tickets.h"
 
@@ -60,12 +61,29 @@ job_backends_probe(struct db *db, const struct job *job, int64_t now)
 	return monitor_probe_all(db, now) < 0 ? ERR_DB : ERR_OK;
 }
 
+/* stripe.reprice: a plan's Stripe subscriptions onto its new price, from
+ * their next period. Network calls, no transaction: each subscription is
+ * read first, so a run again moves nothing twice. */
+static enum err
+job_stripe_reprice(struct db *db, const struct job *job, int64_t now)
+{
+	struct stripe s;
+	(void)now;
+	const cJSON *plan = cJSON_GetObjectItem(job->payload, "plan");
+	if (!cJSON_IsNumber(plan))
+		return ERR_INTERNAL;
+	if (!stripe_from_config(&s))
+		return ERR_OK;
+	return provider_reprice(db, &s, (int64_t)plan->valuedouble);
+}
+
 const struct job_kind background_jobs[] = {
 	{ "billing.run", 0, job_billing_run },
 	{ "tickets.autoclose", 1, job_tickets_autoclose },
 	{ "email.send", 0, job_email_send },
 	{ "backend.deploy", 0, job_backend_deploy },
 	{ "backends.probe", 0, job_backends_probe },
+	{ "stripe.reprice", 0, job_stripe_reprice },
 };
 const size_t nbackground_jobs = sizeof(background_jobs) / sizeof(background_jobs[0]);
 

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "crud.h"
 #include "id.h"
+#include "jobs.h"
 #include "json.h"
 #include "plans.h"
 #include "provider.h"
@@ -126,6 +127,7 @@ enum stmt_plans {
 	STMT_PLANS_ACTIVE,
 	STMT_PLANS_SLUG_EXISTS,
 	STMT_PLANS_INSERT,
+	STMT_PLANS_STRIPE,
 	STMT_PLANS__MAX
 };
 
@@ -138,6 +140,9 @@ static const char *const stmts[STMT_PLANS__MAX] = {
 	    "features, limits, active, sort_order, created_at, updated_at, "
 	    "published_at) VALUES (?, ?, ?, ?, ?, 'EUR', 'month', ?, ?, ?, 1, ?, "
 	    "?, ?, ?)",
+	[STMT_PLANS_STRIPE] = "SELECT price_cents, currency, interval, active, "
+	    "coalesce(stripe_product_id, ''), coalesce(stripe_price_id, '') FROM "
+	    "subscription_plans WHERE id = ?",
 };
 
 cJSON *
@@ -253,4 +258,114 @@ h_plans_create(struct ctx *c)
 		return rc;
 	json_send_data(c->resp, 201, out, NULL);
 	return ERR_OK;
+}
+
+/* A plan as Stripe knows it. */
+struct stripe_plan {
+	int64_t	 cents, active;
+	char	 currency[8], interval[8], product[128], price[128];
+};
+
+static enum err
+stripe_plan_load(struct db *db, int64_t id, struct stripe_plan *p)
+{
+	return db_get(db, stmts[STMT_PLANS_STRIPE], "i", "ISSISS", id, &p->cents,
+	    p->currency, sizeof(p->currency), p->interval, sizeof(p->interval), &p->active,
+	    p->product, sizeof(p->product), p->price, sizeof(p->price));
+}
+
+/* The value a prepared update gives key, or the stored one. */
+static const char *
+new_text(const cJSON *data, const char *key, const char *was)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(data, key));
+	return v ? v : was;
+}
+
+enum err
+h_plans_update(struct ctx *c)
+{
+	struct stripe s;
+	struct stripe_plan was;
+	const cJSON *data = crud_body_data(c);
+	cJSON *copy = NULL, *out = NULL;
+	int64_t rowid;
+	char made[128] = "", key[96];
+	enum err rc;
+	if (data == NULL)
+		return ERR_VALIDATION;
+	if ((rc = crud_resolve(c, &plans_entity, c->id, &rowid)) != ERR_OK)
+		return rc;
+	if ((rc = crud_prepare(c, &plans_entity, data, 0, &copy)) != ERR_OK)
+		return rc;
+	int stripe = stripe_from_config(&s);
+	if (stripe && (rc = stripe_plan_load(c->db, rowid, &was)) != ERR_OK) {
+		cJSON_Delete(copy);
+		return rc == ERR_NOT_FOUND ? rc : ERR_DB;
+	}
+	stripe = stripe && was.product[0];
+	const cJSON *jc = cJSON_GetObjectItem(copy, "priceCents");
+	int64_t cents = cJSON_IsNumber(jc) ? (int64_t)jc->valuedouble : stripe ? was.cents : 0;
+	if (stripe && (cents != was.cents || strcmp(new_text(copy, "currency", was.currency),
+	    was.currency) != 0 || strcmp(new_text(copy, "interval", was.interval),
+	    was.interval) != 0)) {
+		/* Prices are immutable at Stripe: a new one, made before the
+		 * transaction; the subscriptions move to it after. */
+		snprintf(key, sizeof(key), "plan-%lld-price-%lld", (long long)rowid,
+		    (long long)clock_now_ms());
+		if ((rc = provider_price(c, &s, was.product, cents, new_text(copy,
+		    "currency", was.currency), new_text(copy, "interval", was.interval), key,
+		    jc, made)) != ERR_OK) {
+			cJSON_Delete(copy);
+			return rc;
+		}
+		cJSON_AddStringToObject(copy, "stripePriceId", made);
+	}
+	rc = crud_write(c, &plans_entity, copy, rowid, &out);
+	const cJSON *ja = cJSON_GetObjectItem(copy, "active");
+	int active = cJSON_IsBool(ja) ? cJSON_IsTrue(ja) : stripe ? (int)was.active : 1;
+	cJSON_Delete(copy);
+	if (rc != ERR_OK) {
+		if (made[0])	/* not the plan's: never to be used */
+			provider_set_active(&s, "prices", made, 0);
+		return rc;
+	}
+	if (stripe) {
+		if (made[0]) {
+			char job[160], payload[48];
+			provider_set_active(&s, "prices", was.price, 0);
+			snprintf(job, sizeof(job), "stripe.reprice:%lld:%s", (long long)rowid,
+			    made);
+			snprintf(payload, sizeof(payload), "{\"plan\":%lld}", (long long)rowid);
+			if (jobs_enqueue(c->db, "stripe.reprice", job, payload, clock_now_ms()) !=
+			    ERR_OK)
+				fprintf(stderr, "stripe: plan %lld: its subscriptions' move to %s "
+				    "could not be queued\n", (long long)rowid, made);
+		}
+		/* Withdrawn, or offered again: so are its product and price. */
+		if (active != (int)was.active) {
+			provider_set_active(&s, "prices", made[0] ? made : was.price, active);
+			provider_set_active(&s, "products", was.product, active);
+		}
+	}
+	json_send_data(c->resp, 200, out, NULL);
+	return ERR_OK;
+}
+
+enum err
+h_plans_delete(struct ctx *c)
+{
+	struct stripe s;
+	struct stripe_plan was = { 0 };
+	int64_t rowid;
+	int stripe = stripe_from_config(&s);
+	if (stripe && crud_resolve(c, &plans_entity, c->id, &rowid) == ERR_OK &&
+	    stripe_plan_load(c->db, rowid, &was) == ERR_DB)
+		return ERR_DB;
+	enum err rc = h_crud_delete(c);
+	if (rc == ERR_OK && stripe && was.product[0]) {
+		provider_set_active(&s, "prices", was.price, 0);
+		provider_set_active(&s, "products", was.product, 0);
+	}
+	return rc;
 }

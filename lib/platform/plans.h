@@ -14,6 +14,16 @@ extern const struct entity plans_entity;
 
 /* POST /api/subscription-plans: with Stripe on, its product and price too. */
 enum err	 h_plans_create(struct ctx *c);
+/* PUT /api/subscription-plans/:id: with Stripe on, a new price, amount,
+ * currency or interval makes a new Stripe price (prices are immutable
+ * there), archives the old one and queues stripe.reprice, which moves the
+ * plan's subscriptions to it from their next period; withdrawing the plan
+ * (active false) archives its product and price, offering it again
+ * restores them. */
+enum err	 h_plans_update(struct ctx *c);
+/* DELETE /api/subscription-plans/:id: with Stripe on, archives its
+ * product and price. */
+enum err	 h_plans_delete(struct ctx *c);
 /* GET /api/subscription-plans/active: active plans in sortOrder. */
 enum err	 h_plans_active(struct ctx *c);
 /* Returns the active plans as a JSON array (caller deletes), or NULL on a

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -15,6 +16,7 @@ enum stmt_prov {
 	STMT_PROV_LIVE,
 	STMT_PROV_TAX_RATE,
 	STMT_PROV_TAX_RATE_SET,
+	STMT_PROV_PLAN_SUBS,
 	STMT_PROV__MAX
 };
 
@@ -36,6 +38,9 @@ static const char *const stmts[STMT_PROV__MAX] = {
 	    "coalesce(?, current_period_end), updated_at = ? WHERE id = ?",
 	[STMT_PROV_LIVE] = "SELECT plan_id FROM subscriptions WHERE id = ?",
 	[STMT_PROV_TAX_RATE] = "SELECT stripe_id FROM stripe_tax_rates WHERE rate_bps = ?",
+	[STMT_PROV_PLAN_SUBS] = "SELECT stripe_subscription_id FROM subscriptions WHERE "
+	    "plan_id = ? AND status != 'cancelled' AND stripe_subscription_id IS NOT NULL "
+	    "ORDER BY id",
 	[STMT_PROV_TAX_RATE_SET] = "INSERT OR IGNORE INTO stripe_tax_rates (rate_bps, "
 	    "stripe_id, created_at) VALUES (?, ?, ?)",
 };
@@ -72,62 +77,168 @@ failed(struct ctx *c, enum err rc, const struct stripe_reply *r)
 	return rc == ERR_VALIDATION ? ERR_CONFLICT : ERR_UNAVAILABLE;
 }
 
+/* Makes an object at Stripe (POST path with form under the idempotency
+ * key) and keeps its id in out; Stripe's refusal is the caller's error. */
+static enum err
+made(struct ctx *c, const struct stripe *s, const char *path, const struct kv *form,
+    size_t n, const char *key, char out[128])
+{
+	struct stripe_reply r;
+	enum err rc = stripe_call(s, "POST", path, form, n, key, &r);
+	if (rc == ERR_OK) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
+		snprintf(out, 128, "%s", id ? id : "");
+	} else
+		rc = failed(c, rc, &r);
+	cJSON_Delete(r.json);
+	return rc;
+}
+
+/* The price of a plan at Stripe, in its unit of the currency: -1 (and a
+ * 400 naming priceCents) for an amount Stripe cannot charge. */
+static int64_t
+stripe_unit(struct ctx *c, int64_t cents, const char *currency, const cJSON *value,
+    char cur[8])
+{
+	snprintf(cur, 8, "eur");
+	if (currency && strlen(currency) == 3)
+		for (int i = 0; i < 3; i++)
+			cur[i] = (char)(currency[i] | 0x20);
+	int64_t unit = stripe_amount_to(cur, cents);
+	if (unit < 0)
+		verr_add(&c->ve, "priceCents", "priceCents must be a whole number of units "
+		    "in a currency without decimals (JPY: 500 yen is 50000)", value);
+	return unit;
+}
+
+enum err
+provider_price(struct ctx *c, const struct stripe *s, const char *product,
+    int64_t cents, const char *currency, const char *interval, const char *idem,
+    const cJSON *value, char out[128])
+{
+	char amount[32], cur[8];
+	int64_t unit = stripe_unit(c, cents, currency, value, cur);
+	if (unit < 0)
+		return ERR_VALIDATION;
+	snprintf(amount, sizeof(amount), "%lld", (long long)unit);
+	struct kv price[] = { { "product", (char *)product }, { "unit_amount", amount },
+	    { "currency", cur }, { "recurring[interval]",
+	    (char *)(interval ? interval : "month") } };
+	return made(c, s, "/v1/prices", price, 4, idem, out);
+}
+
 enum err
 provider_plan(struct ctx *c, const struct stripe *s, cJSON *data,
     const char *idem_base)
 {
-	struct stripe_reply r;
-	char key[96], amount[32], cur[8] = "eur";
+	char key[96], cur[8], price[128], prod[128];
 	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(data, "name"));
 	const char *interval = cJSON_GetStringValue(cJSON_GetObjectItem(data, "interval"));
 	const char *currency = cJSON_GetStringValue(cJSON_GetObjectItem(data, "currency"));
-	if (currency && strlen(currency) == 3)
-		for (int i = 0; i < 3; i++)
-			cur[i] = (char)(currency[i] | 0x20);
-	/* In Stripe's unit of the currency, checked before anything is made
-	 * at Stripe. */
-	int64_t unit = stripe_amount_to(cur, (int64_t)cJSON_GetNumberValue(
-	    cJSON_GetObjectItem(data, "priceCents")));
-	if (unit < 0) {
-		verr_add(&c->ve, "priceCents", "priceCents must be a whole number of units "
-		    "in a currency without decimals (JPY: 500 yen is 50000)",
-		    cJSON_GetObjectItem(data, "priceCents"));
+	const cJSON *cents = cJSON_GetObjectItem(data, "priceCents");
+	/* Checked before anything is made at Stripe. */
+	if (stripe_unit(c, (int64_t)cJSON_GetNumberValue(cents), currency, cents, cur) < 0)
 		return ERR_VALIDATION;
-	}
 	struct kv product[] = { { "name", (char *)(name ? name : "") },
 	    { "metadata[platform]", "marketplace" } };
 	snprintf(key, sizeof(key), "%s-product", idem_base);
-	enum err rc = stripe_call(s, "POST", "/v1/products", product, 2, key, &r);
-	if (rc != ERR_OK) {
-		rc = failed(c, rc, &r);
-		cJSON_Delete(r.json);
+	enum err rc = made(c, s, "/v1/products", product, 2, key, prod);
+	if (rc != ERR_OK)
 		return rc;
-	}
-	char prod[128];
-	snprintf(prod, sizeof(prod), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(
-	    r.json, "id")) ? cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id")) : "");
-	cJSON_Delete(r.json);
-	snprintf(amount, sizeof(amount), "%lld", (long long)unit);
-	struct kv price[] = { { "product", prod }, { "unit_amount", amount },
-	    { "currency", cur }, { "recurring[interval]",
-	    (char *)(interval ? interval : "month") } };
 	snprintf(key, sizeof(key), "%s-price", idem_base);
-	rc = stripe_call(s, "POST", "/v1/prices", price, 4, key, &r);
-	if (rc != ERR_OK) {
-		rc = failed(c, rc, &r);
-		cJSON_Delete(r.json);
+	if ((rc = provider_price(c, s, prod, (int64_t)cJSON_GetNumberValue(cents), currency,
+	    interval, key, cents, price)) != ERR_OK)
 		return rc;
-	}
 	cJSON_AddStringToObject(data, "stripeProductId", prod);
-	const char *pid = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
-	cJSON_AddStringToObject(data, "stripePriceId", pid ? pid : "");
-	cJSON_Delete(r.json);
+	cJSON_AddStringToObject(data, "stripePriceId", price);
 	return ERR_OK;
 }
 
-/* The merchant's Stripe customer, created the first time. */
-static enum err
-customer(struct ctx *c, const struct stripe *s, int64_t merchant, char out[128])
+enum err
+provider_set_active(const struct stripe *s, const char *what, const char *id,
+    int active)
+{
+	struct stripe_reply r;
+	char path[192], key[192];
+	if (id == NULL || id[0] == '\0')
+		return ERR_OK;
+	snprintf(path, sizeof(path), "/v1/%s/%s", what, id);
+	snprintf(key, sizeof(key), "%s-%s-%s-%lld", what, id, active ? "on" : "off",
+	    (long long)clock_now_ms());
+	struct kv form[] = { { "active", active ? "true" : "false" } };
+	enum err rc = stripe_call(s, "POST", path, form, 1, key, &r);
+	if (rc != ERR_OK)
+		fprintf(stderr, "stripe: %s %s could not be %s: %s\n", what, id, active ?
+		    "restored" : "archived", r.error);
+	cJSON_Delete(r.json);
+	return rc;
+}
+
+enum err
+provider_reprice(struct db *db, const struct stripe *s, int64_t plan)
+{
+	char price[128] = "", path[160], key[320];
+	char (*subs)[128] = NULL;
+	size_t n = 0, cap = 0;
+	enum err rc = db_get(db, stmts[STMT_PROV_PLAN], "i", "S", plan, price, sizeof(price));
+	if (rc == ERR_NOT_FOUND || (rc == ERR_OK && price[0] == '\0'))
+		return ERR_OK;	/* deleted since, or never at Stripe */
+	if (rc != ERR_OK)
+		return ERR_DB;
+	/* The subscriptions first, the network after: no statement open
+	 * across a call to Stripe. */
+	sqlite3_stmt *st = db_bind(db, stmts[STMT_PROV_PLAN_SUBS], "i", plan);
+	if (st == NULL)
+		return ERR_DB;
+	while (db_step(db, st) == DB_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *p = realloc(subs, cap * sizeof(*subs));
+			if (p == NULL)
+				break;
+			subs = p;
+		}
+		snprintf(subs[n++], sizeof(subs[0]), "%s", db_col_text(st, 0));
+	}
+	db_done(st);
+	rc = ERR_OK;
+	for (size_t i = 0; i < n; i++) {
+		struct stripe_reply r;
+		snprintf(path, sizeof(path), "/v1/subscriptions/%s", subs[i]);
+		if (stripe_call(s, "GET", path, NULL, 0, NULL, &r) != ERR_OK) {
+			fprintf(stderr, "stripe: subscription %s not read: %s\n", subs[i], r.error);
+			cJSON_Delete(r.json);
+			rc = ERR_UNAVAILABLE;
+			continue;
+		}
+		const cJSON *item = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+		    r.json, "items"), "data"), 0);
+		const char *iid = cJSON_GetStringValue(cJSON_GetObjectItem(item, "id"));
+		const char *now = cJSON_GetStringValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(item, "price"), "id"));
+		char item_id[128];
+		snprintf(item_id, sizeof(item_id), "%s", iid ? iid : "");
+		int moved = now && strcmp(now, price) == 0;
+		cJSON_Delete(r.json);
+		if (moved || item_id[0] == '\0')
+			continue;
+		/* From the next period on: what was paid for stays paid. */
+		struct kv form[] = { { "items[0][id]", item_id }, { "items[0][price]", price },
+		    { "proration_behavior", "none" } };
+		snprintf(key, sizeof(key), "subscription-%s-price-%s", subs[i], price);
+		if (stripe_call(s, "POST", path, form, 3, key, &r) != ERR_OK) {
+			fprintf(stderr, "stripe: subscription %s not moved to %s: %s\n", subs[i],
+			    price, r.error);
+			rc = ERR_UNAVAILABLE;
+		}
+		cJSON_Delete(r.json);
+	}
+	free(subs);
+	return rc;
+}
+
+enum err
+provider_customer(struct ctx *c, const struct stripe *s, int64_t merchant, char out[128])
 {
 	char email[256], name[256], doc[32], key[96];
 	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_PROV_MERCHANT], "i", merchant);
@@ -146,17 +257,10 @@ customer(struct ctx *c, const struct stripe *s, int64_t merchant, char out[128])
 		return ERR_OK;
 	struct kv form[] = { { "email", email }, { "name", name },
 	    { "metadata[merchant]", doc } };
-	struct stripe_reply r;
 	snprintf(key, sizeof(key), "merchant-%s-customer", doc);
-	enum err rc = stripe_call(s, "POST", "/v1/customers", form, 3, key, &r);
-	if (rc != ERR_OK) {
-		rc = failed(c, rc, &r);
-		cJSON_Delete(r.json);
+	enum err rc = made(c, s, "/v1/customers", form, 3, key, out);
+	if (rc != ERR_OK)
 		return rc;
-	}
-	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
-	snprintf(out, 128, "%s", id ? id : "");
-	cJSON_Delete(r.json);
 	if ((st = db_bind(c->db, stmts[STMT_PROV_SET_CUSTOMER], "si", out, merchant)) == NULL)
 		return ERR_DB;
 	enum db_rc dr = db_step(c->db, st);
@@ -169,7 +273,6 @@ provider_tax_rate(struct ctx *c, const struct stripe *s, int64_t merchant,
     char out[128])
 {
 	struct seller sel;
-	struct stripe_reply r;
 	int bps;
 	char pct[16], key[48], now[25];
 	out[0] = '\0';
@@ -191,14 +294,8 @@ provider_tax_rate(struct ctx *c, const struct stripe *s, int64_t merchant,
 	    { "description", "TVA française (plateforme)" },
 	    { "metadata[platform]", "marketplace" } };
 	snprintf(key, sizeof(key), "tax-rate-%d", bps);
-	if ((rc = stripe_call(s, "POST", "/v1/tax_rates", form, 6, key, &r)) != ERR_OK) {
-		rc = failed(c, rc, &r);
-		cJSON_Delete(r.json);
+	if ((rc = made(c, s, "/v1/tax_rates", form, 6, key, out)) != ERR_OK)
 		return rc;
-	}
-	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "id"));
-	snprintf(out, 128, "%s", id ? id : "");
-	cJSON_Delete(r.json);
 	/* Made once: another worker's, made at the same time, is the same
 	 * (the same idempotency key). */
 	clock_format_ms(clock_now_ms(), now);
@@ -222,41 +319,44 @@ undo_subscription(const struct stripe *s, const char *stripe_id, const char *why
 }
 
 enum err
-provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
-    int64_t plan, int trial_days, int64_t *id)
+provider_parts(struct ctx *c, const struct stripe *s, int64_t merchant, int64_t plan,
+    struct provider_parts *p)
 {
-	char cus[128], price[128], trial[16], doc[DOCUMENT_ID_LEN + 1], key[96];
-	char a[25], b[25], t[25], now[25], txr[128], sid[128];
-	struct stripe_reply r;
-	enum err rc;
-
-	sqlite3_stmt *st = db_bind(c->db, stmts[STMT_PROV_PLAN], "i", plan);
-	if (st == NULL)
-		return ERR_DB;
-	if (db_step(c->db, st) != DB_ROW) {
-		db_done(st);
-		return ERR_NOT_FOUND;
-	}
-	snprintf(price, sizeof(price), "%s", db_col_text(st, 0));
-	snprintf(trial, sizeof(trial), "%d", trial_days);
-	db_done(st);
-	if (price[0] == '\0') {
+	enum err rc = db_get(c->db, stmts[STMT_PROV_PLAN], "i", "S", plan, p->price,
+	    sizeof(p->price));
+	if (rc != ERR_OK)
+		return rc == ERR_NOT_FOUND ? rc : ERR_DB;
+	if (p->price[0] == '\0') {
 		c->err_msg = "This plan has no Stripe price: create it again with Stripe on";
 		return ERR_CONFLICT;
 	}
-	if ((rc = customer(c, s, merchant, cus)) != ERR_OK ||
-	    (rc = provider_tax_rate(c, s, merchant, txr)) != ERR_OK)
+	if ((rc = provider_customer(c, s, merchant, p->customer)) != ERR_OK ||
+	    (rc = provider_tax_rate(c, s, merchant, p->tax_rate)) != ERR_OK)
 		return rc;
-	if (id_document_new(doc) != 0)
-		return ERR_INTERNAL;
+	return id_document_new(p->doc) == 0 ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err
+provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
+    int64_t plan, int trial_days, int64_t *id)
+{
+	char trial[16], key[96], a[25], b[25], t[25], now[25], sid[128];
+	struct provider_parts p;
+	struct stripe_reply r;
+	enum err rc;
+
+	if ((rc = provider_parts(c, s, merchant, plan, &p)) != ERR_OK)
+		return rc;
+	const char *doc = p.doc;
+	snprintf(trial, sizeof(trial), "%d", trial_days);
 	/* Stripe charges the VAT our invoice will say (none for a reverse
 	 * charge or outside the EU). */
-	struct kv form[5] = { { "customer", cus }, { "items[0][price]", price },
-	    { "metadata[subscription]", doc } };
+	struct kv form[5] = { { "customer", p.customer }, { "items[0][price]", p.price },
+	    { "metadata[subscription]", (char *)doc } };
 	size_t n = 3;
-	if (txr[0])
-		form[n++] = (struct kv){ "default_tax_rates[0]", txr };
-	if (strcmp(trial, "0") != 0)
+	if (p.tax_rate[0])
+		form[n++] = (struct kv){ "default_tax_rates[0]", p.tax_rate };
+	if (trial_days > 0)
 		form[n++] = (struct kv){ "trial_period_days", trial };
 	snprintf(key, sizeof(key), "subscription-%s", doc);
 	rc = stripe_call(s, "POST", "/v1/subscriptions", form, n, key, &r);

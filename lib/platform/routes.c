@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "backends.h"
+#include "checkout.h"
 #include "crud.h"
 #include "dashboard.h"
 #include "merchants.h"
@@ -60,6 +61,7 @@ enum route_id {
 	R_MERCHANTS_CREATE,
 	R_MERCHANTS_UPDATE,
 	R_MERCHANTS_DELETE,
+	R_MERCHANTS_PORTAL,
 	R_SUBS_FIND,
 	R_SUBS_STATS,
 	R_SUBS_FIND_ONE,
@@ -68,6 +70,7 @@ enum route_id {
 	R_SUBS_DELETE,
 	R_SUBS_CANCEL,
 	R_SUBS_REACTIVATE,
+	R_SUBS_CHECKOUT,
 	R_INVOICES_FIND,
 	R_INVOICES_FIND_ONE,
 	R_INVOICES_PDF,
@@ -113,6 +116,7 @@ enum route_id {
 	R_PAGE_DEPLOYMENT,
 	R_PAGE_ADMIN,
 	R_PAGE_MERCHANT,
+	R_PAGE_CHECKOUT_RETURN,
 	R_PAGE_TESTER,
 	R_FORM_TESTER,
 	R_FORM_ACT,
@@ -158,9 +162,10 @@ const struct route platform_routes[R__MAX] = {
 	    ROUTE_BODY, h_plans_create, &plans_entity,
 	    "Create a plan (and its Stripe product and price when Stripe is on)" },
 	[R_PLANS_UPDATE] = { METHOD_PUT, "/api/subscription-plans/:id", ADMIN,
-	    ROUTE_BODY, h_crud_update, &plans_entity, "Update a plan" },
+	    ROUTE_BODY, h_plans_update, &plans_entity,
+	    "Update a plan (with Stripe on: a new price moves its subscriptions)" },
 	[R_PLANS_DELETE] = { METHOD_DELETE, "/api/subscription-plans/:id", ADMIN,
-	    0, h_crud_delete, &plans_entity, "Delete a plan" },
+	    0, h_plans_delete, &plans_entity, "Delete a plan" },
 
 	[R_MERCHANTS_FIND] = { METHOD_GET, "/api/merchants", READERS, 0,
 	    h_crud_find, &merchants_entity, "List merchants (a merchant: itself)" },
@@ -173,6 +178,9 @@ const struct route platform_routes[R__MAX] = {
 	    "Update a merchant (a merchant: itself, not status or Stripe ids)" },
 	[R_MERCHANTS_DELETE] = { METHOD_DELETE, "/api/merchants/:id", ADMIN, 0,
 	    h_crud_delete, &merchants_entity, "Delete a merchant" },
+	[R_MERCHANTS_PORTAL] = { METHOD_POST, "/api/merchants/:id/billing-portal", OWNERS,
+	    ROUTE_SUSPENDED_OK, h_merchants_billing_portal, &merchants_entity,
+	    "A Stripe customer portal session: change the card, Stripe's receipts" },
 
 	[R_SUBS_FIND] = { METHOD_GET, "/api/subscriptions", OWNERS, 0, h_crud_find,
 	    &subscriptions_entity, "List subscriptions (a merchant: its own)" },
@@ -198,6 +206,9 @@ const struct route platform_routes[R__MAX] = {
 	[R_SUBS_REACTIVATE] = { METHOD_PUT, "/api/subscriptions/:id/reactivate",
 	    OWNERS, 0, h_subscriptions_reactivate, &subscriptions_entity,
 	    "Undo a cancellation at period end" },
+	[R_SUBS_CHECKOUT] = { METHOD_POST, "/api/subscriptions/checkout", OWNERS,
+	    ROUTE_BODY, h_subscriptions_checkout, &subscriptions_entity,
+	    "Start a subscription through Stripe Checkout: the URL of Stripe's page" },
 	[R_INVOICES_FIND] = { METHOD_GET, "/api/invoices", OWNERS, 0, h_crud_find,
 	    &invoices_entity, "List invoices (a merchant: its own)" },
 	[R_INVOICES_FIND_ONE] = { METHOD_GET, "/api/invoices/:id", OWNERS, 0,
@@ -320,6 +331,9 @@ const struct route platform_routes[R__MAX] = {
 	    OWNERS, ROUTE_PAGE, h_page_merchant, NULL,
 	    "A merchant's dashboard: its shop's sales, subscription, invoices, "
 	    "tickets (admins: ?merchant=)" },
+	[R_PAGE_CHECKOUT_RETURN] = { METHOD_GET, "/marketplace/checkout/return", OWNERS,
+	    ROUTE_PAGE, h_checkout_return, NULL,
+	    "Where Stripe Checkout sends the merchant back (?session_id=cs_...)" },
 	[R_PAGE_TESTER] = { METHOD_GET, "/marketplace/test-platform-api.html", STAFF,
 	    ROUTE_PAGE, h_page_tester, NULL,
 	    "The API tester: the routes of this table (?route=\"GET /api/x\")" },

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "checkout.h"
 #include "clock.h"
 #include "crud.h"
 #include "id.h"
@@ -540,15 +541,18 @@ stripe_done(struct ctx *c, int64_t id, cJSON *before)
 	return commit_answer(c, id, before);
 }
 
-enum err
-h_subscriptions_create(struct ctx *c)
+/* The checks of a new subscription, whoever bills: the body {merchant,
+ * plan} (a merchant for itself), the plan offered, then the local rules
+ * (one live subscription, no unpaid invoice), all before anything is made
+ * anywhere. Sets *merchant, *p and *trial (the days of trial the merchant
+ * gets, one trial per merchant ever). */
+static enum err
+new_subscription(struct ctx *c, int64_t *merchant, int64_t *plan, struct plan *p,
+    int *trial)
 {
 	const cJSON *data = crud_body_data(c);
-	struct seller sel;
-	struct plan p;
-	int64_t merchant = 0, plan = 0, now = clock_now_ms(), id = 0;
 	enum err rc;
-
+	*merchant = *plan = 0;
 	if (data == NULL)
 		return ERR_VALIDATION;
 	const cJSON *it;
@@ -559,39 +563,50 @@ h_subscriptions_create(struct ctx *c)
 	const cJSON *jp = cJSON_GetObjectItemCaseSensitive(data, "plan");
 	if (c->caller.role == ROLE_MERCHANT) {
 		/* A merchant subscribes itself, and nobody else. */
-		merchant = c->caller.merchant_id;
-		if (jm && crud_ref_id(c, "merchants", jm) != merchant)
+		*merchant = c->caller.merchant_id;
+		if (jm && crud_ref_id(c, "merchants", jm) != *merchant)
 			verr_add(&c->ve, "merchant", "a merchant subscribes only itself", jm);
 	} else if (jm == NULL)
 		verr_add(&c->ve, "merchant", "merchant must be defined.", NULL);
-	else if ((merchant = crud_ref_id(c, "merchants", jm)) == 0)
+	else if ((*merchant = crud_ref_id(c, "merchants", jm)) == 0)
 		verr_add(&c->ve, "merchant", "merchant does not exist", jm);
 	if (jp == NULL)
 		verr_add(&c->ve, "plan", "plan must be defined.", NULL);
-	else if ((plan = crud_ref_id(c, "subscription_plans", jp)) == 0)
+	else if ((*plan = crud_ref_id(c, "subscription_plans", jp)) == 0)
 		verr_add(&c->ve, "plan", "plan does not exist", jp);
 	if (c->ve.n)
 		return ERR_VALIDATION;
-	if ((rc = load_plan(c->db, plan, &p)) != ERR_OK)
+	if ((rc = load_plan(c->db, *plan, p)) != ERR_OK)
 		return rc;
-	if (!p.active) {
+	if (!p->active) {
 		verr_add(&c->ve, "plan", "this plan is not offered any more", jp);
 		return ERR_VALIDATION;
 	}
-	/* The local rules first, whoever bills: one live subscription, no
-	 * unpaid invoice, one trial per merchant. */
 	char why[160];
-	if ((rc = subscription_may_start(c->db, merchant, why)) != ERR_OK) {
+	if ((rc = subscription_may_start(c->db, *merchant, why)) != ERR_OK) {
 		if (rc == ERR_CONFLICT)
 			c->err_msg = arena_strdup(&c->req->arena, why);
 		return rc;
 	}
+	if ((*trial = subscription_trial_days(c->db, *merchant, p->trial_days)) < 0)
+		return ERR_DB;
+	return ERR_OK;
+}
+
+enum err
+h_subscriptions_create(struct ctx *c)
+{
+	struct seller sel;
+	struct plan p;
+	int64_t merchant, plan, now = clock_now_ms(), id = 0;
+	int trial;
+	enum err rc;
+
+	if ((rc = new_subscription(c, &merchant, &plan, &p, &trial)) != ERR_OK)
+		return rc;
 	struct stripe stripe;
 	if (stripe_from_config(&stripe)) {
 		/* Stripe bills: it creates the subscription, we record it. */
-		int trial = subscription_trial_days(c->db, merchant, p.trial_days);
-		if (trial < 0)
-			return ERR_DB;
 		if ((rc = provider_subscribe(c, &stripe, merchant, plan, trial,
 		    &id)) != ERR_OK)
 			return rc;
@@ -602,6 +617,7 @@ h_subscriptions_create(struct ctx *c)
 			goto fail;
 		return answer(c, id, 201, NULL);
 	}
+	char why[160];
 	seller_from_config(&sel);
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
@@ -618,6 +634,52 @@ h_subscriptions_create(struct ctx *c)
 fail:
 	db_rollback(c->db);
 	return rc;
+}
+
+enum err
+h_subscriptions_checkout(struct ctx *c)
+{
+	struct plan p;
+	struct stripe stripe;
+	struct checkout out;
+	int64_t merchant, plan;
+	int trial;
+	enum err rc;
+
+	if (!stripe_from_config(&stripe)) {
+		c->err_msg = "Checkout is Stripe's: the built-in engine bills the "
+		    "merchant's payment method (POST /api/subscriptions)";
+		return ERR_CONFLICT;
+	}
+	rc = new_subscription(c, &merchant, &plan, &p, &trial);
+	if (rc == ERR_CONFLICT) {
+		/* The merchant's own checkout, left unfinished at Stripe's
+		 * page, gives way to this one. */
+		int abandoned = 0;
+		enum err e = checkout_abandon(c, &stripe, merchant, &abandoned);
+		if (e != ERR_OK)
+			return e;
+		if (abandoned)
+			rc = new_subscription(c, &merchant, &plan, &p, &trial);
+	}
+	if (rc != ERR_OK)
+		return rc;
+	if ((rc = checkout_start(c, &stripe, merchant, plan, trial, &out)) != ERR_OK)
+		return rc;
+	if ((rc = db_begin(c->db)) != ERR_OK)
+		return rc;
+	if ((rc = audit_sub(c, "create", out.subscription, NULL)) != ERR_OK ||
+	    (rc = db_commit(c->db)) != ERR_OK) {
+		db_rollback(c->db);
+		return rc;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "url", out.url);
+	cJSON_AddStringToObject(o, "sessionId", out.session);
+	cJSON_AddItemToObject(o, "subscription", crud_read(c, &subscriptions_entity,
+	    out.subscription));
+	json_send_data(c->resp, 201, o, NULL);
+	return ERR_OK;
 }
 
 /* Loads the subscription the URL names, for the caller. */

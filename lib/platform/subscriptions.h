@@ -18,6 +18,12 @@ extern const struct entity subscriptions_entity;
 
 /* POST /api/subscriptions: {merchant, plan}; a merchant for itself. */
 enum err	 h_subscriptions_create(struct ctx *c);
+/* POST /api/subscriptions/checkout: {merchant, plan} as for a
+ * subscription, with Stripe on: a Stripe Checkout Session in subscription
+ * mode, where the merchant gives its card. Answers 201 {url, sessionId,
+ * subscription} (pending until Stripe says); the checks are those of a
+ * subscription, before anything is made at Stripe. */
+enum err	 h_subscriptions_checkout(struct ctx *c);
 /* PUT /api/subscriptions/:id: {plan} changes the plan, prorated. */
 enum err	 h_subscriptions_update(struct ctx *c);
 /* PUT /api/subscriptions/:id/cancel: {immediately?, reason?}. */

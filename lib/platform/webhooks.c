@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checkout.h"
 #include "clock.h"
 #include "invoices.h"
 #include "json.h"
@@ -421,6 +422,9 @@ stripe_apply_event(struct db *db, const cJSON *ev, int64_t now,
 	else if (strcmp(type, "invoice.finalized") == 0 || strcmp(type, "invoice.paid") == 0 ||
 	    strcmp(type, "invoice.payment_failed") == 0)
 		rc = on_invoice(db, type, obj, now, out);
+	else if (strcmp(type, "checkout.session.completed") == 0 ||
+	    strcmp(type, "checkout.session.expired") == 0)
+		rc = checkout_on_event(db, type, obj, now, out);
 	else
 		out->ignored = "an event the platform does not listen to";
 	if (rc != ERR_OK || out->unmapped[0])

@@ -58,6 +58,10 @@ static const struct rule {
 	{ "DELETE", "/api/subscriptions/:id", "UAFFF" },
 	{ "PUT", "/api/subscriptions/:id/cancel", "UAFAN" },
 	{ "PUT", "/api/subscriptions/:id/reactivate", "UAFAN" },
+	/* With Stripe off: 409 for those who may (the portal: another
+	 * merchant's is not found). */
+	{ "POST", "/api/subscriptions/checkout", "UAFAA" },
+	{ "POST", "/api/merchants/:id/billing-portal", "UAFAN" },
 	{ "GET", "/api/invoices", "UAFAA" },
 	{ "GET", "/api/invoices/:id", "UAFAN" },
 	{ "GET", "/api/invoices/:id/pdf", "UAFAN" },
@@ -103,6 +107,7 @@ static const struct rule {
 	{ "POST", "/marketplace/signup", "AAFFF" },
 	{ "GET", "/marketplace/platform-admin.html", "RAAFF" },
 	{ "GET", "/marketplace/merchant-dashboard.html", "RAFAA" },
+	{ "GET", "/marketplace/checkout/return", "RAFAA" },
 	{ "GET", "/marketplace/test-platform-api.html", "RAAFF" },
 	{ "POST", "/marketplace/test-platform-api", "RAAFF" },
 	{ "POST", "/marketplace/act", "RAAAA" },

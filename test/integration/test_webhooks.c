@@ -454,6 +454,38 @@ stripe_events_that_cannot_be_mapped_should_be_refused_and_kept(void **state)
 	    "AND outcome = 'applied' AND detail IS NULL"), 1);
 }
 
+/* Stripe Checkout's events: a completed session gives the pending
+ * subscription Stripe's; an expired one (left on Stripe's page) ends it. */
+static void
+checkout_events_should_finish_or_end_the_pending_subscription(void **state)
+{
+	(void)state;
+	assert_int_equal(sqlite3_exec(dbh, "UPDATE subscriptions SET status = "
+	    "'cancelled' WHERE merchant_id IN (SELECT id FROM merchants WHERE slug IN "
+	    "('cafe-lumiere', 'papeterie-sud')); INSERT INTO subscriptions (document_id, "
+	    "merchant_id, plan_id, status, stripe_checkout_session_id, created_at, "
+	    "updated_at) SELECT CASE slug WHEN 'cafe-lumiere' THEN "
+	    "'webhooksub0000000000000c' ELSE 'webhooksub0000000000000d' END, id, 1, "
+	    "'pending', CASE slug WHEN 'cafe-lumiere' THEN 'cs_test_b1QvCheckout1' ELSE "
+	    "'cs_test_b1QvCheckout2' END, 't', 't' FROM merchants WHERE slug IN "
+	    "('cafe-lumiere', 'papeterie-sud')", 0, 0, 0), SQLITE_OK);
+	post_fixture("checkout.session.completed.2024-06-20.json", NULL, 200);
+	assert_int_equal(q("SELECT count(*) FROM subscriptions WHERE document_id = "
+	    "'webhooksub0000000000000c' AND stripe_subscription_id = 'sub_cafe'"), 1);
+	post_fixture("checkout.session.expired.2025-03-31.json", NULL, 200);
+	assert_int_equal(q("SELECT count(*) FROM subscriptions WHERE document_id = "
+	    "'webhooksub0000000000000d' AND status = 'cancelled' AND cancellation_reason = "
+	    "'checkout expired' AND cancelled_at IS NOT NULL"), 1);
+	assert_int_equal(q("SELECT count(*) FROM stripe_events WHERE id IN "
+	    "('evt_1QvCheckout1', 'evt_1QvCheckout2') AND outcome = 'applied'"), 2);
+	/* Sent again: nothing more. */
+	char *ev = fixture("checkout.session.expired.2025-03-31.json", NULL);
+	struct reply r = post_event(ev, 0, NULL);
+	free(ev);
+	assert_reply(r, 200, "{\"received\":true,\"duplicate\":true}");
+	reply_free(&r);
+}
+
 static void
 invoice_pdf_should_download_through_nginx(void **state)
 {
@@ -495,6 +527,7 @@ main(void)
 		cmocka_unit_test(stripe_negative_invoice_should_become_a_credit_note),
 		cmocka_unit_test(stripe_trial_invoice_of_nothing_should_take_no_number),
 		cmocka_unit_test(stripe_events_that_cannot_be_mapped_should_be_refused_and_kept),
+		cmocka_unit_test(checkout_events_should_finish_or_end_the_pending_subscription),
 		cmocka_unit_test(invoice_pdf_should_download_through_nginx),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,11 +10,14 @@
 #include <time.h>
 
 #include "unit.h"
+#include "../fake_http.h"
 #include "crypto.h"
 #include <curl/curl.h>
 #include "stripe.h"
 #include "invoices.h"
 #include "subscriptions.h"
+#include "background.h"
+#include "provider.h"
 
 #define MAX_SEEN 16
 
@@ -44,30 +47,10 @@ serve(void *arg)
 		if (c < 0)
 			continue;
 		char req[8192];
-		size_t n = 0;
-		char *end = NULL;
-		while (n < sizeof(req) - 1 && end == NULL) {
-			ssize_t k = read(c, req + n, sizeof(req) - 1 - n);
-			if (k <= 0)
-				break;
-			n += (size_t)k;
-			req[n] = '\0';
-			end = strstr(req, "\r\n\r\n");
-		}
+		char *end = fake_http_read(c, req, sizeof(req));
 		if (end == NULL) {
 			close(c);
 			continue;
-		}
-		size_t want = 0;
-		char *cl = strcasestr(req, "content-length: ");
-		if (cl && cl < end)
-			want = (size_t)strtoul(cl + 16, NULL, 10);
-		while (n < (size_t)(end + 4 - req) + want && n < sizeof(req) - 1) {
-			ssize_t k = read(c, req + n, sizeof(req) - 1 - n);
-			if (k <= 0)
-				break;
-			n += (size_t)k;
-			req[n] = '\0';
 		}
 		if (fake.nseen < MAX_SEEN) {
 			struct seen *s = &fake.seen[fake.nseen++];
@@ -337,6 +320,29 @@ call(enum http_method m, const char *path, const char *body, int *status)
 	resp_free(&resp);
 	arena_free(&req.arena);
 	return o;
+}
+
+/* A page route's answer: its status and Location header into loc. */
+static int
+call_page(const char *path, char *loc, size_t n)
+{
+	struct request req;
+	struct response resp;
+	char auth[JWT_MAX_LEN + 16];
+	const char *q = strchr(path, '?');
+	char p[256];
+	snprintf(p, sizeof(p), "%.*s", q ? (int)(q - path) : (int)strlen(path), path);
+	unit_request(&req, METHOD_GET, p, q ? q + 1 : "");
+	unit_bearer(app, "admin@example.com", auth, sizeof(auth));
+	http_add_header(&req, "authorization", auth);
+	resp_init(&resp);
+	app_handle(app, &req, &resp);
+	int status = resp.status;
+	const char *l = strstr(buf_str(&resp.headers), "Location: ");
+	snprintf(loc, n, "%.*s", l ? (int)strcspn(l + 10, "\r\n") : 0, l ? l + 10 : "");
+	resp_free(&resp);
+	arena_free(&req.arena);
+	return status;
 }
 
 /* A platform whose billing provider is the fake Stripe. */
@@ -653,6 +659,243 @@ provider_should_cancel_at_stripe_what_it_could_not_record(void **state)
 	stripe_off();
 }
 
+/* The id of a record in a route's answer. */
+static int64_t
+data_id(const cJSON *o)
+{
+	return (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "data"), "id"));
+}
+
+/* Prices are immutable at Stripe: a plan's new price is a new Stripe
+ * price, the old one archived, the plan's subscriptions moved to it from
+ * their next period (once); withdrawing or deleting a plan archives its
+ * product and price. */
+static void
+plan_changes_should_reach_stripe(void **state)
+{
+	int st;
+	char path[96], body[160];
+	(void)state;
+	stripe_on();
+	static const int ok2[] = { 200, 200 };
+	static const char *const b1[] = { "{\"id\":\"prod_c\"}", "{\"id\":\"price_c1\"}" };
+	script(2, ok2, b1);
+	cJSON *o = call(METHOD_POST, "/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Change\",\"slug\":\"change\",\"priceCents\":3900}}", &st);
+	assert_int_equal(st, 201);
+	int64_t plan = data_id(o);
+	cJSON_Delete(o);
+	static const char *const b2[] = { "{\"id\":\"cus_c\"}", "{\"id\":\"sub_c\","
+	    "\"status\":\"active\",\"current_period_start\":1795000000,"
+	    "\"current_period_end\":1797592000}" };
+	script(2, ok2, b2);
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":2,\"plan\":%lld}}",
+	    (long long)plan);
+	o = call(METHOD_POST, "/api/subscriptions", body, &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+
+	/* 49.00 instead of 39.00: a new price, the old one archived. */
+	static const char *const b3[] = { "{\"id\":\"price_c2\"}", "{\"id\":\"price_c1\","
+	    "\"active\":false}" };
+	script(2, ok2, b3);
+	snprintf(path, sizeof(path), "/api/subscription-plans/%lld", (long long)plan);
+	o = call(METHOD_PUT, path, "{\"data\":{\"priceCents\":4900}}", &st);
+	assert_int_equal(st, 200);
+	assert_string_equal(dstr(o, "stripePriceId"), "price_c2");
+	assert_string_equal(dstr(o, "stripeProductId"), "prod_c");
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 2);
+	assert_string_equal(fake.seen[0].path, "/v1/prices");
+	assert_string_equal(fake.seen[0].body, "product=prod_c&unit_amount=4900&"
+	    "currency=eur&recurring[interval]=month");
+	assert_string_equal(fake.seen[1].path, "/v1/prices/price_c1");
+	assert_string_equal(fake.seen[1].body, "active=false");
+
+	/* The subscription moves at its renewal, by the background job. */
+	static const char *const b4[] = { "{\"id\":\"sub_c\",\"items\":{\"data\":[{\"id\":"
+	    "\"si_c\",\"price\":{\"id\":\"price_c1\"}}]}}", "{\"id\":\"sub_c\"}" };
+	script(2, ok2, b4);
+	assert_int_equal(jobs_drain(app_db(app), background_jobs, nbackground_jobs, "test",
+	    clock_now_ms(), 10), 1);
+	assert_int_equal(fake.nseen, 2);
+	assert_string_equal(fake.seen[0].method, "GET");
+	assert_string_equal(fake.seen[0].path, "/v1/subscriptions/sub_c");
+	assert_string_equal(fake.seen[1].path, "/v1/subscriptions/sub_c");
+	assert_string_equal(fake.seen[1].body, "items[0][id]=si_c&items[0][price]=price_c2&"
+	    "proration_behavior=none");
+	assert_non_null(strstr(fake.seen[1].headers, "Idempotency-Key: "
+	    "subscription-sub_c-price-price_c2\r\n"));
+	/* Run again: read, and nothing to move. */
+	static const char *const b5[] = { "{\"id\":\"sub_c\",\"items\":{\"data\":[{\"id\":"
+	    "\"si_c\",\"price\":{\"id\":\"price_c2\"}}]}}" };
+	script(1, ok2, b5);
+	struct stripe s;
+	stripe_from_config(&s);
+	assert_int_equal(provider_reprice(app_db(app), &s, plan), ERR_OK);
+	assert_int_equal(fake.nseen, 1);
+
+	/* Neither amount, currency nor interval: Stripe is not asked. */
+	script(0, NULL, NULL);
+	o = call(METHOD_PUT, path, "{\"data\":{\"description\":\"For changes\"}}", &st);
+	assert_int_equal(st, 200);
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 0);
+
+	/* Withdrawn: its price and product archived. */
+	static const char *const b6[] = { "{}", "{}" };
+	script(2, ok2, b6);
+	o = call(METHOD_PUT, path, "{\"data\":{\"active\":false}}", &st);
+	assert_int_equal(st, 200);
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 2);
+	assert_string_equal(fake.seen[0].path, "/v1/prices/price_c2");
+	assert_string_equal(fake.seen[0].body, "active=false");
+	assert_string_equal(fake.seen[1].path, "/v1/products/prod_c");
+	assert_string_equal(fake.seen[1].body, "active=false");
+
+	/* Deleted while a subscription holds it: refused, nothing archived;
+	 * a plan nobody holds: deleted, and archived at Stripe. */
+	script(0, NULL, NULL);
+	o = call(METHOD_DELETE, path, NULL, &st);
+	assert_int_equal(st, 409);
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 0);
+	static const char *const b7[] = { "{\"id\":\"prod_d\"}", "{\"id\":\"price_d\"}" };
+	script(2, ok2, b7);
+	o = call(METHOD_POST, "/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Gone\",\"slug\":\"gone\",\"priceCents\":900}}", &st);
+	assert_int_equal(st, 201);
+	snprintf(path, sizeof(path), "/api/subscription-plans/%lld", (long long)data_id(o));
+	cJSON_Delete(o);
+	script(2, ok2, b6);
+	o = call(METHOD_DELETE, path, NULL, &st);
+	assert_int_equal(st, 204);
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 2);
+	assert_string_equal(fake.seen[0].path, "/v1/prices/price_d");
+	assert_string_equal(fake.seen[1].path, "/v1/products/prod_d");
+	assert_string_equal(fake.seen[1].body, "active=false");
+	stripe_off();
+}
+
+/* The card is collected on Stripe's own page: a Checkout Session in
+ * subscription mode (the trial and the VAT in it), its place held by a
+ * pending subscription; an unfinished one gives way to a new one; the
+ * return URL records what Stripe made; the customer portal is a session
+ * of Stripe's too. */
+static void
+checkout_should_collect_the_card_at_stripe(void **state)
+{
+	int st;
+	char body[160], want[1024], loc[256];
+	(void)state;
+	stripe_on();
+	static const int ok3[] = { 200, 200, 200 };
+	static const char *const b1[] = { "{\"id\":\"prod_k\"}", "{\"id\":\"price_k\"}" };
+	script(2, ok3, b1);
+	cJSON *o = call(METHOD_POST, "/api/subscription-plans", "{\"data\":{\"name\":"
+	    "\"Card\",\"slug\":\"card\",\"priceCents\":2900,\"trialDays\":14}}", &st);
+	assert_int_equal(st, 201);
+	snprintf(body, sizeof(body), "{\"data\":{\"merchant\":2,\"plan\":%lld}}",
+	    (long long)data_id(o));
+	cJSON_Delete(o);
+
+	/* A merchant without a customer has no portal yet. */
+	script(0, NULL, NULL);
+	o = call(METHOD_POST, "/api/merchants/2/billing-portal", NULL, &st);
+	assert_int_equal(st, 409);
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 0);
+
+	static const char *const b2[] = { "{\"id\":\"cus_k\"}", "{\"id\":\"cs_test_a1\","
+	    "\"object\":\"checkout.session\",\"status\":\"open\",\"url\":"
+	    "\"https://checkout.stripe.com/c/pay/cs_test_a1\"}" };
+	script(2, ok3, b2);
+	o = call(METHOD_POST, "/api/subscriptions/checkout", body, &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(dstr(o, "url"), "https://checkout.stripe.com/c/pay/cs_test_a1");
+	assert_string_equal(dstr(o, "sessionId"), "cs_test_a1");
+	const cJSON *sub = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"),
+	    "subscription");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(sub, "status")),
+	    "pending");
+	const char *doc = cJSON_GetStringValue(cJSON_GetObjectItem(sub, "documentId"));
+	assert_int_equal(fake.nseen, 2);
+	assert_string_equal(fake.seen[1].path, "/v1/checkout/sessions");
+	snprintf(want, sizeof(want), "mode=subscription&customer=cus_k&"
+	    "line_items[0][price]=price_k&line_items[0][quantity]=1&client_reference_id=%s&"
+	    "metadata[subscription]=%s&subscription_data[metadata][subscription]=%s&"
+	    "success_url=https%%3A%%2F%%2Flocalhost%%3A8443%%2Fmarketplace%%2Fcheckout%%2F"
+	    "return%%3Fsession_id%%3D%%7BCHECKOUT_SESSION_ID%%7D&cancel_url=https%%3A%%2F%%2F"
+	    "localhost%%3A8443%%2Fmarketplace%%2Fmerchant-dashboard.html%%3Fmerchant%%3D2%%26"
+	    "flash%%3DFLASH_CHECKOUT_CANCELLED&subscription_data[trial_period_days]=14",
+	    doc, doc, doc);
+	assert_string_equal(fake.seen[1].body, want);
+	snprintf(want, sizeof(want), "Idempotency-Key: checkout-%s\r\n", doc);
+	assert_non_null(strstr(fake.seen[1].headers, want));
+	int64_t first = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(sub, "id"));
+	cJSON_Delete(o);
+
+	/* Left on Stripe's page, then started again: the first session is
+	 * expired at Stripe, its pending subscription cancelled. */
+	static const char *const b3[] = { "{\"id\":\"cs_test_a1\",\"status\":\"open\"}",
+	    "{\"id\":\"cs_test_a1\",\"status\":\"expired\"}", "{\"id\":\"cs_test_a2\","
+	    "\"status\":\"open\",\"url\":\"https://checkout.stripe.com/c/pay/cs_test_a2\"}" };
+	script(3, ok3, b3);
+	o = call(METHOD_POST, "/api/subscriptions/checkout", body, &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(dstr(o, "sessionId"), "cs_test_a2");
+	cJSON_Delete(o);
+	assert_int_equal(fake.nseen, 3);
+	assert_string_equal(fake.seen[0].path, "/v1/checkout/sessions/cs_test_a1");
+	assert_string_equal(fake.seen[1].path, "/v1/checkout/sessions/cs_test_a1/expire");
+	/* Still its trial: the first checkout gave none. */
+	assert_non_null(strstr(fake.seen[2].body, "&subscription_data[trial_period_days]=14"));
+	snprintf(want, sizeof(want), "SELECT count(*) FROM subscriptions WHERE id = %lld "
+	    "AND status = 'cancelled' AND cancellation_reason = 'checkout abandoned'",
+	    (long long)first);
+	assert_int_equal(count(want), 1);
+
+	/* Back from Stripe's page, paid: the subscription Stripe made. */
+	static const char *const b4[] = { "{\"id\":\"cs_test_a2\",\"status\":\"complete\","
+	    "\"subscription\":{\"id\":\"sub_k\",\"object\":\"subscription\",\"status\":"
+	    "\"trialing\",\"current_period_start\":1795000000,\"current_period_end\":"
+	    "1796209600,\"trial_end\":1796209600}}" };
+	script(1, ok3, b4);
+	assert_int_equal(call_page("/marketplace/checkout/return?session_id=cs_test_a2",
+	    loc, sizeof(loc)), 303);
+	assert_string_equal(loc, "/marketplace/merchant-dashboard.html?merchant=2&"
+	    "flash=FLASH_CHECKOUT_DONE");
+	assert_string_equal(fake.seen[0].path, "/v1/checkout/sessions/cs_test_a2?"
+	    "expand%5B%5D=subscription");
+	assert_int_equal(count("SELECT count(*) FROM subscriptions WHERE merchant_id = 2 "
+	    "AND stripe_subscription_id = 'sub_k' AND status = 'trialing' AND trial_end = "
+	    "'2026-12-02T11:06:40.000Z' AND stripe_checkout_session_id = 'cs_test_a2'"), 1);
+	/* A session nobody here started, or not a session id. */
+	script(0, NULL, NULL);
+	assert_int_equal(call_page("/marketplace/checkout/return?session_id=cs_test_zz",
+	    loc, sizeof(loc)), 404);
+	assert_int_equal(call_page("/marketplace/checkout/return?session_id=x%27%3B",
+	    loc, sizeof(loc)), 400);
+	assert_int_equal(fake.nseen, 0);
+
+	/* The customer portal: Stripe's session, back to the dashboard. */
+	static const char *const b5[] = { "{\"id\":\"bps_1\",\"object\":"
+	    "\"billing_portal.session\",\"url\":\"https://billing.stripe.com/p/session/"
+	    "test_1\"}" };
+	script(1, ok3, b5);
+	o = call(METHOD_POST, "/api/merchants/2/billing-portal", NULL, &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(dstr(o, "url"), "https://billing.stripe.com/p/session/test_1");
+	cJSON_Delete(o);
+	assert_string_equal(fake.seen[0].path, "/v1/billing_portal/sessions");
+	assert_string_equal(fake.seen[0].body, "customer=cus_k&return_url=https%3A%2F%2F"
+	    "localhost%3A8443%2Fmarketplace%2Fmerchant-dashboard.html%3Fmerchant%3D2");
+	stripe_off();
+}
+
 /* Stripe counts yen without decimals and Kuwaiti dinars in thousandths;
  * the platform counts every currency in hundredths. */
 static void
@@ -718,6 +961,8 @@ main(void)
 		cmocka_unit_test(provider_should_price_yen_without_decimals),
 		cmocka_unit_test(onboarding_should_subscribe_through_stripe_or_leave_nothing),
 		cmocka_unit_test(provider_should_cancel_at_stripe_what_it_could_not_record),
+		cmocka_unit_test(plan_changes_should_reach_stripe),
+		cmocka_unit_test(checkout_should_collect_the_card_at_stripe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
