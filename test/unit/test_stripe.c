@@ -432,6 +432,9 @@ provider_should_bill_through_stripe(void **state)
 	assert_int_equal(strncmp(fake.seen[1].body, want, strlen(want)), 0);
 	assert_non_null(strstr(fake.seen[1].body, "&trial_period_days=14"));
 	assert_non_null(strstr(fake.seen[1].headers, "Idempotency-Key: subscription-"));
+	/* Bob's Bikes is a German business with a VAT number: a reverse
+	 * charge, no VAT, no tax rate at Stripe. */
+	assert_null(strstr(fake.seen[1].body, "default_tax_rates"));
 
 	/* The built-in engine leaves it to Stripe, even past its trial. */
 	struct seller sel;
