@@ -411,14 +411,31 @@ add_populate(const struct entity *e, struct query *q, const char *name,
 	return fail(qe, "populate", name, "Invalid key %s", name);
 }
 
+/* pagination[...] as Strapi 5 reads it: out-of-range numbers corrected
+ * (page and pageSize at least 1, start at least 0, a limit of 0 is 1, -1
+ * is "all", here the largest page), withCount true or false. */
 static enum err
 pagination(struct query *q, const char *what, const char *val,
     int *style, struct qerror *qe)
 {
 	int64_t v;
+	if (strcmp(what, "withCount") == 0) {
+		static const char *const yes[] = { "true", "t", "1" }, *const no[] = {
+		    "false", "f", "0" };
+		for (int i = 0; i < 3; i++) {
+			if (strcmp(val, yes[i]) == 0) {
+				q->no_count = 0;
+				return ERR_OK;
+			}
+			if (strcmp(val, no[i]) == 0) {
+				q->no_count = 1;
+				return ERR_OK;
+			}
+		}
+		return fail(qe, "pagination", what, "Invalid withCount parameter. Expected "
+		    "\"t\",\"1\",\"true\",\"false\",\"0\",\"f\"");
+	}
 	int want_start = strcmp(what, "start") == 0 || strcmp(what, "limit") == 0;
-	if (strcmp(what, "withCount") == 0)
-		return ERR_OK;
 	if (!want_start && strcmp(what, "page") != 0 && strcmp(what, "pageSize") != 0)
 		return fail(qe, "pagination", what, "Invalid key %s", what);
 	if (*style && *style != (want_start ? 2 : 1))
@@ -428,29 +445,15 @@ pagination(struct query *q, const char *what, const char *val,
 	if (valid_int(val, INT32_MIN, INT32_MAX, &v) != 0)
 		return fail(qe, "pagination", what,
 		    "Invalid pagination parameter %s: an integer is expected", what);
-	if (strcmp(what, "page") == 0) {
-		if (v < 1)
-			return fail(qe, "pagination", what,
-			    "pagination[page] must be at least 1");
-		q->page = v;
-	} else if (strcmp(what, "pageSize") == 0) {
-		if (v < 1)
-			return fail(qe, "pagination", what,
-			    "pagination[pageSize] must be at least 1");
-		q->page_size = v > QUERY_MAX_PAGE_SIZE ? QUERY_MAX_PAGE_SIZE : v;
-	} else if (strcmp(what, "start") == 0) {
-		if (v < 0)
-			return fail(qe, "pagination", what,
-			    "pagination[start] must be at least 0");
-		q->start = v;
-	} else {
-		/* limit=-1 means "all" in Strapi: capped like any other. */
-		if (v < -1 || v == 0)
-			return fail(qe, "pagination", what,
-			    "pagination[limit] must be at least 1");
-		q->limit = (v == -1 || v > QUERY_MAX_PAGE_SIZE) ?
-		    QUERY_MAX_PAGE_SIZE : v;
-	}
+	if (strcmp(what, "page") == 0)
+		q->page = v < 1 ? 1 : v;
+	else if (strcmp(what, "pageSize") == 0)
+		q->page_size = v < 1 ? 1 : v > QUERY_MAX_PAGE_SIZE ? QUERY_MAX_PAGE_SIZE : v;
+	else if (strcmp(what, "start") == 0)
+		q->start = v < 0 ? 0 : v;
+	else	/* limit=-1 means "all" in Strapi: capped like any other. */
+		q->limit = (v == -1 || v > QUERY_MAX_PAGE_SIZE) ? QUERY_MAX_PAGE_SIZE :
+		    v < 1 ? 1 : v;
 	return ERR_OK;
 }
 

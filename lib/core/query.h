@@ -34,6 +34,7 @@ struct query {
 	struct qbind	 binds[QUERY_MAX_BINDS];
 	int		 nbinds;
 	int		 by_start;	/* start/limit rather than page/pageSize */
+	int		 no_count;	/* pagination[withCount]=false: no total */
 	int64_t		 page, page_size, start, limit;
 	uint64_t	 fields;	/* bit i: field i is returned */
 	uint32_t	 populate;	/* bit i: relation i is populated */

@@ -108,24 +108,28 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 	/* The count, then the page. A merchant's rows only: "AND scope = ?"
 	 * with its merchant bound after the filters. */
 	const char *scope = scoped(c, e) ? e->scope_col : NULL;
-	buf_printf(&sql, "SELECT count(*) FROM %s WHERE (%s) AND (%s)%s%s%s",
-	    source(c, e), base ? base : "1", q.where.len ? q.where.data : "1",
-	    scope ? " AND " : "", scope ? scope : "", scope ? " = ?" : "");
 	rc = ERR_DB;
-	if ((st = db_prepare(c->db, sql.data)) == NULL)
-		goto out;
-	int first = 1;
-	if (bind)
-		db_bind_text(st, first++, bind);
-	if (scope)
-		sqlite3_bind_int64(st, query_bind(&q, st, first), c->caller.merchant_id);
-	else
-		query_bind(&q, st, first);
-	if (db_step(c->db, st) != DB_ROW)
-		goto out;
-	total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	buf_reset(&sql);
+	if (!q.no_count) {
+		buf_printf(&sql, "SELECT count(*) FROM %s WHERE (%s) AND (%s)%s%s%s",
+		    source(c, e), base ? base : "1", q.where.len ? q.where.data : "1",
+		    scope ? " AND " : "", scope ? scope : "", scope ? " = ?" : "");
+		if ((st = db_prepare(c->db, sql.data)) == NULL)
+			goto out;
+		int first = 1;
+		if (bind)
+			db_bind_text(st, first++, bind);
+		if (scope)
+			sqlite3_bind_int64(st, query_bind(&q, st, first),
+			    c->caller.merchant_id);
+		else
+			query_bind(&q, st, first);
+		if (db_step(c->db, st) != DB_ROW)
+			goto out;
+		total = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+		buf_reset(&sql);
+	}
 	buf_puts(&sql, "SELECT ");
 	query_columns(e, q.fields, &sql);
 	buf_printf(&sql, " FROM %s WHERE (%s) AND (%s)%s%s%s ORDER BY %s "
@@ -156,10 +160,13 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 	} else {
 		cJSON_AddNumberToObject(pg, "page", (double)q.page);
 		cJSON_AddNumberToObject(pg, "pageSize", (double)q.page_size);
-		cJSON_AddNumberToObject(pg, "pageCount",
-		    (double)((total + q.page_size - 1) / q.page_size));
+		if (!q.no_count)
+			cJSON_AddNumberToObject(pg, "pageCount",
+			    (double)((total + q.page_size - 1) / q.page_size));
 	}
-	cJSON_AddNumberToObject(pg, "total", (double)total);
+	/* Without a count (withCount=false), neither total nor pageCount. */
+	if (!q.no_count)
+		cJSON_AddNumberToObject(pg, "total", (double)total);
 	json_send_data(c->resp, 200, data, meta);
 	data = NULL;
 	rc = ERR_OK;

@@ -142,10 +142,8 @@ query_should_refuse_injection_in_field_names(void **state)
 		"fields[0]=password",
 		"fields=name,nope",
 		"populate=owner",
-		"pagination[page]=0",
 		"pagination[page]=abc",
-		"pagination[pageSize]=-5",
-		"pagination[start]=-1",
+		"pagination[withCount]=maybe",
 		"pagination[page]=1&pagination[start]=0",
 		"pagination[offset]=3",
 		"filters[priceCents][$lt]=cheap",
@@ -228,6 +226,55 @@ query_should_sort_and_paginate(void **state)
 	m = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "meta"));
 	assert_string_equal(m, "{\"pagination\":{\"start\":1,\"limit\":2,\"total\":4}}");
 	free(m);
+	cJSON_Delete(o);
+}
+
+/* Out-of-range pagination is corrected as Strapi 5 corrects it (200, not
+ * 400); withCount=false answers no total and no pageCount. */
+static void
+query_should_correct_pagination_as_strapi_does(void **state)
+{
+	static const struct {
+		const char *query, *meta;
+		int rows;
+	} cases[] = {
+		{ "pagination[page]=0&pagination[pageSize]=2", "{\"pagination\":{\"page\":1,"
+		    "\"pageSize\":2,\"pageCount\":2,\"total\":4}}", 2 },
+		{ "pagination[page]=-3&pagination[pageSize]=-5", "{\"pagination\":{\"page\":1,"
+		    "\"pageSize\":1,\"pageCount\":4,\"total\":4}}", 1 },
+		{ "pagination[pageSize]=0", "{\"pagination\":{\"page\":1,\"pageSize\":1,"
+		    "\"pageCount\":4,\"total\":4}}", 1 },
+		{ "pagination[start]=-1&pagination[limit]=0", "{\"pagination\":{\"start\":0,"
+		    "\"limit\":1,\"total\":4}}", 1 },
+		{ "pagination[limit]=-7", "{\"pagination\":{\"start\":0,\"limit\":1,"
+		    "\"total\":4}}", 1 },
+		{ "pagination[withCount]=false&pagination[pageSize]=3",
+		    "{\"pagination\":{\"page\":1,\"pageSize\":3}}", 3 },
+		{ "pagination[withCount]=f&pagination[start]=2&pagination[limit]=5",
+		    "{\"pagination\":{\"start\":2,\"limit\":5}}", 2 },
+		{ "pagination[withCount]=1&pagination[page]=2&pagination[pageSize]=3",
+		    "{\"pagination\":{\"page\":2,\"pageSize\":3,\"pageCount\":2,"
+		    "\"total\":4}}", 1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int status;
+		cJSON *o = list(*state, cases[i].query, &status);
+		char *m = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "meta"));
+		if (status != 200 || strcmp(m, cases[i].meta) != 0 ||
+		    count(o) != cases[i].rows)
+			fail_msg("%s: %d %s, %d rows", cases[i].query, status, m, count(o));
+		free(m);
+		cJSON_Delete(o);
+	}
+	int status;
+	cJSON *o = list(*state, "pagination[withCount]=maybe", &status);
+	char *e = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "error"));
+	assert_int_equal(status, 400);
+	assert_string_equal(e, "{\"status\":400,\"name\":\"ValidationError\",\"message\":"
+	    "\"Invalid withCount parameter. Expected \\\"t\\\",\\\"1\\\",\\\"true\\\","
+	    "\\\"false\\\",\\\"0\\\",\\\"f\\\"\",\"details\":{\"key\":\"withCount\","
+	    "\"path\":null,\"source\":\"query\",\"param\":\"pagination\"}}");
+	free(e);
 	cJSON_Delete(o);
 }
 
@@ -320,6 +367,7 @@ main(void)
 		cmocka_unit_test(query_should_name_the_bad_key_in_details),
 		cmocka_unit_test(query_should_sort_and_paginate),
 		cmocka_unit_test(query_should_cap_huge_page_sizes),
+		cmocka_unit_test(query_should_correct_pagination_as_strapi_does),
 		cmocka_unit_test(query_should_select_only_requested_fields),
 		cmocka_unit_test(query_should_emit_only_whitelisted_columns_and_placeholders),
 		cmocka_unit_test(plan_columns_should_match_the_entity_table),
