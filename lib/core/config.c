@@ -24,6 +24,7 @@ enum kind {
 	K_HOURS,	/* days and working hours */
 	K_ZONE,		/* a zone of the tz database */
 	K_KEYFILE,	/* a path to a hex key */
+	K_ORIGINS,	/* "*" and/or origins scheme://host[:port], comma-separated */
 };
 
 #define SHELL	0x1u	/* deploy/stack.sh reads it (config_print_shell) */
@@ -74,6 +75,10 @@ static const struct var vars[] = {
 	    NULL, "JWT lifetime in seconds (7 days)", 0 },
 	{ "PLATFORM_LOGIN_RATE", "10", K_INT, 1, 10000, AT(login_rate), SHELL, NULL, NULL,
 	    "sign-in and sign-up attempts a minute per address before nginx answers 429", 0 },
+	{ "PLATFORM_CORS_ORIGINS", "*", K_ORIGINS, 0, 0, AT(cors_origins), 0, NULL, NULL,
+	    "origins other sites' browsers may call the API from (CORS): `*` any, without "
+	    "credentials; each origin listed (`https://app.example.com`) also with "
+	    "credentials", 0 },
 	{ "PLATFORM_SELLER_NAME", "Marketplace SAS", K_TEXT, 0, 0, AT(seller_name), 0,
 	    NULL, NULL, "the seller on invoices: name", 0 },
 	{ "PLATFORM_SELLER_ADDRESS", "8 rue de la Paix, 75002 Paris, France", K_TEXT, 0,
@@ -238,6 +243,38 @@ url_ok(const char *s, const char *schemes)
 	return 0;
 }
 
+/* "*", or origins (http or https://host[:port], no path), comma-separated. */
+static int
+origins_ok(const char *s)
+{
+	char one[CONFIG_TEXT];
+	if (*s == '\0')
+		return 0;
+	for (const char *p = s; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(one))
+			return 0;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (strcmp(one, "*") == 0)
+			continue;
+		const char *h = strncmp(one, "https://", 8) == 0 ? one + 8 :
+		    strncmp(one, "http://", 7) == 0 ? one + 7 : NULL;
+		if (h == NULL)
+			return 0;
+		char *colon = strchr(h, ':');
+		int64_t port;
+		if (colon) {
+			*colon = '\0';
+			if (valid_int(colon + 1, 1, 65535, &port) != 0 || colon[1] == '0')
+				return 0;
+		}
+		if (!host_ok(h) && !ipv4_ok(h))
+			return 0;
+	}
+	return 1;
+}
+
 static int
 parse_sla(const char *spec, int64_t max, int hours[4])
 {
@@ -368,6 +405,10 @@ rule(const struct var *v, char *out, size_t n)
 	case K_ZONE:
 		snprintf(out, n, "must be a zone of the tz database, like Europe/Paris");
 		break;
+	case K_ORIGINS:
+		snprintf(out, n, "must be * or origins like https://app.example.com:8443, "
+		    "comma-separated");
+		break;
 	}
 }
 
@@ -421,6 +462,10 @@ set(struct config *c, const struct var *v, const char *text)
 		break;
 	case K_ZONE:
 		if ((c->tz = tz_load(text)) == NULL)
+			return -1;
+		break;
+	case K_ORIGINS:
+		if (!origins_ok(text))
 			return -1;
 		break;
 	default:

@@ -42,6 +42,7 @@ struct config {
 	int	 https_port, http_port;		/* HTTPS_PORT, HTTP_PORT */
 	char	 listen[16];			/* PLATFORM_LISTEN */
 	char	 server_name[CONFIG_TEXT];	/* PLATFORM_SERVER_NAME */
+	char	 cors_origins[CONFIG_TEXT];	/* PLATFORM_CORS_ORIGINS */
 	int	 workers;			/* PLATFORM_WORKERS */
 	int	 login_rate;			/* PLATFORM_LOGIN_RATE */
 	int	 demo;				/* PLATFORM_DEMO */

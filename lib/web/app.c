@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "app.h"
+#include "config.h"
 #include "crypto.h"
 #include "idem.h"
 #include "json.h"
@@ -136,11 +137,19 @@ int
 router_match(const struct route *routes, size_t n, enum http_method method,
     const char *path, char *id, size_t idsz, enum err *e, unsigned *allow)
 {
-	char tmp[ID_MAX];
+	char tmp[ID_MAX], trimmed[512];
 	if (method == METHOD_HEAD)
 		method = METHOD_GET;
 	*allow = 0;
 	id[0] = '\0';
+	/* A trailing slash names the same route, as in Strapi. */
+	size_t len = strlen(path);
+	if (len > 1 && path[len - 1] == '/' && path[len - 2] != '/' &&
+	    len < sizeof(trimmed)) {
+		memcpy(trimmed, path, len - 1);
+		trimmed[len - 1] = '\0';
+		path = trimmed;
+	}
 	for (size_t i = 0; i < n; i++) {
 		tmp[0] = '\0';
 		if (!path_match(routes[i].pattern, path, tmp, sizeof(tmp)))
@@ -257,7 +266,9 @@ app_authorize(struct ctx *c)
 			resp_header(c->resp, "Location", "/marketplace/login.html");
 			return ERR_OK;
 		}
-		return ERR_UNAUTHORIZED;
+		/* Nobody signed in where the public may not go: Strapi's 403.
+		 * A credential that is bad or expired was a 401 already. */
+		return ERR_FORBIDDEN;
 	}
 	if ((c->route->flags & ROUTE_USERS_ONLY) && cl->via == AUTH_TOKEN) {
 		c->err_msg = "API tokens may not manage users or tokens";
@@ -352,6 +363,79 @@ fail:
 	return rc;
 }
 
+/* CORS, as Strapi's cors middleware does it, for the API's answers to
+ * scripts of other origins: PLATFORM_CORS_ORIGINS "*" lets any origin
+ * read without credentials; an origin it lists is named back, with
+ * credentials. Returns 1 when the origin may. */
+static int
+cors_allow(struct response *resp, const char *origin)
+{
+	const char *list = config()->cors_origins;
+	size_t n = strlen(origin);
+	int any = 0;
+	for (const char *p = list; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t m = strcspn(p, ",");
+		if (m == 1 && *p == '*')
+			any = 1;
+		else if (m == n && n > 0 && strncmp(p, origin, n) == 0) {
+			resp_header(resp, "Access-Control-Allow-Origin", origin);
+			resp_header(resp, "Access-Control-Allow-Credentials", "true");
+			resp_header(resp, "Vary", "Origin");
+			return 1;
+		}
+	}
+	if (any)
+		resp_header(resp, "Access-Control-Allow-Origin", "*");
+	return any;
+}
+
+static int
+api_path(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0;
+}
+
+/* OPTIONS: a preflight under /api/ is 204 with what a browser needs (the
+ * methods and headers of Strapi's defaults, cached a year); elsewhere, a
+ * path that exists says its methods. */
+static void
+options(const struct app *app, struct request *req, struct response *resp)
+{
+	char id[ID_MAX];
+	enum err e;
+	unsigned allow = 0;
+	router_match(app->def->routes, app->def->nroutes, METHOD_OPTIONS, req->path, id,
+	    sizeof(id), &e, &allow);
+	if (allow == 0 && !api_path(req->path)) {
+		json_send_error(resp, ERR_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	resp->status = 204;
+	resp->content_type = NULL;
+	buf_reset(&resp->body);
+	if (allow) {
+		struct buf b = { 0 };
+		if (allow & (1u << METHOD_GET))
+			allow |= 1u << METHOD_HEAD;
+		allow |= 1u << METHOD_OPTIONS;
+		for (int m = 0; m < METHOD__MAX; m++)
+			if (allow & (1u << m))
+				buf_printf(&b, "%s%s", b.len ? ", " : "",
+				    http_method_name((enum http_method)m));
+		resp_header(resp, "Allow", buf_str(&b));
+		buf_free(&b);
+	}
+	const char *origin = http_header(req, "origin");
+	if (origin && api_path(req->path) && http_header(req,
+	    "access-control-request-method") && cors_allow(resp, origin)) {
+		resp_header(resp, "Access-Control-Allow-Methods",
+		    "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS");
+		resp_header(resp, "Access-Control-Allow-Headers",
+		    "Content-Type,Authorization,Origin,Accept,Idempotency-Key");
+		resp_header(resp, "Access-Control-Max-Age", "31536000");
+	}
+}
+
 void
 app_handle(struct app *app, struct request *req, struct response *resp)
 {
@@ -369,6 +453,10 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	c.resp = resp;
 	if (req->query == NULL)
 		req->query = "";
+	if (req->method == METHOD_OPTIONS) {
+		options(app, req, resp);
+		return;
+	}
 
 	int r = router_match(app->def->routes, app->def->nroutes, req->method,
 	    req->path, id, sizeof(id), &rc, &allow);
@@ -439,6 +527,10 @@ out:
 	else if (cacheable && resp->status == 200)
 		cache_put(app, key, stamp, resp);
 done:
+	/* Every answer of the API, errors too, says whether a script of
+	 * another origin may read it. */
+	if (api_path(req->path) && http_header(req, "origin"))
+		cors_allow(resp, http_header(req, "origin"));
 	cJSON_Delete(c.body);
 	cJSON_Delete(c.err_details);
 	verr_free(&c.ve);

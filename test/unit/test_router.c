@@ -24,9 +24,9 @@ static void
 router_should_answer_404_for_unknown_paths(void **state)
 {
 	static const char *const bad[] = {
-		"/", "/api", "/api/", "/api/subscription-plans/", "/api/nope",
+		"/", "/api", "/api/", "/api/nope", "/api/subscription-plans//",
 		"/api/subscription-plans/1/2", "//api/subscription-plans",
-		"/API/subscription-plans", "/health/", "/api/subscription-plans/active/x",
+		"/API/subscription-plans", "/api/subscription-plans/active/x",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -37,6 +37,29 @@ router_should_answer_404_for_unknown_paths(void **state)
 		    &e, &allow), -1);
 		assert_int_equal(e, ERR_NOT_FOUND);
 	}
+}
+
+/* A trailing slash names the same route, as in Strapi. */
+static void
+router_should_take_a_trailing_slash_as_the_same_route(void **state)
+{
+	char id[64], id2[64];
+	enum err e = ERR_OK;
+	unsigned allow;
+	(void)state;
+	int r = router_match(platform_routes, platform_nroutes, METHOD_GET,
+	    "/api/subscription-plans", id, sizeof(id), &e, &allow);
+	assert_true(r >= 0);
+	assert_int_equal(router_match(platform_routes, platform_nroutes, METHOD_GET,
+	    "/api/subscription-plans/", id, sizeof(id), &e, &allow), r);
+	r = router_match(platform_routes, platform_nroutes, METHOD_PUT,
+	    "/api/support-tickets/abc", id, sizeof(id), &e, &allow);
+	assert_true(r >= 0);
+	assert_int_equal(router_match(platform_routes, platform_nroutes, METHOD_PUT,
+	    "/api/support-tickets/abc/", id2, sizeof(id2), &e, &allow), r);
+	assert_string_equal(id2, "abc");
+	assert_true(router_match(platform_routes, platform_nroutes, METHOD_GET, "/health/",
+	    id, sizeof(id), &e, &allow) >= 0);
 }
 
 static void
@@ -118,6 +141,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(router_should_prefer_literal_segment_over_id),
 		cmocka_unit_test(router_should_answer_404_for_unknown_paths),
+		cmocka_unit_test(router_should_take_a_trailing_slash_as_the_same_route),
 		cmocka_unit_test(router_should_answer_405_with_allowed_methods),
 		cmocka_unit_test(router_should_route_head_like_get),
 		cmocka_unit_test(router_should_refuse_overlong_ids),

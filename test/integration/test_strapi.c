@@ -1,0 +1,147 @@
+/*
+ * A drop-in for Strapi 5 clients: the answers Strapi gives, kept as data in
+ * test/strapi/answers.json, asked of the real stack (nginx, the pools,
+ * SQLite, over HTTPS) and compared: status, headers, and the body exactly
+ * or by shape. The stack lists one CORS origin (https://app.example.com)
+ * besides any ("*").
+ */
+#include "harness.h"
+
+static cJSON *answers;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	FILE *f = fopen("test/strapi/answers.json", "r");
+	if (f == NULL)
+		return -1;
+	static char text[65536];
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	if ((answers = cJSON_Parse(text)) == NULL)
+		return -1;
+	return stack_start("PLATFORM_CORS_ORIGINS=https://app.example.com,*");
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	cJSON_Delete(answers);
+	return stack_stop();
+}
+
+/* The same keys at every level and the same types; an empty object or
+ * array stands for any, an array's first element for each of its own.
+ * Writes where they differ into why. */
+static int
+same_shape(const cJSON *want, const cJSON *got, const char *at, char *why, size_t n)
+{
+	char here[256];
+	if ((want->type & 0xff) != (got->type & 0xff) && !(cJSON_IsBool(want) &&
+	    cJSON_IsBool(got))) {
+		snprintf(why, n, "%s: another type", at);
+		return 0;
+	}
+	if (cJSON_IsObject(want) && want->child) {
+		const cJSON *w, *g;
+		cJSON_ArrayForEach(w, want) {
+			snprintf(here, sizeof(here), "%s.%s", at, w->string);
+			if ((g = cJSON_GetObjectItemCaseSensitive(got, w->string)) == NULL) {
+				snprintf(why, n, "%s: missing", here);
+				return 0;
+			}
+			if (!same_shape(w, g, here, why, n))
+				return 0;
+		}
+		cJSON_ArrayForEach(g, got)
+			if (cJSON_GetObjectItemCaseSensitive(want, g->string) == NULL) {
+				snprintf(why, n, "%s.%s: not in Strapi's answer", at, g->string);
+				return 0;
+			}
+	}
+	if (cJSON_IsArray(want) && want->child) {
+		const cJSON *g;
+		int i = 0;
+		cJSON_ArrayForEach(g, got) {
+			snprintf(here, sizeof(here), "%s[%d]", at, i++);
+			if (!same_shape(want->child, g, here, why, n))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* The request of a case: its brackets %-encoded, as clients send them. */
+static void
+encode(const char *path, char *out, size_t n)
+{
+	size_t o = 0;
+	for (const char *p = path; *p && o + 4 < n; p++)
+		if (*p == '[' || *p == ']')
+			o += (size_t)snprintf(out + o, n - o, "%%5%c", *p == '[' ? 'B' : 'D');
+		else
+			out[o++] = *p;
+	out[o] = '\0';
+}
+
+static void
+strapi_answers_should_be_given(void **state)
+{
+	(void)state;
+	const cJSON *c;
+	int ran = 0;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(answers, "cases")) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(c, "name"));
+		const char *line = cJSON_GetStringValue(cJSON_GetObjectItem(c, "request"));
+		char method[8], path[512], url[1024], why[512] = "";
+		const char *hs[8];
+		int nh = 0;
+		assert_int_equal(sscanf(line, "%7s %511s", method, path), 2);
+		encode(path, url, sizeof(url));
+		const cJSON *h;
+		cJSON_ArrayForEach(h, cJSON_GetObjectItem(c, "send"))
+			if (nh < 7)
+				hs[nh++] = h->valuestring;
+		hs[nh] = NULL;
+		struct reply r = request_full(method, url, NULL, 0, hs);
+		int status = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "status"));
+		if (r.status != status)
+			fail_msg("%s: %ld, Strapi %d: %s", name, r.status, status, r.body);
+		cJSON_ArrayForEach(h, cJSON_GetObjectItem(c, "headers")) {
+			char line2[300];
+			snprintf(line2, sizeof(line2), "%s\r\n", h->valuestring);
+			if (strcasestr(r.headers, line2) == NULL)
+				fail_msg("%s: no \"%s\" in\n%s", name, h->valuestring, r.headers);
+		}
+		cJSON_ArrayForEach(h, cJSON_GetObjectItem(c, "absent"))
+			if (strcasestr(r.headers, h->valuestring) != NULL)
+				fail_msg("%s: \"%s\" should not be there", name, h->valuestring);
+		cJSON *got = r.len ? cJSON_Parse(r.body) : NULL;
+		const cJSON *body = cJSON_GetObjectItem(c, "body");
+		const cJSON *shape = cJSON_GetObjectItem(c, "shape");
+		const cJSON *meta = cJSON_GetObjectItem(c, "meta");
+		if (body && !cJSON_Compare(body, got, 1))
+			fail_msg("%s: %s", name, r.body);
+		if (shape && (got == NULL || !same_shape(shape, got, "", why, sizeof(why))))
+			fail_msg("%s: %s in %s", name, why, r.body);
+		if (meta && !cJSON_Compare(meta, cJSON_GetObjectItem(got, "meta"), 1))
+			fail_msg("%s: %s", name, r.body);
+		if (cJSON_IsTrue(cJSON_GetObjectItem(c, "empty")) && r.len != 0)
+			fail_msg("%s: a body of %zu bytes", name, (size_t)r.len);
+		cJSON_Delete(got);
+		reply_free(&r);
+		ran++;
+	}
+	assert_true(ran >= 10);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(strapi_answers_should_be_given),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
