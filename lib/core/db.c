@@ -153,11 +153,11 @@ db_open(const char *path, struct db **out)
 	sqlite3_limit(db->h, SQLITE_LIMIT_LENGTH, 16 * 1024 * 1024);
 	sqlite3_limit(db->h, SQLITE_LIMIT_SQL_LENGTH, 256 * 1024);
 	sqlite3_limit(db->h, SQLITE_LIMIT_COLUMN, 200);
-	sqlite3_limit(db->h, SQLITE_LIMIT_EXPR_DEPTH, 100);
+	sqlite3_limit(db->h, SQLITE_LIMIT_EXPR_DEPTH, 1000);
 	sqlite3_limit(db->h, SQLITE_LIMIT_COMPOUND_SELECT, 4);
-	sqlite3_limit(db->h, SQLITE_LIMIT_VARIABLE_NUMBER, 512);
+	sqlite3_limit(db->h, SQLITE_LIMIT_VARIABLE_NUMBER, 1100);
 	sqlite3_limit(db->h, SQLITE_LIMIT_ATTACHED, 0);
-	sqlite3_limit(db->h, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 200);
+	sqlite3_limit(db->h, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 2100);
 	sqlite3_limit(db->h, SQLITE_LIMIT_TRIGGER_DEPTH, 10);
 	if (exec(db, stmts[SQL_WAL]) != SQLITE_OK ||
 	    exec(db, stmts[SQL_SYNC_FULL]) != SQLITE_OK ||

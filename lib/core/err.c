@@ -14,6 +14,7 @@ static const struct {
 	[ERR_METHOD] =		{ 405, "MethodNotAllowedError", "Method Not Allowed" },
 	[ERR_CONFLICT] =	{ 409, "ApplicationError", "Conflict" },
 	[ERR_TOO_LARGE] =	{ 413, "PayloadTooLargeError", "request entity too large" },
+	[ERR_URI_TOO_LONG] =	{ 414, "URITooLongError", "URI too long" },
 	[ERR_UNSUPPORTED_MEDIA] = { 415, "UnsupportedMediaTypeError", "Unsupported Media Type" },
 	[ERR_RATE_LIMIT] =	{ 429, "RateLimitError", "Too many requests, please try again later." },
 	[ERR_DB] =		{ 500, "InternalServerError", "Internal Server Error" },
@@ -56,6 +57,7 @@ http_reason(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";

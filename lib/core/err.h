@@ -15,6 +15,7 @@ enum err {
 	ERR_METHOD,		/* 405 MethodNotAllowedError */
 	ERR_CONFLICT,		/* 409 ApplicationError */
 	ERR_TOO_LARGE,		/* 413 PayloadTooLargeError */
+	ERR_URI_TOO_LONG,	/* 414 URITooLongError (nginx answers it) */
 	ERR_UNSUPPORTED_MEDIA,	/* 415 UnsupportedMediaTypeError */
 	ERR_RATE_LIMIT,		/* 429 RateLimitError */
 	ERR_DB,			/* 500 InternalServerError */

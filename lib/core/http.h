@@ -11,8 +11,8 @@
 #include "mem.h"
 
 /* Hard limits, checked before anything is allocated for them. */
-#define HTTP_MAX_QUERY_PARAMS	64
-#define HTTP_MAX_QUERY_LEN	8192
+#define HTTP_MAX_QUERY_PARAMS	1100
+#define HTTP_MAX_QUERY_LEN	65536
 #define HTTP_MAX_HEADERS	64
 
 enum http_method {

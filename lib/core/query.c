@@ -7,29 +7,6 @@
 #include "query.h"
 #include "valid.h"
 
-enum op {
-	OP_EQ, OP_NE, OP_LT, OP_LTE, OP_GT, OP_GTE, OP_IN, OP_NOTIN,
-	OP_CONTAINS, OP_NOTCONTAINS, OP_CONTAINSI, OP_STARTSWITH,
-	OP_ENDSWITH, OP_NULL, OP_NOTNULL, OP__MAX
-};
-
-static const char *const op_names[OP__MAX] = {
-	"$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$notIn",
-	"$contains", "$notContains", "$containsi", "$startsWith",
-	"$endsWith", "$null", "$notNull",
-};
-
-/* One parsed filter condition. */
-struct cond {
-	int		 group;		/* -1 top level, else $or/$and index */
-	int		 field;
-	enum op		 op;
-	int		 list_index;	/* for $in/$notIn: [N], else -1 */
-	const char	*value;
-};
-
-#define QUERY_MAX_CONDS HTTP_MAX_QUERY_PARAMS
-
 static enum err fail(struct qerror *, const char *, const char *,
     const char *, ...) __attribute__((format(printf, 4, 5)));
 
@@ -109,69 +86,21 @@ indexed_key(const char *k, const char *prefix)
 }
 
 static enum err
-parse_filter(const struct entity *e, struct arena *a, const char *key,
-    const char *val, struct cond *c, struct qerror *qe)
-{
-	char *buf = arena_strdup(a, key);
-	char *parts[8];
-	int n = split_brackets(buf, parts, 8);
-	if (n < 2)
-		return fail(qe, "filters", key, "Invalid filter %s", key);
-	int i = 1;
-	c->group = -1;
-	c->list_index = -1;
-	c->op = OP_EQ;
-	if (strcmp(parts[1], "$or") == 0 || strcmp(parts[1], "$and") == 0) {
-		if (n < 4)
-			return fail(qe, "filters", key, "Invalid filter %s", key);
-		int g = parse_index(parts[2], 99);
-		if (g < 0)
-			return fail(qe, "filters", key, "Invalid filter %s", key);
-		/* $or groups are 0..99, $and groups 100..199. */
-		c->group = g + (parts[1][2] == 'n' ? 100 : 0);
-		i = 3;
-	}
-	if (parts[i][0] == '$')
-		return fail(qe, "filters", parts[i], "Invalid key %s", parts[i]);
-	int fi = entity_field(e, parts[i]);
-	if (fi < 0 || !(e->fields[fi].flags & F_FILTER) ||
-	    (e->fields[fi].flags & F_PRIVATE))
-		return fail(qe, "filters", parts[i], "Invalid key %s", parts[i]);
-	c->field = fi;
-	i++;
-	if (i < n) {
-		int o;
-		for (o = 0; o < OP__MAX; o++)
-			if (strcmp(parts[i], op_names[o]) == 0)
-				break;
-		if (o == OP__MAX)
-			return fail(qe, "filters", parts[i], "Invalid operator %s",
-			    parts[i]);
-		c->op = (enum op)o;
-		i++;
-	}
-	if (c->op == OP_IN || c->op == OP_NOTIN) {
-		if (i < n) {
-			c->list_index = parse_index(parts[i], QUERY_MAX_IN - 1);
-			if (c->list_index < 0)
-				return fail(qe, "filters", key,
-				    "Invalid list index in %s", key);
-			i++;
-		} else
-			c->list_index = 0;
-	}
-	if (i != n)
-		return fail(qe, "filters", key, "Invalid filter %s", key);
-	c->value = val;
-	return ERR_OK;
-}
-
-static enum err
 bind_value(struct query *q, const struct field *f, const char *v,
     struct qerror *qe)
 {
 	if (q->nbinds >= QUERY_MAX_BINDS)
-		return fail(qe, "filters", f->name, "Too many filter values");
+		return fail(qe, "filters", f->name, "Too many filter values (at most %d)",
+		    QUERY_MAX_BINDS);
+	if (q->nbinds == q->cap) {
+		/* Past the few a query mostly has: four times more, from the
+		 * request's arena. */
+		int cap = q->cap * 4 > QUERY_MAX_BINDS ? QUERY_MAX_BINDS : q->cap * 4;
+		struct qbind *more = arena_alloc(q->arena, (size_t)cap * sizeof(*more));
+		memcpy(more, q->binds, (size_t)q->nbinds * sizeof(*more));
+		q->binds = more;
+		q->cap = cap;
+	}
 	struct qbind *b = &q->binds[q->nbinds];
 	switch (f->type) {
 	case FT_ID:
@@ -210,137 +139,325 @@ is_stringy(enum ftype t)
 	    t == FT_DOCID || t == FT_DATETIME;
 }
 
-/* Emits the SQL of one condition (all list items of $in at once). */
-static enum err
-emit_cond(const struct entity *e, struct query *q, struct cond *cs, int nc,
-    int k, struct buf *out, struct qerror *qe)
-{
-	struct cond *c = &cs[k];
-	const struct field *f = &e->fields[c->field];
-	const char *col = f->col;
-	enum err rc;
+/* The filters of a query as the tree their keys draw, as Strapi's qs
+ * reads filters[$or][0][name][$eq]=x: a node per key, its children in the
+ * order the query gives them; a leaf holds a value. */
+struct fnode {
+	const char	*key;
+	const char	*value;		/* a leaf's, else NULL */
+	struct fnode	*child, *last, *next;
+};
 
-	if ((c->op >= OP_CONTAINS && c->op <= OP_ENDSWITH) && !is_stringy(f->type))
-		return fail(qe, "filters", f->name,
-		    "Operator not allowed on %s", f->name);
-	if ((c->op >= OP_LT && c->op <= OP_GTE) && f->type == FT_BOOL)
-		return fail(qe, "filters", f->name,
-		    "Operator not allowed on %s", f->name);
-	switch (c->op) {
-	case OP_NULL:
-	case OP_NOTNULL: {
-		int want;
-		if (strcmp(c->value, "true") == 0 || strcmp(c->value, "1") == 0)
-			want = 1;
-		else if (strcmp(c->value, "false") == 0 || strcmp(c->value, "0") == 0)
-			want = 0;
-		else
-			return fail(qe, "filters", f->name,
-			    "Invalid value for %s: true or false is expected", f->name);
-		if (c->op == OP_NOTNULL)
-			want = !want;
-		buf_printf(out, "%s IS %sNULL", col, want ? "" : "NOT ");
+/* Adds the path parts[1..n-1] of key, and its value, to the tree. */
+static enum err
+tree_add(struct arena *a, struct fnode *root, char **parts, int n, const char *val,
+    const char *key, int *nodes, struct qerror *qe)
+{
+	struct fnode *at = root;
+	for (int i = 1; i < n; i++) {
+		struct fnode *c;
+		if (at->value)
+			return fail(qe, "filters", key, "Invalid filter %s", key);
+		for (c = at->child; c; c = c->next)
+			if (strcmp(c->key, parts[i]) == 0)
+				break;
+		if (c == NULL) {
+			if (++*nodes > QUERY_MAX_NODES)
+				return fail(qe, "filters", key, "Too many filters (at most %d "
+				    "keys and values)", QUERY_MAX_NODES);
+			c = arena_alloc(a, sizeof(*c));
+			memset(c, 0, sizeof(*c));
+			c->key = parts[i];
+			if (at->last)
+				at->last->next = c;
+			else
+				at->child = c;
+			at->last = c;
+		}
+		at = c;
+	}
+	if (at->child || at->value)
+		return fail(qe, "filters", key, "Invalid filter %s", key);
+	at->value = val;
+	return ERR_OK;
+}
+
+static int
+is_index(const char *s)
+{
+	return parse_index(s, QUERY_MAX_NODES) >= 0;
+}
+
+enum op {
+	OP_EQ, OP_EQI, OP_NE, OP_NEI, OP_LT, OP_LTE, OP_GT, OP_GTE, OP_IN, OP_NOTIN,
+	OP_CONTAINS, OP_NOTCONTAINS, OP_CONTAINSI, OP_NOTCONTAINSI, OP_STARTSWITH,
+	OP_STARTSWITHI, OP_ENDSWITH, OP_ENDSWITHI, OP_NULL, OP_NOTNULL, OP_BETWEEN,
+	OP_NOT, OP_AND, OP_OR, OP__MAX
+};
+
+static const char *const op_names[OP__MAX] = {
+	"$eq", "$eqi", "$ne", "$nei", "$lt", "$lte", "$gt", "$gte", "$in", "$notIn",
+	"$contains", "$notContains", "$containsi", "$notContainsi", "$startsWith",
+	"$startsWithi", "$endsWith", "$endsWithi", "$null", "$notNull", "$between",
+	"$not", "$and", "$or",
+};
+
+/* What a compilation needs at hand. */
+struct fstate {
+	const struct entity	*e;
+	struct query		*q;
+	struct qerror		*qe;
+	int			 terms;	/* conditions so far */
+};
+
+static enum err field_ops(struct fstate *, const struct field *,
+    const struct fnode *, struct buf *, int);
+
+/* The values of a list operator ($in, $notIn, $between): a leaf is one
+ * value, else the children [0], [1], ... each a leaf. */
+static enum err
+list_values(struct fstate *s, const struct field *f, const struct fnode *n,
+    struct buf *out, int *count)
+{
+	enum err rc;
+	*count = 0;
+	if (n->value) {
+		if ((rc = bind_value(s->q, f, n->value, s->qe)) != ERR_OK)
+			return rc;
+		buf_putc(out, '?');
+		*count = 1;
 		return ERR_OK;
 	}
-	case OP_IN:
-	case OP_NOTIN: {
-		/* Gather every item of this field/op/group, in index order. */
-		buf_printf(out, "%s %sIN (", col, c->op == OP_NOTIN ? "NOT " : "");
-		int first = 1;
-		for (int idx = 0; idx < QUERY_MAX_IN; idx++)
-			for (int j = k; j < nc; j++) {
-				struct cond *d = &cs[j];
-				if (d->field != c->field || d->op != c->op ||
-				    d->group != c->group || d->list_index != idx)
-					continue;
-				if ((rc = bind_value(q, f, d->value, qe)) != ERR_OK)
-					return rc;
-				buf_puts(out, first ? "?" : ",?");
-				first = 0;
-				d->list_index = -2;	/* consumed */
-			}
+	for (const struct fnode *c = n->child; c; c = c->next) {
+		if (!is_index(c->key) || c->value == NULL)
+			return fail(s->qe, "filters", c->key, "Invalid list index %s", c->key);
+		if ((rc = bind_value(s->q, f, c->value, s->qe)) != ERR_OK)
+			return rc;
+		buf_puts(out, *count ? ",?" : "?");
+		++*count;
+	}
+	return ERR_OK;
+}
+
+/* A LIKE pattern of a value: its own % _ and \ escaped, then wrapped. */
+static enum err
+bind_like(struct fstate *s, const struct field *f, const char *v, const char *pre,
+    const char *post)
+{
+	size_t n = strlen(v);
+	if (n > 1024 || !valid_text(v, 1))
+		return fail(s->qe, "filters", f->name, "Invalid value for %s", f->name);
+	char *p = arena_alloc(s->q->arena, 2 * n + 3), *w = p;
+	if (*pre)
+		*w++ = '%';
+	for (const char *r = v; *r; r++) {
+		if (*r == '%' || *r == '_' || *r == '\\')
+			*w++ = '\\';
+		*w++ = *r;
+	}
+	if (*post)
+		*w++ = '%';
+	*w = '\0';
+	return bind_value(s->q, f, p, s->qe);
+}
+
+/* One operator of a field, n its node: [$op]=v, [$in][0]=v..., [$not]
+ * [$op]=v, [$and|$or][0][$op]=v. */
+static enum err
+field_op(struct fstate *s, const struct field *f, const struct fnode *n,
+    struct buf *out, int depth)
+{
+	const char *col = f->col;
+	enum err rc;
+	int op, count;
+	if (depth > QUERY_MAX_DEPTH)
+		return fail(s->qe, "filters", n->key, "Filters nested too deep (at most %d)",
+		    QUERY_MAX_DEPTH);
+	for (op = 0; op < OP__MAX; op++)
+		if (strcmp(n->key, op_names[op]) == 0)
+			break;
+	if (op == OP__MAX)
+		return fail(s->qe, "filters", n->key, "Invalid operator %s", n->key);
+	if (++s->terms > QUERY_MAX_TERMS)
+		return fail(s->qe, "filters", n->key, "Too many conditions (at most %d)",
+		    QUERY_MAX_TERMS);
+	if (op >= OP_CONTAINS && op <= OP_ENDSWITHI && !is_stringy(f->type))
+		return fail(s->qe, "filters", f->name, "Operator not allowed on %s", f->name);
+	if (((op >= OP_LT && op <= OP_GTE) || op == OP_BETWEEN || op == OP_EQI ||
+	    op == OP_NEI) && f->type == FT_BOOL)
+		return fail(s->qe, "filters", f->name, "Operator not allowed on %s", f->name);
+	if (op == OP_NOT) {
+		/* [$not]=v is NOT $eq; [$not][$op]=v negates its operators. */
+		buf_puts(out, "NOT (");
+		if (n->value) {
+			if ((rc = bind_value(s->q, f, n->value, s->qe)) != ERR_OK)
+				return rc;
+			buf_printf(out, "%s = ?", col);
+		} else if ((rc = field_ops(s, f, n, out, depth + 1)) != ERR_OK)
+			return rc;
 		buf_putc(out, ')');
 		return ERR_OK;
 	}
-	default:
-		break;
+	if (op == OP_AND || op == OP_OR) {
+		if (n->value || n->child == NULL)
+			return fail(s->qe, "filters", n->key, "Invalid filter %s", n->key);
+		buf_putc(out, '(');
+		for (const struct fnode *c = n->child; c; c = c->next) {
+			if (!is_index(c->key) || c->value)
+				return fail(s->qe, "filters", c->key, "Invalid filter %s",
+				    c->key);
+			if (c != n->child)
+				buf_puts(out, op == OP_OR ? " OR " : " AND ");
+			if ((rc = field_ops(s, f, c, out, depth + 1)) != ERR_OK)
+				return rc;
+		}
+		buf_putc(out, ')');
+		return ERR_OK;
 	}
-	if ((rc = bind_value(q, f, c->value, qe)) != ERR_OK)
+	if (op == OP_IN || op == OP_NOTIN || op == OP_BETWEEN) {
+		struct buf list = { 0 };
+		rc = list_values(s, f, n, &list, &count);
+		if (rc == ERR_OK && op == OP_BETWEEN && count != 2)
+			rc = fail(s->qe, "filters", f->name, "$between takes two values");
+		else if (rc == ERR_OK && op == OP_BETWEEN)
+			buf_printf(out, "%s BETWEEN ? AND ?", col);
+		else if (rc == ERR_OK && count == 0)	/* an empty list holds nothing */
+			buf_puts(out, op == OP_IN ? "0" : "1");
+		else if (rc == ERR_OK)
+			buf_printf(out, "%s %sIN (%s)", col, op == OP_NOTIN ? "NOT " : "",
+			    buf_str(&list));
+		buf_free(&list);
 		return rc;
-	switch (c->op) {
+	}
+	if (n->value == NULL)
+		return fail(s->qe, "filters", n->key, "Invalid filter %s", n->key);
+	const char *v = n->value;
+	if (op == OP_NULL || op == OP_NOTNULL) {
+		int want;
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			want = 1;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			want = 0;
+		else
+			return fail(s->qe, "filters", f->name,
+			    "Invalid value for %s: true or false is expected", f->name);
+		buf_printf(out, "%s IS %sNULL", col, want == (op == OP_NULL) ? "" : "NOT ");
+		return ERR_OK;
+	}
+	/* As Strapi on SQLite: LIKE for the text operators (ASCII letters of
+	 * either case alike, the value's wildcards taken as text), and a row
+	 * whose value is NULL never matching a negative operator. */
+	if (op >= OP_CONTAINS && op <= OP_NOTCONTAINSI)
+		rc = bind_like(s, f, v, "%", "%");
+	else if (op == OP_STARTSWITH || op == OP_STARTSWITHI)
+		rc = bind_like(s, f, v, "", "%");
+	else if (op == OP_ENDSWITH || op == OP_ENDSWITHI)
+		rc = bind_like(s, f, v, "%", "");
+	else
+		rc = bind_value(s->q, f, v, s->qe);
+	if (rc != ERR_OK)
+		return rc;
+	switch (op) {
 	case OP_EQ: buf_printf(out, "%s = ?", col); break;
-	case OP_NE: buf_printf(out, "%s IS NOT ?", col); break;
+	case OP_EQI: buf_printf(out, "lower(%s) = lower(?)", col); break;
+	case OP_NE: buf_printf(out, "%s <> ?", col); break;
+	case OP_NEI: buf_printf(out, "lower(%s) <> lower(?)", col); break;
 	case OP_LT: buf_printf(out, "%s < ?", col); break;
 	case OP_LTE: buf_printf(out, "%s <= ?", col); break;
 	case OP_GT: buf_printf(out, "%s > ?", col); break;
 	case OP_GTE: buf_printf(out, "%s >= ?", col); break;
-	case OP_CONTAINS: buf_printf(out, "instr(%s, ?) > 0", col); break;
-	case OP_NOTCONTAINS: buf_printf(out, "instr(%s, ?) = 0", col); break;
-	case OP_CONTAINSI: buf_printf(out, "instr(lower(%s), lower(?)) > 0", col); break;
-	case OP_STARTSWITH: buf_printf(out, "instr(%s, ?) = 1", col); break;
-	case OP_ENDSWITH:
-		/* substr(col, -length(v)) = v: the value is bound twice. */
-		if ((rc = bind_value(q, f, c->value, qe)) != ERR_OK)
-			return rc;
-		buf_printf(out, "substr(%s, -length(?)) = ?", col);
+	case OP_NOTCONTAINS:
+	case OP_NOTCONTAINSI:
+		buf_printf(out, "%s NOT LIKE ? ESCAPE '\\'", col);
 		break;
 	default:
+		buf_printf(out, "%s LIKE ? ESCAPE '\\'", col);
 		break;
 	}
 	return ERR_OK;
 }
 
+/* A field's condition, n the node under its name: a value is $eq, else
+ * its operators, ANDed. */
 static enum err
-compile_filters(const struct entity *e, struct query *q, struct cond *cs,
-    int nc, struct qerror *qe)
+field_ops(struct fstate *s, const struct field *f, const struct fnode *n,
+    struct buf *out, int depth)
 {
 	enum err rc;
-	/* Top level conditions, ANDed. */
-	for (int k = 0; k < nc; k++) {
-		if (cs[k].group != -1 || cs[k].list_index == -2)
-			continue;
-		if (q->where.len)
-			buf_puts(&q->where, " AND ");
-		buf_putc(&q->where, '(');
-		if ((rc = emit_cond(e, q, cs, nc, k, &q->where, qe)) != ERR_OK)
+	if (n->value) {
+		if (++s->terms > QUERY_MAX_TERMS)
+			return fail(s->qe, "filters", f->name, "Too many conditions (at "
+			    "most %d)", QUERY_MAX_TERMS);
+		if ((rc = bind_value(s->q, f, n->value, s->qe)) != ERR_OK)
 			return rc;
-		buf_putc(&q->where, ')');
+		buf_printf(out, "%s = ?", f->col);
+		return ERR_OK;
 	}
-	/* $or: groups ORed, conditions within a group ANDed;
-	 * $and: every condition ANDed. */
-	for (int kind = 0; kind < 2; kind++) {
-		int any = 0;
-		for (int g = kind * 100; g < kind * 100 + 100; g++) {
-			int opened = 0;
-			for (int k = 0; k < nc; k++) {
-				if (cs[k].group != g || cs[k].list_index == -2)
-					continue;
-				if (!any) {
-					if (q->where.len)
-						buf_puts(&q->where, " AND ");
-					buf_puts(&q->where, "(");
-					any = 1;
-				} else if (!opened)
-					buf_puts(&q->where, kind == 0 ? " OR " : " AND ");
-				else
-					buf_puts(&q->where, " AND ");
-				if (!opened)
-					buf_putc(&q->where, '(');
-				opened = 1;
-				buf_putc(&q->where, '(');
-				if ((rc = emit_cond(e, q, cs, nc, k, &q->where, qe)) != ERR_OK)
-					return rc;
-				buf_putc(&q->where, ')');
-			}
-			if (opened)
-				buf_putc(&q->where, ')');
-		}
-		if (any)
-			buf_putc(&q->where, ')');
+	buf_putc(out, '(');
+	for (const struct fnode *c = n->child; c; c = c->next) {
+		if (c != n->child)
+			buf_puts(out, " AND ");
+		if ((rc = field_op(s, f, c, out, depth)) != ERR_OK)
+			return rc;
 	}
+	buf_putc(out, ')');
 	return ERR_OK;
 }
 
+/* An object of conditions (the filters, an item of $and or $or, $not's):
+ * each key a field or $and, $or, $not; all ANDed. */
+static enum err
+conditions(struct fstate *s, const struct fnode *n, struct buf *out, int depth)
+{
+	enum err rc;
+	if (depth > QUERY_MAX_DEPTH)
+		return fail(s->qe, "filters", n->key, "Filters nested too deep (at most %d)",
+		    QUERY_MAX_DEPTH);
+	if (n->value)
+		return fail(s->qe, "filters", n->key, "Invalid filter %s", n->key);
+	buf_putc(out, '(');
+	for (const struct fnode *c = n->child; c; c = c->next) {
+		if (c != n->child)
+			buf_puts(out, " AND ");
+		int and = strcmp(c->key, "$and") == 0, or = strcmp(c->key, "$or") == 0;
+		if (and || or) {
+			if (c->value)
+				return fail(s->qe, "filters", c->key, "Invalid filter %s", c->key);
+			buf_putc(out, '(');
+			for (const struct fnode *i = c->child; i; i = i->next) {
+				if (!is_index(i->key))
+					return fail(s->qe, "filters", i->key, "Invalid filter %s",
+					    i->key);
+				if (i != c->child)
+					buf_puts(out, or ? " OR " : " AND ");
+				if ((rc = conditions(s, i, out, depth + 1)) != ERR_OK)
+					return rc;
+			}
+			if (c->child == NULL)	/* none of nothing, all of nothing */
+				buf_puts(out, or ? "0" : "1");
+			buf_putc(out, ')');
+			continue;
+		}
+		if (strcmp(c->key, "$not") == 0) {
+			buf_puts(out, "NOT ");
+			if ((rc = conditions(s, c, out, depth + 1)) != ERR_OK)
+				return rc;
+			continue;
+		}
+		if (c->key[0] == '$')
+			return fail(s->qe, "filters", c->key, "Invalid key %s", c->key);
+		int fi = entity_field(s->e, c->key);
+		if (fi < 0 || !(s->e->fields[fi].flags & F_FILTER) ||
+		    (s->e->fields[fi].flags & F_PRIVATE))
+			return fail(s->qe, "filters", c->key, "Invalid key %s", c->key);
+		if ((rc = field_ops(s, &s->e->fields[fi], c, out, depth + 1)) != ERR_OK)
+			return rc;
+	}
+	if (n->child == NULL)
+		buf_putc(out, '1');
+	buf_putc(out, ')');
+	return ERR_OK;
+}
 static enum err
 add_sort(const struct entity *e, struct query *q, struct arena *a,
     const char *spec, int *nsort, struct qerror *qe)
@@ -461,25 +578,50 @@ enum err
 query_compile(const struct entity *e, struct request *req, struct query *q,
     struct qerror *qe)
 {
-	struct cond conds[QUERY_MAX_CONDS];
-	int nc = 0, nsort = 0, style = 0;
+	struct fnode root = { .key = "filters" };
+	int nodes = 0, nsort = 0, style = 0;
 	enum err rc;
 
 	memset(q, 0, sizeof(*q));
 	memset(qe, 0, sizeof(*qe));
+	q->arena = &req->arena;
+	q->binds = q->few;
+	q->cap = QUERY_FEW_BINDS;
 	q->page = 1;
 	q->page_size = QUERY_DEFAULT_PAGE_SIZE;
 	q->limit = QUERY_DEFAULT_PAGE_SIZE;
 	for (size_t i = 0; i < req->nparams; i++) {
 		const char *k = req->params[i].key, *v = req->params[i].val;
 		if (strncmp(k, "filters[", 8) == 0) {
-			if (nc >= QUERY_MAX_CONDS)
-				return fail(qe, "filters", k, "Too many filters");
-			if ((rc = parse_filter(e, &req->arena, k, v, &conds[nc], qe)))
+			char *copy = arena_strdup(&req->arena, k);
+			/* Each level of $and, $or: its name and an index. */
+			char *parts[2 * QUERY_MAX_DEPTH + 4];
+			int n = split_brackets(copy, parts, 2 * QUERY_MAX_DEPTH + 4);
+			if (n < 0 && strchr(k, ']') && k[strlen(k) - 1] == ']' &&
+			    strstr(k, "[]") == NULL)
+				return fail(qe, "filters", k, "Filters nested too deep (at "
+				    "most %d)", QUERY_MAX_DEPTH);
+			if (n < 2)
+				return fail(qe, "filters", k, "Invalid filter %s", k);
+			if ((rc = tree_add(&req->arena, &root, parts, n, v, k, &nodes, qe)))
 				return rc;
-			nc++;
 		} else if (strcmp(k, "sort") == 0 || indexed_key(k, "sort")) {
 			if ((rc = add_sort(e, q, &req->arena, v, &nsort, qe)))
+				return rc;
+		} else if (strncmp(k, "sort[", 5) == 0) {
+			/* The object forms: sort[name]=desc, sort[0][name]=asc. */
+			char *copy = arena_strdup(&req->arena, k), *parts[4];
+			int n = split_brackets(copy, parts, 4);
+			if (n < 2 || n > 3 || (n == 3 && !is_index(parts[1])) ||
+			    (n == 2 && is_index(parts[1])))
+				return fail(qe, "sort", k, "Invalid key %s", k);
+			const char *name = parts[n - 1];
+			if (strchr(name, ':') || strchr(name, ',') || strchr(v, ':') ||
+			    strchr(v, ','))
+				return fail(qe, "sort", k, "Invalid key %s", k);
+			char spec[300];
+			snprintf(spec, sizeof(spec), "%.140s:%.140s", name, v);
+			if ((rc = add_sort(e, q, &req->arena, spec, &nsort, qe)))
 				return rc;
 		} else if (strncmp(k, "pagination[", 11) == 0) {
 			size_t n = strlen(k);
@@ -511,8 +653,11 @@ query_compile(const struct entity *e, struct request *req, struct query *q,
 		} else
 			return fail(qe, "query", k, "Invalid query parameter %s", k);
 	}
-	if ((rc = compile_filters(e, q, conds, nc, qe)) != ERR_OK)
-		return rc;
+	if (root.child) {
+		struct fstate fs = { e, q, qe, 0 };
+		if ((rc = conditions(&fs, &root, &q->where, 0)) != ERR_OK)
+			return rc;
+	}
 	if (q->order.len)
 		buf_puts(&q->order, ", ");
 	buf_puts(&q->order, "id ASC");

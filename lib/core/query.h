@@ -1,7 +1,8 @@
 /*
- * The Strapi v5 query language compiled into parameterised SQL:
- * filters[field][$op]=v (with $and/$or one level deep), sort, both
- * pagination styles, fields[] and populate. Field names come only from the
+ * The Strapi v5 query language compiled into parameterised SQL: filters
+ * as the tree their keys draw (fields and their operators, $and, $or and
+ * $not nested), sort in its string and object forms, both pagination
+ * styles, fields[] and populate. Field names come only from the
  * entity's table; values only ever become bound parameters.
  */
 #ifndef QUERY_H
@@ -16,9 +17,14 @@
 #include "http.h"
 #include "mem.h"
 
-#define QUERY_MAX_BINDS		256
+/* The bounds of a query, whatever it asks: values bound, keys and values
+ * of its filters (each $in value is one), nesting of $and, $or and $not. */
+#define QUERY_MAX_BINDS		1000
+#define QUERY_MAX_NODES		2000
+#define QUERY_MAX_DEPTH		8
+#define QUERY_MAX_TERMS		250	/* conditions: fields with an operator */
+#define QUERY_FEW_BINDS		16
 #define QUERY_MAX_SORT		5
-#define QUERY_MAX_IN		100
 #define QUERY_DEFAULT_PAGE_SIZE	25
 #define QUERY_MAX_PAGE_SIZE	100
 
@@ -31,8 +37,10 @@ struct qbind {
 struct query {
 	struct buf	 where;		/* SQL condition, "" for none */
 	struct buf	 order;		/* ORDER BY list, never empty */
-	struct qbind	 binds[QUERY_MAX_BINDS];
-	int		 nbinds;
+	struct qbind	*binds;		/* few, or from the arena past them */
+	struct qbind	 few[QUERY_FEW_BINDS];
+	int		 nbinds, cap;
+	struct arena	*arena;		/* the request's */
 	int		 by_start;	/* start/limit rather than page/pageSize */
 	int		 no_count;	/* pagination[withCount]=false: no total */
 	int64_t		 page, page_size, start, limit;

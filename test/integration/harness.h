@@ -228,13 +228,15 @@ request_once(const char *method, const char *url, const char *body,
     size_t body_len, const char *const *headers)
 {
 	struct reply r = { 0 };
-	char full[8192];
+	/* Long enough for a query of hundreds of values. */
+	size_t size = strlen(S.base) + strlen(url) + 1;
+	char *full = malloc(size);
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	if (strncmp(url, "http", 4) == 0)
-		snprintf(full, sizeof(full), "%s", url);
+		snprintf(full, size, "%s", url);
 	else
-		snprintf(full, sizeof(full), "%s%s", S.base, url);
+		snprintf(full, size, "%s%s", S.base, url);
 	curl_easy_setopt(c, CURLOPT_URL, full);
 	curl_easy_setopt(c, CURLOPT_CAINFO, S.cafile);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -273,6 +275,7 @@ request_once(const char *method, const char *url, const char *body,
 		r.status = -(long)rc;
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
+	free(full);
 	if (r.body == NULL)
 		r.body = strdup("");
 	if (r.headers == NULL)

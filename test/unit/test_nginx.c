@@ -125,6 +125,7 @@ nginx_errors_should_be_the_core_errors_written_once(void **state)
 {
 	static const struct { enum err e; const char *pfx; } errs[] = {
 		{ ERR_TOO_LARGE, "return 413 '" },
+		{ ERR_URI_TOO_LONG, "return 414 '" },
 		{ ERR_RATE_LIMIT, "return 429 '" },
 		{ ERR_UNAVAILABLE, "return 503 '" },
 	};
@@ -146,7 +147,7 @@ nginx_errors_should_be_the_core_errors_written_once(void **state)
 		resp_free(&r);
 	}
 	free(conf);
-	assert_int_equal(unit_run("grep -rl 'PayloadTooLargeError\\|RateLimitError\\|"
+	assert_int_equal(unit_run("grep -rl 'PayloadTooLargeError\\|URITooLongError\\|RateLimitError\\|"
 	    "ServiceUnavailableError' nginx deploy fcgi", out, sizeof(out)), 0);
 	assert_string_equal(out, "nginx/errors.conf\n");
 }

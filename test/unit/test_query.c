@@ -80,7 +80,28 @@ query_should_apply_every_operator(void **state)
 		{ "filters[id][$in][0]=1&filters[id][$in][1]=3", 2 },
 		{ "filters[slug][$notIn][0]=starter", 3 },
 		{ "filters[name][$contains]=Brien", 1 },
-		{ "filters[name][$contains]=brien", 0 },
+		/* As Strapi on SQLite: ASCII letters of either case alike. */
+		{ "filters[name][$contains]=brien", 1 },
+		{ "filters[name][$eqi]=starter", 1 },
+		{ "filters[name][$eq]=starter", 0 },
+		{ "filters[name][$nei]=STARTER", 3 },
+		{ "filters[name][$notContainsi]=R", 1 },
+		{ "filters[name][$startsWithi]=bus", 1 },
+		{ "filters[name][$endsWithi]=PRISE", 1 },
+		{ "filters[priceCents][$between][0]=2900&filters[priceCents][$between][1]=7900",
+		  2 },
+		{ "filters[slug][$in]=starter", 1 },
+		{ "filters[slug][$not][$eq]=starter", 3 },
+		{ "filters[slug][$not]=starter", 3 },
+		{ "filters[$not][slug]=starter", 3 },
+		/* $ne leaves the rows without a value out, as Strapi does. */
+		{ "filters[description][$ne]=x", 3 },
+		{ "filters[slug][$or][0][$eq]=starter&filters[slug][$or][1][$eq]=business", 2 },
+		/* $or inside $and, and deeper. */
+		{ "filters[$and][0][$or][0][slug]=starter&filters[$and][0][$or][1][slug]="
+		  "business&filters[$and][1][priceCents][$gt]=5000", 1 },
+		{ "filters[$or][0][$and][0][active]=true&filters[$or][0][$and][1][$not][slug]="
+		  "starter&filters[$or][1][slug]=starter", 3 },
 		{ "filters[name][$containsi]=brien", 1 },
 		{ "filters[name][$notContains]=r", 1 },
 		{ "filters[name][$startsWith]=Bus", 1 },
@@ -227,6 +248,79 @@ query_should_sort_and_paginate(void **state)
 	assert_string_equal(m, "{\"pagination\":{\"start\":1,\"limit\":2,\"total\":4}}");
 	free(m);
 	cJSON_Delete(o);
+	/* Sort as objects, as Strapi takes it too. */
+	o = list(*state, "sort[priceCents]=desc", &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(name_at(o, 0), "Enterprise");
+	cJSON_Delete(o);
+	o = list(*state, "sort[0][active]=desc&sort[1][priceCents]=asc", &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(name_at(o, 0), "Starter");
+	cJSON_Delete(o);
+	o = list(*state, "sort[nope]=asc", &status);
+	assert_int_equal(status, 400);
+	cJSON_Delete(o);
+	o = list(*state, "sort[name]=up", &status);
+	assert_int_equal(status, 400);
+	cJSON_Delete(o);
+}
+
+/* "Fetch these ids": hundreds of values in one $in; the query's bounds
+ * (values, keys, nesting) refuse what is past them with a 400, and the
+ * largest tree allowed still answers. */
+static void
+query_should_take_large_lists_within_its_bounds(void **state)
+{
+	struct buf b = { 0 };
+	int status;
+	for (int i = 0; i < 600; i++)
+		buf_printf(&b, "%sfilters[id][$in][%d]=%d", i ? "&" : "", i, i + 1);
+	cJSON *o = list(*state, buf_str(&b), &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(count(o), 4);
+	cJSON_Delete(o);
+	/* The most values a query binds, in a tree as deep as allowed. */
+	buf_reset(&b);
+	buf_puts(&b, "filters[$and][0][$or][0][$and][0][$or][0][$not][slug][$ne]=x");
+	for (int i = 0; i < QUERY_MAX_BINDS - 1; i++)
+		buf_printf(&b, "&filters[$and][1][id][$notIn][%d]=%d", i, 100000 + i);
+	o = list(*state, buf_str(&b), &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(count(o), 0);
+	cJSON_Delete(o);
+	buf_puts(&b, "&filters[$and][2][id][$ne]=0");
+	o = list(*state, buf_str(&b), &status);
+	char *e = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "error"),
+	    "message"));
+	assert_int_equal(status, 400);
+	assert_string_equal(e, "\"Too many filter values (at most 1000)\"");
+	free(e);
+	cJSON_Delete(o);
+	/* 250 conditions, and one more. */
+	buf_reset(&b);
+	for (int i = 0; i < QUERY_MAX_TERMS; i++)
+		buf_printf(&b, "%sfilters[$and][%d][slug][$ne]=x%d", i ? "&" : "", i, i);
+	o = list(*state, buf_str(&b), &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(count(o), 4);
+	cJSON_Delete(o);
+	buf_printf(&b, "&filters[$and][%d][slug][$ne]=y", QUERY_MAX_TERMS);
+	o = list(*state, buf_str(&b), &status);
+	assert_int_equal(status, 400);
+	cJSON_Delete(o);
+	/* Nine levels of nesting: one too many. */
+	o = list(*state, "filters[$and][0][$and][0][$and][0][$and][0][$and][0][$and][0]"
+	    "[$and][0][$and][0][$and][0][slug]=x", &status);
+	assert_int_equal(status, 400);
+	cJSON_Delete(o);
+	/* A key given twice, a value where conditions are. */
+	o = list(*state, "filters[slug]=a&filters[slug]=b", &status);
+	assert_int_equal(status, 400);
+	cJSON_Delete(o);
+	o = list(*state, "filters[$or]=x", &status);
+	assert_int_equal(status, 400);
+	cJSON_Delete(o);
+	buf_free(&b);
 }
 
 /* Out-of-range pagination is corrected as Strapi 5 corrects it (200, not
@@ -322,7 +416,7 @@ query_should_emit_only_whitelisted_columns_and_placeholders(void **state)
 	    "[priceCents][$in][0]=1&filters[priceCents][$in][1]=2&sort=name:desc");
 	assert_int_equal(http_parse_query(&req), 0);
 	assert_int_equal(query_compile(&plans_entity, &req, &q, &qe), ERR_OK);
-	assert_string_equal(q.where.data, "(name = ?) AND (price_cents IN (?,?))");
+	assert_string_equal(q.where.data, "((name = ?) AND (price_cents IN (?,?)))");
 	assert_string_equal(q.order.data, "name DESC, id ASC");
 	assert_int_equal(q.nbinds, 3);
 	assert_string_equal(q.binds[0].s, "a'b");
@@ -368,6 +462,7 @@ main(void)
 		cmocka_unit_test(query_should_sort_and_paginate),
 		cmocka_unit_test(query_should_cap_huge_page_sizes),
 		cmocka_unit_test(query_should_correct_pagination_as_strapi_does),
+		cmocka_unit_test(query_should_take_large_lists_within_its_bounds),
 		cmocka_unit_test(query_should_select_only_requested_fields),
 		cmocka_unit_test(query_should_emit_only_whitelisted_columns_and_placeholders),
 		cmocka_unit_test(plan_columns_should_match_the_entity_table),
