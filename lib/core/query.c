@@ -671,6 +671,24 @@ query_compile(const struct entity *e, struct request *req, struct query *q,
 	return ERR_OK;
 }
 
+enum err
+query_fields(const struct entity *e, struct request *req, uint64_t *mask,
+    struct qerror *qe)
+{
+	struct query q;
+	enum err rc;
+	memset(&q, 0, sizeof(q));
+	memset(qe, 0, sizeof(*qe));
+	for (size_t i = 0; i < req->nparams; i++) {
+		const char *k = req->params[i].key;
+		if ((strcmp(k, "fields") == 0 || indexed_key(k, "fields")) &&
+		    (rc = add_field(e, &q, &req->arena, req->params[i].val, qe)) != ERR_OK)
+			return rc;
+	}
+	*mask = q.fields;
+	return ERR_OK;
+}
+
 void
 query_free(struct query *q)
 {

@@ -60,6 +60,11 @@ struct qerror {
  * Free q with query_free(). */
 enum err	 query_compile(const struct entity *e, struct request *req,
 		    struct query *q, struct qerror *qe);
+/* The fields[] of req's query alone (for one record's answer): the mask
+ * into *mask, 0 when it names none (all fields). ERR_VALIDATION with qe
+ * for a field that is not e's. */
+enum err	 query_fields(const struct entity *e, struct request *req,
+		    uint64_t *mask, struct qerror *qe);
 /* Frees the buffers of q. */
 void		 query_free(struct query *q);
 /* Binds q's parameters to st starting at index first (1-based); returns

@@ -256,6 +256,7 @@ h_plans_create(struct ctx *c)
 	cJSON_Delete(copy);
 	if (rc != ERR_OK)
 		return rc;
+	crud_restrict(&plans_entity, c->fields, out);
 	json_send_data(c->resp, 201, out, NULL);
 	return ERR_OK;
 }
@@ -348,6 +349,7 @@ h_plans_update(struct ctx *c)
 			provider_set_active(&s, "products", was.product, active);
 		}
 	}
+	crud_restrict(&plans_entity, c->fields, out);
 	json_send_data(c->resp, 200, out, NULL);
 	return ERR_OK;
 }

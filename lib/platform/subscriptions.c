@@ -503,6 +503,7 @@ answer(struct ctx *c, int64_t id, int status, cJSON *before)
 		cJSON_Delete(before);
 		return ERR_DB;
 	}
+	crud_restrict(&subscriptions_entity, c->fields, o);
 	json_send_data(c->resp, status, o, NULL);
 	cJSON_Delete(before);
 	return ERR_OK;

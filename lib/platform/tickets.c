@@ -355,6 +355,8 @@ answer(struct ctx *c, const struct entity *e, int64_t id, int status)
 	cJSON *o = crud_read(c, e, id);
 	if (o == NULL)
 		return ERR_DB;
+	if (c->route && e == c->route->entity)	/* fields[] name the route's */
+		crud_restrict(e, c->fields, o);
 	json_send_data(c->resp, status, o, NULL);
 	return ERR_OK;
 }

@@ -10,6 +10,7 @@
 #include "idem.h"
 #include "json.h"
 #include "page.h"
+#include "query.h"
 #include "valid.h"
 
 #define APP_CACHE_SLOTS	64
@@ -516,6 +517,17 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	    ((c.route->flags & ROUTE_FORM) || c.caller.via == AUTH_SESSION) &&
 	    (rc = auth_check_csrf(&c, ctx_form(&c, "_csrf"))) != ERR_OK)
 		goto out;
+	/* fields[] shapes a written record's answer, as in Strapi: a field
+	 * that is not the content type's is refused before anything is
+	 * written. */
+	if (c.route->entity && req->method != METHOD_GET && req->method != METHOD_HEAD) {
+		struct qerror qe;
+		if ((rc = query_fields(c.route->entity, req, &c.fields, &qe)) != ERR_OK) {
+			c.err_msg = arena_strdup(&req->arena, qe.message);
+			c.err_details = query_error_details(&qe);
+			goto out;
+		}
+	}
 	const char *ikey = http_header(req, "idempotency-key");
 	if (req->method == METHOD_POST && ikey && !(c.route->flags & ROUTE_NO_IDEM))
 		rc = run_idempotent(&c, ikey);

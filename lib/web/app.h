@@ -79,6 +79,9 @@ struct ctx {
 	const char	*err_msg;	/* error message override */
 	cJSON		*err_details;	/* error details override (owned) */
 	const char	*flash_error;	/* a form's error, shown by the page */
+	/* fields[] of a write's query: the record answered holds only these
+	 * (crud_restrict); 0 for all. Checked before the handler runs. */
+	uint64_t	 fields;
 };
 
 /* A program served by the dispatcher: its route table (the single source

@@ -371,16 +371,38 @@ h_crud_find(struct ctx *c)
 }
 
 enum err
+crud_fields(struct ctx *c, const struct entity *e, uint64_t *mask)
+{
+	struct qerror qe;
+	enum err rc = query_fields(e, c->req, mask, &qe);
+	if (rc != ERR_OK)
+		send_query_error(c, &qe);
+	return rc;
+}
+
+void
+crud_restrict(const struct entity *e, uint64_t mask, cJSON *o)
+{
+	if (mask == 0 || o == NULL)
+		return;
+	for (size_t i = 0; i < e->nfields; i++)
+		if (!query_returns(e, i, mask))
+			cJSON_DeleteItemFromObjectCaseSensitive(o, e->fields[i].name);
+}
+
+enum err
 h_crud_find_one(struct ctx *c)
 {
 	const struct entity *e = c->route->entity;
 	int64_t rowid;
-	enum err rc = crud_resolve(c, e, c->id, &rowid);
-	if (rc != ERR_OK)
+	uint64_t mask;
+	enum err rc = crud_fields(c, e, &mask);
+	if (rc != ERR_OK || (rc = crud_resolve(c, e, c->id, &rowid)) != ERR_OK)
 		return rc;
 	cJSON *o = crud_read(c, e, rowid);
 	if (o == NULL)
 		return ERR_NOT_FOUND;
+	crud_restrict(e, mask, o);
 	json_send_data(c->resp, 200, o, NULL);
 	return ERR_OK;
 }
@@ -547,6 +569,7 @@ save(struct ctx *c, int creating)
 	cJSON_Delete(copy);
 	if (rc != ERR_OK)
 		return rc;
+	crud_restrict(e, c->fields, out);
 	json_send_data(c->resp, creating ? 201 : 200, out, NULL);
 	return ERR_OK;
 }

@@ -64,6 +64,13 @@ enum err	 crud_check_unique(struct ctx *c, const struct entity *e,
  * callers whose changes are not audited. Returns ERR_OK or ERR_DB. */
 enum err	 crud_audit(struct ctx *c, const char *action,
 		    const struct entity *e, int64_t id, const cJSON *before);
+/* The fields[] of the request's query, for one record's answer: its mask
+ * into *mask (0: all). ERR_VALIDATION, the error set, for a field that is
+ * not e's. (Writes have it in c->fields, checked before their handler.) */
+enum err	 crud_fields(struct ctx *c, const struct entity *e, uint64_t *mask);
+/* Leaves in o (a record of e) only the fields of mask, id and documentId
+ * always; nothing for mask 0. */
+void		 crud_restrict(const struct entity *e, uint64_t mask, cJSON *o);
 /* Returns the "data" object of the request body, or sets the Strapi
  * error ('Missing "data" payload') and returns NULL. */
 const cJSON	*crud_body_data(struct ctx *c);
