@@ -374,6 +374,9 @@ cors_allow(struct response *resp, const char *origin)
 	const char *list = config()->cors_origins;
 	size_t n = strlen(origin);
 	int any = 0;
+	/* Listed origins get answers of their own: caches keep them apart. */
+	if (strcmp(list, "*") != 0)
+		resp_header(resp, "Vary", "Origin");
 	for (const char *p = list; *p; p += strcspn(p, ","), p += *p == ',') {
 		size_t m = strcspn(p, ",");
 		if (m == 1 && *p == '*')
@@ -381,7 +384,6 @@ cors_allow(struct response *resp, const char *origin)
 		else if (m == n && n > 0 && strncmp(p, origin, n) == 0) {
 			resp_header(resp, "Access-Control-Allow-Origin", origin);
 			resp_header(resp, "Access-Control-Allow-Credentials", "true");
-			resp_header(resp, "Vary", "Origin");
 			return 1;
 		}
 	}
