@@ -193,18 +193,6 @@ checkout_abandon(struct ctx *c, const struct stripe *s, int64_t merchant,
 	return ERR_OK;
 }
 
-/* Stripe's subscription statuses in ours. */
-static const char *
-mapped(const char *s)
-{
-	if (s == NULL || strcmp(s, "incomplete") == 0)
-		return "pending";
-	if (strcmp(s, "canceled") == 0 || strcmp(s, "incomplete_expired") == 0)
-		return "cancelled";
-	if (strcmp(s, "unpaid") == 0 || strcmp(s, "paused") == 0)
-		return "past_due";
-	return s;
-}
 
 /* A time of a subscription: on it, or (2025-03-31 on) on its first item. */
 static const char *
@@ -266,7 +254,7 @@ h_checkout_return(struct ctx *c)
 				clock_format_ms(clock_now_ms(), now);
 				/* Unless a webhook told it first. */
 				rc = db_exec(c->db, stmts[STMT_CO_FINISH], "ssssssi", sid,
-				    mapped(cJSON_GetStringValue(cJSON_GetObjectItem(sub,
+				    provider_status(cJSON_GetStringValue(cJSON_GetObjectItem(sub,
 				    "status"))), sub_time(sub, "current_period_start", a),
 				    sub_time(sub, "current_period_end", b), sub_time(sub,
 				    "trial_end", t), now, id);

@@ -45,18 +45,11 @@ static const char *const stmts[STMT_PROV__MAX] = {
 	    "stripe_id, created_at) VALUES (?, ?, ?)",
 };
 
-static const char *
-mapped(const char *s)
+const char *
+provider_status(const char *s)
 {
-	if (s == NULL)
-		return "pending";
-	if (strcmp(s, "canceled") == 0 || strcmp(s, "incomplete_expired") == 0)
-		return "cancelled";
-	if (strcmp(s, "incomplete") == 0)
-		return "pending";
-	if (strcmp(s, "unpaid") == 0 || strcmp(s, "paused") == 0)
-		return "past_due";
-	return s;	/* trialing, active, past_due */
+	const char *ours = stripe_status(s);
+	return ours ? ours : "pending";
 }
 
 static const char *
@@ -370,7 +363,7 @@ provider_subscribe(struct ctx *c, const struct stripe *s, int64_t merchant,
 	clock_format_ms(clock_now_ms(), now);
 	if ((rc = db_begin(c->db)) == ERR_OK) {
 		rc = db_exec(c->db, stmts[STMT_PROV_INSERT], "siissssssss", doc, merchant,
-		    plan, mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "status"))),
+		    plan, provider_status(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "status"))),
 		    ts_of(r.json, "current_period_start", a), ts_of(r.json,
 		    "current_period_end", b), ts_of(r.json, "trial_end", t), sid, now, now,
 		    now);
@@ -450,7 +443,7 @@ provider_update(struct ctx *c, const struct stripe *s, int64_t sub,
 			return ERR_DB;
 		}
 	}
-	const char *status = mapped(cJSON_GetStringValue(cJSON_GetObjectItem(r.json,
+	const char *status = provider_status(cJSON_GetStringValue(cJSON_GetObjectItem(r.json,
 	    "status")));
 	/* Reactivated: no reason to cancel any more, as the built-in engine
 	 * says. */

@@ -19,6 +19,9 @@
  * stripeProductId and stripePriceId to data. docid keys the idempotency. */
 enum err	 provider_plan(struct ctx *c, const struct stripe *s, cJSON *data,
 		    const char *idem_base);
+/* A status of Stripe's subscription in ours (stripe_status), pending for
+ * one Stripe does not document. */
+const char	*provider_status(const char *stripe);
 /* Makes at Stripe a price of product: cents (our hundredths) in currency
  * every interval, with idem as its Idempotency-Key; its id into out.
  * ERR_VALIDATION (c->ve names priceCents, with value) for an amount

@@ -172,6 +172,21 @@ stripe_verify(const char *secret, const char *header, const char *body,
 	return ok ? 0 : -1;
 }
 
+const char *
+stripe_status(const char *s)
+{
+	static const struct { const char *stripe, *ours; } m[] = {
+		{ "trialing", "trialing" }, { "active", "active" },
+		{ "past_due", "past_due" }, { "unpaid", "past_due" },
+		{ "incomplete", "pending" }, { "incomplete_expired", "cancelled" },
+		{ "canceled", "cancelled" }, { "paused", "past_due" },
+	};
+	for (size_t i = 0; s && i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(s, m[i].stripe) == 0)
+			return m[i].ours;
+	return NULL;
+}
+
 /* Stripe's currencies without minor unit, and with three decimals
  * (docs.stripe.com/currencies). */
 static const char *const zero_decimal[] = { "bif", "clp", "djf", "gnf", "jpy", "kmf",

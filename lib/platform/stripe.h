@@ -56,6 +56,10 @@ void	 stripe_form_encode(const struct kv *form, size_t n, struct buf *out);
  * fraction of a yen). */
 int64_t	 stripe_amount_to(const char *currency, int64_t hundredths);
 int64_t	 stripe_amount_from(const char *currency, int64_t amount);
+/* A Stripe subscription status in ours (incomplete is pending, unpaid
+ * and paused past_due, canceled and incomplete_expired cancelled); NULL
+ * for a status Stripe does not document. */
+const char	*stripe_status(const char *stripe);
 /* Checks a Stripe-Signature header against the raw body at time now (s).
  * Returns 0 when one v1 signature matches and the timestamp is within the
  * tolerance, else -1. */

@@ -85,22 +85,6 @@ when(int64_t unix_s, char out[25])
 	return out;
 }
 
-/* Stripe's subscription statuses in ours. */
-static const char *
-map_status(const char *s)
-{
-	static const struct { const char *stripe, *ours; } m[] = {
-		{ "trialing", "trialing" }, { "active", "active" },
-		{ "past_due", "past_due" }, { "unpaid", "past_due" },
-		{ "incomplete", "pending" }, { "incomplete_expired", "cancelled" },
-		{ "canceled", "cancelled" }, { "paused", "past_due" },
-	};
-	for (size_t i = 0; s && i < sizeof(m) / sizeof(m[0]); i++)
-		if (strcmp(s, m[i].stripe) == 0)
-			return m[i].ours;
-	return NULL;
-}
-
 /* Finds the local subscription of a Stripe one: by its Stripe id, or by
  * metadata.subscription (our documentId) when it was created elsewhere. */
 static enum err
@@ -162,7 +146,7 @@ on_subscription(struct db *db, const char *type, const cJSON *obj, int64_t creat
 		return ERR_OK;
 	}
 	const char *status = strcmp(type, "customer.subscription.deleted") == 0 ?
-	    "cancelled" : map_status(istr(obj, "status"));
+	    "cancelled" : stripe_status(istr(obj, "status"));
 	if (status == NULL) {
 		snprintf(out->unmapped, sizeof(out->unmapped), "unknown subscription "
 		    "status \"%s\"", istr(obj, "status") ? istr(obj, "status") : "");
