@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
+#include <sqlite3.h>
 
 #include "auth.h"
 
@@ -372,6 +373,20 @@ stack_form_token(const char *html, char *out)
 		p += sizeof(field) - 1;
 		snprintf(out, 64, "%.*s", (int)strcspn(p, "\""), p);
 	}
+}
+
+/* The first column of the first row sql answers, read straight from the
+ * stack's database db (a test's own connection), or -1. */
+static HARNESS_UNUSED int64_t
+stack_db_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 /* Sends every following request as the demo admin. */

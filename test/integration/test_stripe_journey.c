@@ -511,13 +511,7 @@ invoice(int i, int64_t start, int64_t end, int trial)
 static int64_t
 q(const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-	sqlite3_prepare_v2(dbh, sql, -1, &st, NULL);
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return stack_db_int(dbh, sql);
 }
 
 static int64_t
