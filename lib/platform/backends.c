@@ -317,6 +317,9 @@ h_backends_create(struct ctx *c)
 	cJSON *o = backend_json(c, id);
 	if (o == NULL)
 		return ERR_DB;
+	/* fields[] shape the record; the key is shown whatever they say:
+	 * this is the only time. */
+	crud_restrict(&backends_entity, c->fields, o);
 	cJSON_AddStringToObject(o, "ownerKey", secret);
 	crypto_wipe(secret, sizeof(secret));
 	json_send_data(c->resp, 201, o, NULL);

@@ -64,7 +64,8 @@ h_tokens_create(struct ctx *c)
 		crypto_wipe(secret, sizeof(secret));
 		return rc;
 	}
-	/* The only time the secret is shown. */
+	/* The only time the secret is shown, whatever fields[] say. */
+	crud_restrict(&tokens_entity, c->fields, out);
 	cJSON_AddStringToObject(out, "accessKey", secret);
 	crypto_wipe(secret, sizeof(secret));
 	json_send_data(c->resp, 201, out, NULL);

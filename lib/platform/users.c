@@ -113,6 +113,7 @@ h_users_unlock(struct ctx *c)
 	cJSON *after = users_read(c, id);
 	if (after == NULL)
 		return ERR_DB;
+	crud_restrict(&users_entity, c->fields, after);
 	json_send_data(c->resp, 200, after, NULL);
 	return ERR_OK;
 }
