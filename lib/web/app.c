@@ -398,6 +398,19 @@ api_path(const char *path)
 	return strncmp(path, "/api/", 5) == 0;
 }
 
+/* The Allow header of a path: the methods of the mask, "GET, POST". */
+static void
+allow_header(struct response *resp, unsigned allow)
+{
+	struct buf b = { 0 };
+	for (int m = 0; m < METHOD__MAX; m++)
+		if (allow & (1u << m))
+			buf_printf(&b, "%s%s", b.len ? ", " : "",
+			    http_method_name((enum http_method)m));
+	resp_header(resp, "Allow", buf_str(&b));
+	buf_free(&b);
+}
+
 /* OPTIONS: a preflight under /api/ is 204 with what a browser needs (the
  * methods and headers of Strapi's defaults, cached a year); elsewhere, a
  * path that exists says its methods. */
@@ -417,16 +430,9 @@ options(const struct app *app, struct request *req, struct response *resp)
 	resp->content_type = NULL;
 	buf_reset(&resp->body);
 	if (allow) {
-		struct buf b = { 0 };
 		if (allow & (1u << METHOD_GET))
 			allow |= 1u << METHOD_HEAD;
-		allow |= 1u << METHOD_OPTIONS;
-		for (int m = 0; m < METHOD__MAX; m++)
-			if (allow & (1u << m))
-				buf_printf(&b, "%s%s", b.len ? ", " : "",
-				    http_method_name((enum http_method)m));
-		resp_header(resp, "Allow", buf_str(&b));
-		buf_free(&b);
+		allow_header(resp, allow | 1u << METHOD_OPTIONS);
 	}
 	const char *origin = http_header(req, "origin");
 	if (origin && api_path(req->path) && http_header(req,
@@ -464,15 +470,8 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	int r = router_match(app->def->routes, app->def->nroutes, req->method,
 	    req->path, id, sizeof(id), &rc, &allow);
 	if (r < 0) {
-		if (rc == ERR_METHOD) {
-			struct buf b = { 0 };
-			for (int m = 0; m < METHOD__MAX; m++)
-				if (allow & (1u << m))
-					buf_printf(&b, "%s%s", b.len ? ", " : "",
-					    http_method_name((enum http_method)m));
-			resp_header(resp, "Allow", buf_str(&b));
-			buf_free(&b);
-		}
+		if (rc == ERR_METHOD)
+			allow_header(resp, allow);
 		goto out;
 	}
 	c.route = &app->def->routes[r];
