@@ -741,3 +741,13 @@ CREATE TABLE stripe_tax_rates (
 -- until Stripe makes the subscription
 ALTER TABLE subscriptions ADD COLUMN stripe_checkout_session_id TEXT;
 CREATE INDEX subscriptions_checkout ON subscriptions (stripe_checkout_session_id);
+
+-- migration: 13 relations read both ways: what merchants see of replies, and
+-- the indexes that find a merchant's or a plan's subscriptions and a user's tickets
+-- What a merchant reads of the replies to its tickets (lib/tickets.c names
+-- it as the content type's merchant view): never an internal note.
+CREATE VIEW ticket_responses_as_merchant AS SELECT * FROM ticket_responses
+    WHERE internal = 0;
+CREATE INDEX subscriptions_merchant ON subscriptions (merchant_id, id);
+CREATE INDEX subscriptions_plan ON subscriptions (plan_id, id);
+CREATE INDEX support_tickets_requester ON support_tickets (requester_id);

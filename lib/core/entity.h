@@ -52,8 +52,16 @@ struct field {
 	const char	*ref_table;	/* FT_REF: the table referred to */
 };
 
+/* A relation of a content type to another, by name in populate and in
+ * filters. To one: col is this type's column holding the related record's
+ * id, and a field of the same name (FT_REF) holds it. To many (the other
+ * side of the target's to-one relation): col is the target's column
+ * holding this record's id. */
 struct relation {
-	const char	*name;		/* populate name */
+	const char	*name;		/* "ticket", "responses" */
+	const struct entity *target;
+	const char	*col;		/* see above */
+	int		 many;		/* to many: a list of target records */
 };
 
 struct entity {
@@ -70,6 +78,10 @@ struct entity {
 	/* What a merchant caller reads instead of table (a view of it with
 	 * the same columns, hiding what it may not see), or NULL. */
 	const char	*merchant_view;
+	/* Holds no merchant's data: every role that may call its routes reads
+	 * all of it (the plans). Otherwise a content type without scope_col is
+	 * never shown to merchants. */
+	int		 shared;
 	/* Checks a whole record before it is written: before is the stored
 	 * record (NULL on create), data the validated changes. Adds errors to
 	 * ve; returns 0 if ok. */
@@ -99,5 +111,7 @@ struct entity {
 
 /* Returns the index of the field called name, or -1. */
 int		 entity_field(const struct entity *e, const char *name);
+/* Returns the relation of e called name, or NULL. */
+const struct relation *entity_relation(const struct entity *e, const char *name);
 
 #endif

@@ -204,7 +204,7 @@ static const char *const op_names[OP__MAX] = {
 
 /* What a compilation needs at hand. */
 struct fstate {
-	const struct entity	*e;
+	const struct qaccess	*acc;	/* who asks, or NULL */
 	struct query		*q;
 	struct qerror		*qe;
 	int			 terms;	/* conditions so far */
@@ -406,8 +406,67 @@ field_ops(struct fstate *s, const struct field *f, const struct fnode *n,
 
 /* An object of conditions (the filters, an item of $and or $or, $not's):
  * each key a field or $and, $or, $not; all ANDed. */
+static enum err conditions(struct fstate *, const struct entity *,
+    const struct fnode *, struct buf *, int);
+
+/* Whether the conditions under n name a field (of a related record), not
+ * only operators: filters[ticket][subject]=x, not filters[ticket][$eq]=1. */
+static int
+names_fields(const struct fnode *n)
+{
+	for (const struct fnode *c = n->child; c; c = c->next) {
+		if (c->key[0] != '$' && !is_index(c->key))
+			return 1;
+		if ((strcmp(c->key, "$and") == 0 || strcmp(c->key, "$or") == 0 ||
+		    strcmp(c->key, "$not") == 0 || is_index(c->key)) && names_fields(c))
+			return 1;
+	}
+	return 0;
+}
+
+/* A bound integer (a merchant's id), past the values of the request. */
 static enum err
-conditions(struct fstate *s, const struct fnode *n, struct buf *out, int depth)
+bind_int(struct query *q, int64_t v, struct qerror *qe)
+{
+	static const struct field scope = { "scope", "scope", FT_INT, 0, 0, 0, NULL,
+	    NULL, NULL };
+	char num[24];
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	return bind_value(q, &scope, arena_strdup(q->arena, num), qe);
+}
+
+/* A condition on the records of relation r (n its node): those the
+ * caller reads of r's target, where the conditions under n hold.
+ * filters[ticket][subject][$containsi]=x is
+ * ticket_id IN (SELECT id FROM <the caller's tickets> WHERE subject ...);
+ * filters[tickets][status]=open, on the other side,
+ * id IN (SELECT merchant_id FROM <the caller's tickets> WHERE status = ?). */
+static enum err
+relation_cond(struct fstate *s, const struct relation *r, const struct fnode *n,
+    struct buf *out, int depth)
+{
+	struct qsource src;
+	enum err rc;
+	if (s->acc == NULL || !s->acc->see(s->acc->arg, r->target, &src))
+		return fail(s->qe, "filters", n->key, "Invalid key %s", n->key);
+	if (r->many)
+		buf_printf(out, "id IN (SELECT %s FROM %s WHERE ", r->col, src.from);
+	else
+		buf_printf(out, "%s IN (SELECT id FROM %s WHERE ", r->col, src.from);
+	if (src.scope_col) {
+		buf_printf(out, "%s = ? AND ", src.scope_col);
+		if ((rc = bind_int(s->q, src.scope_id, s->qe)) != ERR_OK)
+			return rc;
+	}
+	if ((rc = conditions(s, r->target, n, out, depth + 1)) != ERR_OK)
+		return rc;
+	buf_putc(out, ')');
+	return ERR_OK;
+}
+
+static enum err
+conditions(struct fstate *s, const struct entity *e, const struct fnode *n,
+    struct buf *out, int depth)
 {
 	enum err rc;
 	if (depth > QUERY_MAX_DEPTH)
@@ -430,7 +489,7 @@ conditions(struct fstate *s, const struct fnode *n, struct buf *out, int depth)
 					    i->key);
 				if (i != c->child)
 					buf_puts(out, or ? " OR " : " AND ");
-				if ((rc = conditions(s, i, out, depth + 1)) != ERR_OK)
+				if ((rc = conditions(s, e, i, out, depth + 1)) != ERR_OK)
 					return rc;
 			}
 			if (c->child == NULL)	/* none of nothing, all of nothing */
@@ -440,17 +499,24 @@ conditions(struct fstate *s, const struct fnode *n, struct buf *out, int depth)
 		}
 		if (strcmp(c->key, "$not") == 0) {
 			buf_puts(out, "NOT ");
-			if ((rc = conditions(s, c, out, depth + 1)) != ERR_OK)
+			if ((rc = conditions(s, e, c, out, depth + 1)) != ERR_OK)
 				return rc;
 			continue;
 		}
 		if (c->key[0] == '$')
 			return fail(s->qe, "filters", c->key, "Invalid key %s", c->key);
-		int fi = entity_field(s->e, c->key);
-		if (fi < 0 || !(s->e->fields[fi].flags & F_FILTER) ||
-		    (s->e->fields[fi].flags & F_PRIVATE))
+		/* A relation's own fields, or its column's operators. */
+		const struct relation *r = entity_relation(e, c->key);
+		if (r && c->value == NULL && names_fields(c)) {
+			if ((rc = relation_cond(s, r, c, out, depth)) != ERR_OK)
+				return rc;
+			continue;
+		}
+		int fi = entity_field(e, c->key);
+		if (fi < 0 || !(e->fields[fi].flags & F_FILTER) ||
+		    (e->fields[fi].flags & F_PRIVATE))
 			return fail(s->qe, "filters", c->key, "Invalid key %s", c->key);
-		if ((rc = field_ops(s, &s->e->fields[fi], c, out, depth + 1)) != ERR_OK)
+		if ((rc = field_ops(s, &e->fields[fi], c, out, depth + 1)) != ERR_OK)
 			return rc;
 	}
 	if (n->child == NULL)
@@ -458,6 +524,7 @@ conditions(struct fstate *s, const struct fnode *n, struct buf *out, int depth)
 	buf_putc(out, ')');
 	return ERR_OK;
 }
+
 static enum err
 add_sort(const struct entity *e, struct query *q, struct arena *a,
     const char *spec, int *nsort, struct qerror *qe)
@@ -491,8 +558,9 @@ add_sort(const struct entity *e, struct query *q, struct arena *a,
 	return ERR_OK;
 }
 
+/* Adds the fields of list ("a,b" or "*") to *mask. */
 static enum err
-add_field(const struct entity *e, struct query *q, struct arena *a,
+add_field(const struct entity *e, uint64_t *mask, struct arena *a,
     const char *list, struct qerror *qe)
 {
 	char *copy = arena_strdup(a, list);
@@ -501,31 +569,152 @@ add_field(const struct entity *e, struct query *q, struct arena *a,
 		while (*t == ' ')
 			t++;
 		if (strcmp(t, "*") == 0) {
-			q->fields = ~(uint64_t)0;
+			*mask = ~(uint64_t)0;
 			continue;
 		}
 		int fi = entity_field(e, t);
 		if (fi < 0 || (e->fields[fi].flags & F_PRIVATE))
 			return fail(qe, "fields", t, "Invalid key %s", t);
-		q->fields |= (uint64_t)1 << fi;
+		*mask |= (uint64_t)1 << fi;
 	}
 	return ERR_OK;
 }
 
+/* What populating needs at hand. */
+struct pstate {
+	const struct qaccess	*acc;
+	struct query		*q;
+	struct qerror		*qe;
+	const char		*key;	/* the parameter, for errors */
+};
+
+/* The node of relation name of e in *list, made if new; *out NULL for
+ * "*", which adds every relation of e the caller may read, one level. A
+ * relation the caller may not read is refused by name, as Strapi does. */
 static enum err
-add_populate(const struct entity *e, struct query *q, const char *name,
-    struct qerror *qe)
+pop_node(struct pstate *ps, const struct entity *e, struct qpop **list,
+    const char *name, int depth, struct qpop **out)
 {
+	struct qsource src;
+	*out = NULL;
+	if (depth > QUERY_MAX_POPULATE_DEPTH)
+		return fail(ps->qe, "populate", ps->key, "Populate nested too deep (at "
+		    "most %d)", QUERY_MAX_POPULATE_DEPTH);
 	if (strcmp(name, "*") == 0) {
-		q->populate = (uint32_t)((1ull << e->nrels) - 1);
+		for (size_t i = 0; i < e->nrels; i++) {
+			struct qpop *skip;
+			if (ps->acc && ps->acc->see(ps->acc->arg, e->rels[i].target, &src))
+				if (pop_node(ps, e, list, e->rels[i].name, depth, &skip))
+					return ERR_VALIDATION;
+		}
 		return ERR_OK;
 	}
-	for (size_t i = 0; i < e->nrels; i++)
-		if (strcmp(e->rels[i].name, name) == 0) {
-			q->populate |= 1u << i;
+	const struct relation *r = entity_relation(e, name);
+	if (r == NULL || ps->acc == NULL || !ps->acc->see(ps->acc->arg, r->target, &src))
+		return fail(ps->qe, "populate", name, "Invalid key %s", name);
+	struct qpop **at = list;
+	for (; *at; at = &(*at)->next)
+		if ((*at)->rel == r) {
+			*out = *at;
 			return ERR_OK;
 		}
-	return fail(qe, "populate", name, "Invalid key %s", name);
+	if (++ps->q->npopulate > QUERY_MAX_POPULATE)
+		return fail(ps->qe, "populate", name, "Too many relations to populate (at "
+		    "most %d)", QUERY_MAX_POPULATE);
+	struct qpop *p = arena_alloc(ps->q->arena, sizeof(*p));
+	memset(p, 0, sizeof(*p));
+	p->rel = r;
+	p->src = src;
+	*at = *out = p;
+	return ERR_OK;
+}
+
+/* populate's list form: "a,b.c" or "*", under *list of e. */
+static enum err
+pop_list(struct pstate *ps, const struct entity *e, struct qpop **list,
+    const char *val, int depth)
+{
+	char *copy = arena_strdup(ps->q->arena, val), *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const struct entity *at = e;
+		struct qpop **l = list, *p = NULL;
+		int d = depth;
+		char *dsave = NULL;
+		while (*t == ' ')
+			t++;
+		for (char *name = strtok_r(t, ".", &dsave); name;
+		    name = strtok_r(NULL, ".", &dsave), d++) {
+			if (l == NULL)	/* past a "*" */
+				return fail(ps->qe, "populate", name, "Invalid key %s", name);
+			if (pop_node(ps, at, l, name, d, &p) != ERR_OK)
+				return ERR_VALIDATION;
+			l = p ? &p->child : NULL;
+			at = p ? p->rel->target : NULL;
+		}
+	}
+	return ERR_OK;
+}
+
+/* populate's object form, parts[i..n-1] of its key under *list of e:
+ * [0]=a, [a]=true, [a][fields][0]=x, [a][populate][...]. */
+static enum err
+pop_parts(struct pstate *ps, const struct entity *e, struct qpop **list,
+    char **parts, int i, int n, const char *val, int depth)
+{
+	struct qpop *p;
+	if (is_index(parts[i])) {
+		if (i + 1 != n)
+			return fail(ps->qe, "populate", ps->key, "Invalid key %s", ps->key);
+		return pop_list(ps, e, list, val, depth);
+	}
+	if (i + 1 == n) {
+		/* [a]=true or [a]=*; [a]=false asks nothing. */
+		if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0)
+			return ERR_OK;
+		if (strcmp(val, "true") != 0 && strcmp(val, "1") != 0 &&
+		    strcmp(val, "*") != 0)
+			return fail(ps->qe, "populate", ps->key, "Invalid value for %s",
+			    ps->key);
+		return pop_node(ps, e, list, parts[i], depth, &p);
+	}
+	if (strcmp(parts[i], "*") == 0)
+		return fail(ps->qe, "populate", ps->key, "Invalid key %s", ps->key);
+	enum err rc = pop_node(ps, e, list, parts[i], depth, &p);
+	if (rc != ERR_OK)
+		return rc;
+	const struct entity *t = p->rel->target;
+	if (strcmp(parts[i + 1], "fields") == 0) {
+		if (i + 2 < n && !(i + 3 == n && is_index(parts[i + 2])))
+			return fail(ps->qe, "populate", ps->key, "Invalid key %s", ps->key);
+		if ((rc = add_field(t, &p->fields, ps->q->arena, val, ps->qe)) != ERR_OK)
+			ps->qe->param = "populate";
+		return rc;
+	}
+	if (strcmp(parts[i + 1], "populate") == 0) {
+		if (i + 2 == n)
+			return pop_list(ps, t, &p->child, val, depth + 1);
+		return pop_parts(ps, t, &p->child, parts, i + 2, n, val, depth + 1);
+	}
+	return fail(ps->qe, "populate", parts[i + 1], "Invalid key %s", parts[i + 1]);
+}
+
+/* One populate parameter: populate=a,b, populate[...]=... */
+static enum err
+add_populate(const struct entity *e, struct query *q, const struct qaccess *acc,
+    const char *k, const char *v, struct qerror *qe)
+{
+	struct pstate ps = { acc, q, qe, k };
+	if (strcmp(k, "populate") == 0)
+		return pop_list(&ps, e, &q->populate, v, 1);
+	char *copy = arena_strdup(q->arena, k);
+	char *parts[2 * QUERY_MAX_POPULATE_DEPTH + 3];
+	int n = split_brackets(copy, parts, 2 * QUERY_MAX_POPULATE_DEPTH + 3);
+	if (n < 0)
+		return fail(qe, "populate", k, "Populate nested too deep (at most %d)",
+		    QUERY_MAX_POPULATE_DEPTH);
+	if (n < 2)
+		return fail(qe, "populate", k, "Invalid key %s", k);
+	return pop_parts(&ps, e, &q->populate, parts, 1, n, v, 1);
 }
 
 /* pagination[...] as Strapi 5 reads it: out-of-range numbers corrected
@@ -574,14 +763,10 @@ pagination(struct query *q, const char *what, const char *val,
 	return ERR_OK;
 }
 
-enum err
-query_compile(const struct entity *e, struct request *req, struct query *q,
-    struct qerror *qe)
+/* What query_compile and query_one start from. */
+static void
+query_init(struct query *q, struct qerror *qe, struct request *req)
 {
-	struct fnode root = { .key = "filters" };
-	int nodes = 0, nsort = 0, style = 0;
-	enum err rc;
-
 	memset(q, 0, sizeof(*q));
 	memset(qe, 0, sizeof(*qe));
 	q->arena = &req->arena;
@@ -590,6 +775,17 @@ query_compile(const struct entity *e, struct request *req, struct query *q,
 	q->page = 1;
 	q->page_size = QUERY_DEFAULT_PAGE_SIZE;
 	q->limit = QUERY_DEFAULT_PAGE_SIZE;
+}
+
+enum err
+query_compile(const struct entity *e, struct request *req,
+    const struct qaccess *acc, struct query *q, struct qerror *qe)
+{
+	struct fnode root = { .key = "filters" };
+	int nodes = 0, nsort = 0, style = 0;
+	enum err rc;
+
+	query_init(q, qe, req);
 	for (size_t i = 0; i < req->nparams; i++) {
 		const char *k = req->params[i].key, *v = req->params[i].val;
 		if (strncmp(k, "filters[", 8) == 0) {
@@ -631,22 +827,10 @@ query_compile(const struct entity *e, struct request *req, struct query *q,
 			if ((rc = pagination(q, what, v, &style, qe)))
 				return rc;
 		} else if (strcmp(k, "fields") == 0 || indexed_key(k, "fields")) {
-			if ((rc = add_field(e, q, &req->arena, v, qe)))
+			if ((rc = add_field(e, &q->fields, &req->arena, v, qe)))
 				return rc;
-		} else if (strcmp(k, "populate") == 0) {
-			char *copy = arena_strdup(&req->arena, v), *save = NULL;
-			for (char *t = strtok_r(copy, ",", &save); t;
-			    t = strtok_r(NULL, ",", &save))
-				if ((rc = add_populate(e, q, t, qe)))
-					return rc;
-		} else if (strncmp(k, "populate[", 9) == 0) {
-			/* populate[0]=rel or populate[rel]=true|* */
-			char *copy = arena_strdup(&req->arena, k), *parts[4];
-			int n = split_brackets(copy, parts, 4);
-			if (n != 2)
-				return fail(qe, "populate", k, "Invalid key %s", k);
-			const char *name = parse_index(parts[1], 99) >= 0 ? v : parts[1];
-			if ((rc = add_populate(e, q, name, qe)))
+		} else if (strcmp(k, "populate") == 0 || strncmp(k, "populate[", 9) == 0) {
+			if ((rc = add_populate(e, q, acc, k, v, qe)))
 				return rc;
 		} else if (strcmp(k, "locale") == 0 || strcmp(k, "status") == 0) {
 			/* Strapi's i18n and draft parameters: one locale, all published. */
@@ -654,8 +838,8 @@ query_compile(const struct entity *e, struct request *req, struct query *q,
 			return fail(qe, "query", k, "Invalid query parameter %s", k);
 	}
 	if (root.child) {
-		struct fstate fs = { e, q, qe, 0 };
-		if ((rc = conditions(&fs, &root, &q->where, 0)) != ERR_OK)
+		struct fstate fs = { acc, q, qe, 0 };
+		if ((rc = conditions(&fs, e, &root, &q->where, 0)) != ERR_OK)
 			return rc;
 	}
 	if (q->order.len)
@@ -675,17 +859,35 @@ enum err
 query_fields(const struct entity *e, struct request *req, uint64_t *mask,
     struct qerror *qe)
 {
-	struct query q;
 	enum err rc;
-	memset(&q, 0, sizeof(q));
+	*mask = 0;
 	memset(qe, 0, sizeof(*qe));
 	for (size_t i = 0; i < req->nparams; i++) {
 		const char *k = req->params[i].key;
 		if ((strcmp(k, "fields") == 0 || indexed_key(k, "fields")) &&
-		    (rc = add_field(e, &q, &req->arena, req->params[i].val, qe)) != ERR_OK)
+		    (rc = add_field(e, mask, &req->arena, req->params[i].val, qe)) != ERR_OK)
 			return rc;
 	}
-	*mask = q.fields;
+	return ERR_OK;
+}
+
+enum err
+query_one(const struct entity *e, struct request *req, const struct qaccess *acc,
+    struct query *q, struct qerror *qe)
+{
+	enum err rc;
+	query_init(q, qe, req);
+	for (size_t i = 0; i < req->nparams; i++) {
+		const char *k = req->params[i].key, *v = req->params[i].val;
+		if (strcmp(k, "fields") == 0 || indexed_key(k, "fields"))
+			rc = add_field(e, &q->fields, &req->arena, v, qe);
+		else if (strcmp(k, "populate") == 0 || strncmp(k, "populate[", 9) == 0)
+			rc = add_populate(e, q, acc, k, v, qe);
+		else
+			continue;
+		if (rc != ERR_OK)
+			return rc;
+	}
 	return ERR_OK;
 }
 

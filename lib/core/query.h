@@ -27,6 +27,38 @@
 #define QUERY_MAX_SORT		5
 #define QUERY_DEFAULT_PAGE_SIZE	25
 #define QUERY_MAX_PAGE_SIZE	100
+/* The bounds of populate: relations named, how deep they nest, the
+ * records of a to-many relation under one record, records in an answer. */
+#define QUERY_MAX_POPULATE	20
+#define QUERY_MAX_POPULATE_DEPTH 4
+#define QUERY_MAX_RELATED	100
+#define QUERY_MAX_POPULATED	5000
+
+/* How the caller reads a content type: the table or view its rows come
+ * from, and the one merchant they are limited to. */
+struct qsource {
+	const char	*from;		/* static: a table or view */
+	const char	*scope_col;	/* NULL: every row */
+	int64_t		 scope_id;
+};
+
+/* Who is asking, for the records a query reaches through relations
+ * (filters on them, populate): see() fills *src and returns 1 when the
+ * caller may read e's records, 0 when it may not. */
+struct qaccess {
+	int		(*see)(void *arg, const struct entity *e, struct qsource *src);
+	void		*arg;
+};
+
+/* A relation to populate, with its own fields[] and populate. Nodes live
+ * in the request's arena. */
+struct qpop {
+	const struct relation *rel;
+	struct qsource	 src;		/* how the caller reads its records */
+	uint64_t	 fields;	/* of rel->target: 0 for all */
+	struct qpop	*child;		/* populated in its records */
+	struct qpop	*next;
+};
 
 struct qbind {
 	int		 type;	/* SQLITE_INTEGER, SQLITE_TEXT or SQLITE_NULL */
@@ -45,7 +77,8 @@ struct query {
 	int		 no_count;	/* pagination[withCount]=false: no total */
 	int64_t		 page, page_size, start, limit;
 	uint64_t	 fields;	/* bit i: field i is returned */
-	uint32_t	 populate;	/* bit i: relation i is populated */
+	struct qpop	*populate;	/* the relations to populate, or NULL */
+	int		 npopulate;
 };
 
 /* The error of a bad query, in Strapi's details shape. */
@@ -55,16 +88,22 @@ struct qerror {
 	const char	*param;		/* "filters", "sort", "pagination", ... */
 };
 
-/* Compiles req's query parameters against e into q. Returns ERR_OK, or
- * ERR_VALIDATION with qe filled. Strings bound point into req's arena.
- * Free q with query_free(). */
+/* Compiles req's query parameters against e into q, for the caller acc
+ * describes (NULL: no relation may be reached). Returns ERR_OK, or
+ * ERR_VALIDATION with qe filled: also for a relation the caller may not
+ * read. Strings bound point into req's arena. Free q with query_free(). */
 enum err	 query_compile(const struct entity *e, struct request *req,
-		    struct query *q, struct qerror *qe);
-/* The fields[] of req's query alone (for one record's answer): the mask
- * into *mask, 0 when it names none (all fields). ERR_VALIDATION with qe
- * for a field that is not e's. */
+		    const struct qaccess *acc, struct query *q, struct qerror *qe);
+/* The fields[] of req's query alone (for a written record's answer): the
+ * mask into *mask, 0 when it names none (all fields). ERR_VALIDATION with
+ * qe for a field that is not e's. */
 enum err	 query_fields(const struct entity *e, struct request *req,
 		    uint64_t *mask, struct qerror *qe);
+/* The fields[] and populate of req's query (for one record's answer),
+ * other parameters left alone: into q as query_compile puts them (free it
+ * with query_free()), its fields 0 when none are named. */
+enum err	 query_one(const struct entity *e, struct request *req,
+		    const struct qaccess *acc, struct query *q, struct qerror *qe);
 /* Frees the buffers of q. */
 void		 query_free(struct query *q);
 /* Binds q's parameters to st starting at index first (1-based); returns

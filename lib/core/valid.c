@@ -19,6 +19,15 @@ entity_field(const struct entity *e, const char *name)
 	return -1;
 }
 
+const struct relation *
+entity_relation(const struct entity *e, const char *name)
+{
+	for (size_t i = 0; i < e->nrels; i++)
+		if (strcmp(e->rels[i].name, name) == 0)
+			return &e->rels[i];
+	return NULL;
+}
+
 void
 verr_add(struct verrs *ve, const char *path, const char *message,
     const cJSON *value)

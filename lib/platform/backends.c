@@ -9,6 +9,7 @@
 #include "jobs.h"
 #include "json.h"
 #include "valid.h"
+#include "merchants.h"
 
 static const char *const statuses[] = { "pending", "deploying", "running", "failed",
     "stopped", "removed", NULL };
@@ -37,11 +38,17 @@ static const struct field backend_fields[] = {
 	{ "latencyP95Ms", "latency_p95_ms", FT_INT, F_NULLABLE, 0, 0, NULL, NULL, NULL },
 };
 
+static const struct relation backend_rels[] = {
+	{ "merchant", &merchants_entity, "merchant_id", 0 },
+};
+
 const struct entity backends_entity = {
 	.name = "merchant-backends",
 	.table = "merchant_backends",
 	.fields = backend_fields,
 	.nfields = sizeof(backend_fields) / sizeof(backend_fields[0]),
+	.rels = backend_rels,
+	.nrels = sizeof(backend_rels) / sizeof(backend_rels[0]),
 	.scope_col = "merchant_id",
 };
 

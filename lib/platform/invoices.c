@@ -11,6 +11,8 @@
 #include "invoices.h"
 #include "outbox.h"
 #include "valid.h"
+#include "merchants.h"
+#include "subscriptions.h"
 
 static const char *const statuses[] = { "draft", "open", "paid", "void",
     "uncollectible", NULL };
@@ -50,11 +52,18 @@ static const struct field invoice_fields[] = {
 	    0, 0, NULL, NULL, NULL },
 };
 
+static const struct relation invoice_rels[] = {
+	{ "merchant", &merchants_entity, "merchant_id", 0 },
+	{ "subscription", &subscriptions_entity, "subscription_id", 0 },
+};
+
 const struct entity invoices_entity = {
 	.name = "invoices",
 	.table = "invoices",
 	.fields = invoice_fields,
 	.nfields = sizeof(invoice_fields) / sizeof(invoice_fields[0]),
+	.rels = invoice_rels,
+	.nrels = sizeof(invoice_rels) / sizeof(invoice_rels[0]),
 	.scope_col = "merchant_id",
 };
 

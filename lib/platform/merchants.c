@@ -12,6 +12,10 @@
 #include "outbox.h"
 #include "users.h"
 #include "valid.h"
+#include "backends.h"
+#include "invoices.h"
+#include "subscriptions.h"
+#include "tickets.h"
 
 /* ISO 3166-1 alpha-2, officially assigned codes. */
 static const char countries[] =
@@ -289,11 +293,21 @@ billing_changed(struct ctx *c, const cJSON *before, const cJSON *after)
 	return rc;
 }
 
+static const struct relation merchant_rels[] = {
+	{ "users", &users_entity, "merchant_id", 1 },
+	{ "subscriptions", &subscriptions_entity, "merchant_id", 1 },
+	{ "invoices", &invoices_entity, "merchant_id", 1 },
+	{ "supportTickets", &tickets_entity, "merchant_id", 1 },
+	{ "backends", &backends_entity, "merchant_id", 1 },
+};
+
 const struct entity merchants_entity = {
 	.name = "merchants",
 	.table = "merchants",
 	.fields = merchant_fields,
 	.nfields = sizeof(merchant_fields) / sizeof(merchant_fields[0]),
+	.rels = merchant_rels,
+	.nrels = sizeof(merchant_rels) / sizeof(merchant_rels[0]),
 	.scope_col = "id",
 	.check_record = check_merchant,
 	.after_write = billing_changed,

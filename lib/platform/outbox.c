@@ -1,6 +1,7 @@
 #include "clock.h"
 #include "id.h"
 #include "outbox.h"
+#include "merchants.h"
 
 static const char *const statuses[] = { "queued", "sent", "failed", NULL };
 
@@ -19,11 +20,17 @@ static const struct field outbox_fields[] = {
 	    NULL, NULL },
 };
 
+static const struct relation outbox_rels[] = {
+	{ "merchant", &merchants_entity, "merchant_id", 0 },
+};
+
 const struct entity outbox_entity = {
 	.name = "email-outbox",
 	.table = "email_outbox",
 	.fields = outbox_fields,
 	.nfields = sizeof(outbox_fields) / sizeof(outbox_fields[0]),
+	.rels = outbox_rels,
+	.nrels = sizeof(outbox_rels) / sizeof(outbox_rels[0]),
 };
 
 enum stmt_outbox {

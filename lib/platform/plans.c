@@ -10,6 +10,7 @@
 #include "provider.h"
 #include "query.h"
 #include "valid.h"
+#include "subscriptions.h"
 
 static const char *const intervals[] = { "month", "year", NULL };
 static const char *const currencies[] = { "EUR", "USD", "GBP", "CHF", "CAD",
@@ -111,11 +112,18 @@ static const struct field plan_fields[] = {
 	    0, 255, NULL, NULL, NULL },
 };
 
+static const struct relation plan_rels[] = {
+	{ "subscriptions", &subscriptions_entity, "plan_id", 1 },
+};
+
 const struct entity plans_entity = {
 	.name = "subscription-plans",
 	.table = "subscription_plans",
 	.fields = plan_fields,
 	.nfields = sizeof(plan_fields) / sizeof(plan_fields[0]),
+	.rels = plan_rels,
+	.nrels = sizeof(plan_rels) / sizeof(plan_rels[0]),
+	.shared = 1,
 };
 
 /* The column list of every plan field, in table order. */

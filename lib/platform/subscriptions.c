@@ -13,6 +13,9 @@
 #include "provider.h"
 #include "subscriptions.h"
 #include "valid.h"
+#include "invoices.h"
+#include "merchants.h"
+#include "plans.h"
 
 static const char *const statuses[] = { "pending", "trialing", "active",
     "past_due", "cancelled", NULL };
@@ -40,11 +43,19 @@ static const struct field sub_fields[] = {
 	    F_NULLABLE, 0, 0, NULL, NULL, NULL },
 };
 
+static const struct relation sub_rels[] = {
+	{ "merchant", &merchants_entity, "merchant_id", 0 },
+	{ "plan", &plans_entity, "plan_id", 0 },
+	{ "invoices", &invoices_entity, "subscription_id", 1 },
+};
+
 const struct entity subscriptions_entity = {
 	.name = "subscriptions",
 	.table = "subscriptions",
 	.fields = sub_fields,
 	.nfields = sizeof(sub_fields) / sizeof(sub_fields[0]),
+	.rels = sub_rels,
+	.nrels = sizeof(sub_rels) / sizeof(sub_rels[0]),
 	.scope_col = "merchant_id",
 };
 

@@ -13,6 +13,8 @@
 #include "sla.h"
 #include "tickets.h"
 #include "valid.h"
+#include "merchants.h"
+#include "users.h"
 
 static const char *const categories[] = { "technical", "billing", "account", NULL };
 static const char *const priorities[] = { "low", "medium", "high", "urgent", NULL };
@@ -51,6 +53,13 @@ static const struct field ticket_fields[] = {
 	    NULL, NULL, NULL },
 };
 
+static const struct relation ticket_rels[] = {
+	{ "merchant", &merchants_entity, "merchant_id", 0 },
+	{ "requester", &users_entity, "requester_id", 0 },
+	{ "assignee", &users_entity, "assignee_id", 0 },
+	{ "responses", &responses_entity, "ticket_id", 1 },
+};
+
 const struct entity tickets_entity = {
 	.name = "support-tickets",
 	.table = "support_tickets",
@@ -58,6 +67,8 @@ const struct entity tickets_entity = {
 	.merchant_view = "support_tickets_as_merchant",
 	.fields = ticket_fields,
 	.nfields = sizeof(ticket_fields) / sizeof(ticket_fields[0]),
+	.rels = ticket_rels,
+	.nrels = sizeof(ticket_rels) / sizeof(ticket_rels[0]),
 	.scope_col = "merchant_id",
 };
 
@@ -73,11 +84,20 @@ static const struct field response_fields[] = {
 	    F_SORT, 0, 10000, NULL, NULL, NULL },
 };
 
+static const struct relation response_rels[] = {
+	{ "ticket", &tickets_entity, "ticket_id", 0 },
+	{ "author", &users_entity, "author_id", 0 },
+};
+
 const struct entity responses_entity = {
 	.name = "ticket-responses",
 	.table = "ticket_responses",
 	.fields = response_fields,
 	.nfields = sizeof(response_fields) / sizeof(response_fields[0]),
+	.rels = response_rels,
+	.nrels = sizeof(response_rels) / sizeof(response_rels[0]),
+	/* Merchants never read an internal note. */
+	.merchant_view = "ticket_responses_as_merchant",
 	.scope_col = "merchant_id",
 };
 
@@ -680,9 +700,9 @@ fail:
 enum err
 h_responses_find(struct ctx *c)
 {
-	/* A merchant's list never holds an internal note, whatever it asks. */
-	return crud_list(c, &responses_entity, c->caller.role == ROLE_MERCHANT ?
-	    "internal = 0" : NULL);
+	/* A merchant's list never holds an internal note, whatever it asks:
+	 * it reads the content type's merchant view. */
+	return crud_list(c, &responses_entity, NULL);
 }
 
 enum err
@@ -690,18 +710,9 @@ h_responses_find_one(struct ctx *c)
 {
 	int64_t id;
 	enum err rc = crud_resolve(c, &responses_entity, c->id, &id);
-	if (rc != ERR_OK)
-		return rc;
-	cJSON *o = crud_read(c, &responses_entity, id);
-	if (o == NULL)
-		return ERR_NOT_FOUND;
-	if (c->caller.role == ROLE_MERCHANT &&
-	    cJSON_IsTrue(cJSON_GetObjectItem(o, "internal"))) {
-		cJSON_Delete(o);
-		return ERR_NOT_FOUND;	/* as if it did not exist */
-	}
-	json_send_data(c->resp, 200, o, NULL);
-	return ERR_OK;
+	/* An internal note is not in a merchant's view: as if it did not
+	 * exist. */
+	return rc != ERR_OK ? rc : crud_send_one(c, &responses_entity, id, 200);
 }
 
 enum err

@@ -9,6 +9,8 @@
 #include "password.h"
 #include "users.h"
 #include "valid.h"
+#include "merchants.h"
+#include "tickets.h"
 
 static const char *const roles[] = { "admin", "agent", "merchant", NULL };
 
@@ -78,11 +80,19 @@ static const struct field user_fields[] = {
 	    0, 0, NULL, NULL, NULL },
 };
 
+static const struct relation user_rels[] = {
+	{ "merchant", &merchants_entity, "merchant_id", 0 },
+	{ "requestedTickets", &tickets_entity, "requester_id", 1 },
+	{ "assignedTickets", &tickets_entity, "assignee_id", 1 },
+};
+
 const struct entity users_entity = {
 	.name = "users",
 	.table = "users",
 	.fields = user_fields,
 	.nfields = sizeof(user_fields) / sizeof(user_fields[0]),
+	.rels = user_rels,
+	.nrels = sizeof(user_rels) / sizeof(user_rels[0]),
 	.scope_col = NULL,
 	.check_record = check_user,
 	.decorate = decorate_user,

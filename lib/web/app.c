@@ -537,7 +537,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 out:
 	if (rc != ERR_OK)
 		send_error(&c, rc);
-	else if (cacheable && resp->status == 200)
+	else if (cacheable && resp->status == 200 && !c.personal)
 		cache_put(app, key, stamp, resp);
 done:
 	/* Every answer of the API, errors too, says whether a script of

@@ -82,6 +82,9 @@ struct ctx {
 	/* fields[] of a write's query: the record answered holds only these
 	 * (crud_restrict); 0 for all. Checked before the handler runs. */
 	uint64_t	 fields;
+	/* The answer depends on who asks, not only on the URL and the data
+	 * (records reached through relations): never cached. */
+	int		 personal;
 };
 
 /* A program served by the dispatcher: its route table (the single source

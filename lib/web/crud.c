@@ -71,14 +71,237 @@ source(const struct ctx *c, const struct entity *e)
 	return scoped(c, e) && e->merchant_view ? e->merchant_view : e->table;
 }
 
-/* Merchants never reach content types without a scope column: a route
- * table mistake must not leak rows, so it answers as if nothing existed. */
+/* Merchants never reach content types without a scope column, shared
+ * ones aside: a route table mistake must not leak rows, so it answers as
+ * if nothing existed. */
 static enum err
 scope_check(const struct ctx *c, const struct entity *e)
 {
-	if (c->caller.role == ROLE_MERCHANT && e->scope_col == NULL)
+	if (c->caller.role == ROLE_MERCHANT && e->scope_col == NULL && !e->shared)
 		return ERR_NOT_FOUND;
 	return ERR_OK;
+}
+
+/* Whether the caller may list e's records: the route table's find route
+ * of e (GET /api/<name>) lets it in. */
+static int
+may_find(const struct ctx *c, const struct entity *e)
+{
+	if (c->app == NULL)
+		return 0;
+	const struct app_def *d = app_def(c->app);
+	for (size_t i = 0; i < d->nroutes; i++) {
+		const struct route *r = &d->routes[i];
+		if (r->entity != e || r->method != METHOD_GET ||
+		    strncmp(r->pattern, "/api/", 5) != 0 || strcmp(r->pattern + 5, e->name))
+			continue;
+		return (r->roles & c->caller.role) && !((r->flags & ROUTE_USERS_ONLY) &&
+		    c->caller.via == AUTH_TOKEN);
+	}
+	return 0;
+}
+
+/* The qaccess of the caller: it reads a related content type as it would
+ * list it, or not at all. The answer now depends on who asks. */
+static int
+see(void *arg, const struct entity *e, struct qsource *src)
+{
+	struct ctx *c = arg;
+	c->personal = 1;
+	if (scope_check(c, e) != ERR_OK || !may_find(c, e))
+		return 0;
+	src->from = source(c, e);
+	src->scope_col = scoped(c, e) ? e->scope_col : NULL;
+	src->scope_id = c->caller.merchant_id;
+	return 1;
+}
+
+/* The fields of e holding the relations populated (to one) in pops. */
+static uint64_t
+pop_fields(const struct entity *e, const struct qpop *pops)
+{
+	uint64_t m = 0;
+	for (const struct qpop *p = pops; p; p = p->next) {
+		int fi = p->rel->many ? -1 : entity_field(e, p->rel->name);
+		if (fi >= 0)
+			m |= (uint64_t)1 << fi;
+	}
+	return m;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int64_t
+num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+#define POP_CHUNK 500	/* ids bound in one statement */
+
+/* Appends to got the records of p's target, as the caller reads them,
+ * whose column col is one of ids[0..n-1] (distinct, ascending), with the
+ * fields of mask, in the order of col then id: for a relation to many, at
+ * most QUERY_MAX_RELATED of them per value of col. */
+static enum err
+fetch(struct ctx *c, const struct qpop *p, uint64_t mask, const char *col,
+    const int64_t *ids, int n, cJSON *got)
+{
+	const struct entity *t = p->rel->target;
+	enum err rc = ERR_OK;
+	for (int at = 0; at < n && rc == ERR_OK; at += POP_CHUNK) {
+		int k = n - at < POP_CHUNK ? n - at : POP_CHUNK;
+		struct buf sql = { 0 };
+		buf_puts(&sql, "SELECT ");
+		query_columns(t, mask, &sql);
+		if (p->rel->many)
+			buf_printf(&sql, " FROM (SELECT *, row_number() OVER (PARTITION BY "
+			    "%s ORDER BY id) AS mp_rank FROM %s WHERE %s IN (", col,
+			    p->src.from, col);
+		else
+			buf_printf(&sql, " FROM %s WHERE %s IN (", p->src.from, col);
+		for (int i = 0; i < k; i++)
+			buf_puts(&sql, i ? ",?" : "?");
+		buf_putc(&sql, ')');
+		if (p->src.scope_col)
+			buf_printf(&sql, " AND %s = ?", p->src.scope_col);
+		if (p->rel->many)
+			buf_printf(&sql, ") WHERE mp_rank <= %d", QUERY_MAX_RELATED);
+		buf_printf(&sql, " ORDER BY %s, id", col);
+		sqlite3_stmt *st = db_prepare(c->db, sql.data);
+		buf_free(&sql);
+		if (st == NULL)
+			return ERR_DB;
+		for (int i = 0; i < k; i++)
+			sqlite3_bind_int64(st, i + 1, ids[at + i]);
+		if (p->src.scope_col)
+			sqlite3_bind_int64(st, k + 1, p->src.scope_id);
+		enum db_rc r;
+		while ((r = db_step(c->db, st)) == DB_ROW)
+			cJSON_AddItemToArray(got, crud_row_json(t, mask, st));
+		if (r != DB_DONE)
+			rc = ERR_DB;
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+/* Populates the records recs[0..n-1] with the relations of pops, as
+ * the caller reads them: a relation to one becomes its record or null, a
+ * relation to many the list of its records. *budget counts down the
+ * records an answer may still hold. */
+static enum err
+populate(struct ctx *c, cJSON **recs, int n, const struct qpop *pops, int *budget)
+{
+	enum err rc = ERR_OK;
+	for (const struct qpop *p = pops; p && rc == ERR_OK; p = p->next) {
+		const struct relation *rel = p->rel;
+		const struct entity *t = rel->target;
+		/* The records' own ids (to many) or the ids they name (to one),
+		 * each once. */
+		int64_t *ids = malloc(((size_t)n + 1) * sizeof(*ids));
+		int nids = 0;
+		for (int i = 0; i < n; i++) {
+			int64_t id = num(recs[i], rel->many ? "id" : rel->name);
+			if (id > 0)
+				ids[nids++] = id;
+		}
+		qsort(ids, (size_t)nids, sizeof(*ids), cmp_id);
+		int u = 0;
+		for (int i = 0; i < nids; i++)
+			if (u == 0 || ids[u - 1] != ids[i])
+				ids[u++] = ids[i];
+		nids = u;
+		/* To many: the field of t naming the record it belongs to. */
+		int back = rel->many ? -1 : 0;
+		for (size_t i = 0; rel->many && i < t->nfields; i++)
+			if (strcmp(t->fields[i].col, rel->col) == 0)
+				back = (int)i;
+		uint64_t want = p->fields ? p->fields : ~(uint64_t)0;
+		uint64_t mask = want | pop_fields(t, p->child) |
+		    (back > 0 ? (uint64_t)1 << back : 0);
+		const char *key = back > 0 ? t->fields[back].name : "id";
+		cJSON *got = cJSON_CreateArray();
+		rc = back < 0 ? ERR_INTERNAL : fetch(c, p, mask, rel->many ? rel->col : "id",
+		    ids, nids, got);
+		free(ids);
+		/* Each record placed, for the relations populated in them. */
+		int cap = 64, placed = 0;
+		cJSON **put = malloc((size_t)cap * sizeof(*put));
+		int ngot = cJSON_GetArraySize(got), g = 0;
+		cJSON **row = malloc(((size_t)ngot + 1) * sizeof(*row));
+		for (cJSON *it = got->child; it; it = it->next)
+			row[g++] = it;
+		for (int i = 0; i < n && rc == ERR_OK; i++) {
+			int64_t want_id = num(recs[i], rel->many ? "id" : rel->name);
+			/* The first fetched record whose key is want_id. */
+			int lo = 0, hi = ngot;
+			while (lo < hi) {
+				int mid = (lo + hi) / 2;
+				if (num(row[mid], key) < want_id)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			cJSON *val = rel->many ? cJSON_CreateArray() : NULL;
+			for (int j = lo; j < ngot && want_id > 0 &&
+			    num(row[j], key) == want_id; j++) {
+				cJSON *d = cJSON_Duplicate(row[j], 1);
+				if (rel->many && !(want & ((uint64_t)1 << back)))
+					cJSON_DeleteItemFromObjectCaseSensitive(d, key);
+				if (placed == cap) {
+					cap *= 2;
+					put = realloc(put, (size_t)cap * sizeof(*put));
+				}
+				put[placed++] = d;
+				if (rel->many)
+					cJSON_AddItemToArray(val, d);
+				else {
+					val = d;
+					break;
+				}
+			}
+			if (val == NULL)
+				val = cJSON_CreateNull();
+			if (cJSON_GetObjectItemCaseSensitive(recs[i], rel->name))
+				cJSON_ReplaceItemInObjectCaseSensitive(recs[i], rel->name, val);
+			else
+				cJSON_AddItemToObject(recs[i], rel->name, val);
+		}
+		if (rc == ERR_OK && (*budget -= placed) < 0) {
+			ctx_error(c, "populate would answer more than %d related records: "
+			    "ask for fewer", QUERY_MAX_POPULATED);
+			c->err_details = cJSON_CreateObject();
+			rc = ERR_VALIDATION;
+		}
+		if (rc == ERR_OK && p->child)
+			rc = populate(c, put, placed, p->child, budget);
+		free(row);
+		free(put);
+		cJSON_Delete(got);
+	}
+	return rc;
+}
+
+/* Populates the records of the JSON array data. */
+static enum err
+populate_array(struct ctx *c, cJSON *data, const struct qpop *pops)
+{
+	if (pops == NULL)
+		return ERR_OK;
+	int n = cJSON_GetArraySize(data), i = 0, budget = QUERY_MAX_POPULATED;
+	cJSON **recs = malloc(((size_t)n + 1) * sizeof(*recs));
+	for (cJSON *it = data->child; it; it = it->next)
+		recs[i++] = it;
+	enum err rc = populate(c, recs, n, pops, &budget);
+	free(recs);
+	return rc;
 }
 
 enum err
@@ -95,7 +318,8 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 	struct qerror qe;
 	struct buf sql = { 0 };
 	sqlite3_stmt *st = NULL;
-	enum err rc = query_compile(e, c->req, &q, &qe);
+	struct qaccess acc = { see, c };
+	enum err rc = query_compile(e, c->req, &acc, &q, &qe);
 	cJSON *data = NULL;
 	int64_t total = 0;
 
@@ -130,8 +354,10 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 		st = NULL;
 		buf_reset(&sql);
 	}
+	/* A relation populated is read even when fields[] leave it out. */
+	uint64_t mask = q.fields | pop_fields(e, q.populate);
 	buf_puts(&sql, "SELECT ");
-	query_columns(e, q.fields, &sql);
+	query_columns(e, mask, &sql);
 	buf_printf(&sql, " FROM %s WHERE (%s) AND (%s)%s%s%s ORDER BY %s "
 	    "LIMIT ? OFFSET ?", source(c, e), base ? base : "1",
 	    q.where.len ? q.where.data : "1", scope ? " AND " : "",
@@ -149,8 +375,10 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 	data = cJSON_CreateArray();
 	enum db_rc r;
 	while ((r = db_step(c->db, st)) == DB_ROW)
-		cJSON_AddItemToArray(data, crud_row_json(e, q.fields, st));
+		cJSON_AddItemToArray(data, crud_row_json(e, mask, st));
 	if (r != DB_DONE)
+		goto out;
+	if ((rc = populate_array(c, data, q.populate)) != ERR_OK)
 		goto out;
 	cJSON *meta = cJSON_CreateObject();
 	cJSON *pg = cJSON_AddObjectToObject(meta, "pagination");
@@ -391,20 +619,43 @@ crud_restrict(const struct entity *e, uint64_t mask, cJSON *o)
 }
 
 enum err
+crud_send_one(struct ctx *c, const struct entity *e, int64_t rowid, int status)
+{
+	struct query q;
+	struct qerror qe;
+	struct qaccess acc = { see, c };
+	enum err rc = query_one(e, c->req, &acc, &q, &qe);
+	if (rc != ERR_OK) {
+		send_query_error(c, &qe);
+		query_free(&q);
+		return rc;
+	}
+	cJSON *o = crud_read(c, e, rowid), *one = cJSON_CreateArray();
+	if (o == NULL) {
+		cJSON_Delete(one);
+		query_free(&q);
+		return ERR_NOT_FOUND;
+	}
+	cJSON_AddItemToArray(one, o);
+	rc = populate_array(c, one, q.populate);
+	cJSON_DetachItemViaPointer(one, o);
+	cJSON_Delete(one);
+	if (rc == ERR_OK) {
+		crud_restrict(e, q.fields ? q.fields | pop_fields(e, q.populate) : 0, o);
+		json_send_data(c->resp, status, o, NULL);
+	} else
+		cJSON_Delete(o);
+	query_free(&q);
+	return rc;
+}
+
+enum err
 h_crud_find_one(struct ctx *c)
 {
 	const struct entity *e = c->route->entity;
 	int64_t rowid;
-	uint64_t mask;
-	enum err rc = crud_fields(c, e, &mask);
-	if (rc != ERR_OK || (rc = crud_resolve(c, e, c->id, &rowid)) != ERR_OK)
-		return rc;
-	cJSON *o = crud_read(c, e, rowid);
-	if (o == NULL)
-		return ERR_NOT_FOUND;
-	crud_restrict(e, mask, o);
-	json_send_data(c->resp, 200, o, NULL);
-	return ERR_OK;
+	enum err rc = crud_resolve(c, e, c->id, &rowid);
+	return rc != ERR_OK ? rc : crud_send_one(c, e, rowid, 200);
 }
 
 int64_t

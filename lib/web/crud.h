@@ -39,6 +39,11 @@ enum err	 crud_resolve(struct ctx *c, const struct entity *e,
 /* Reads record rowid as a JSON object (NULL if absent), as the caller
  * sees it (a merchant through the content type's merchant view). */
 cJSON		*crud_read(struct ctx *c, const struct entity *e, int64_t rowid);
+/* Answers record rowid of e as the caller reads it (404 when it cannot),
+ * with status, shaped by the request's fields[] and populate (bad ones
+ * are a 400 that names them). */
+enum err	 crud_send_one(struct ctx *c, const struct entity *e, int64_t rowid,
+		    int status);
 /* Turns the current row of st (columns as query_columns wrote them)
  * into a JSON object. */
 cJSON		*crud_row_json(const struct entity *e, uint64_t fields,

@@ -191,12 +191,187 @@ large_in_lists_should_be_taken(void **state)
 	buf_free(&url);
 }
 
+
+/* Sends as who (an "Authorization: ..." line, "" for nobody). */
+static struct reply
+as_get(const char *who, const char *url)
+{
+	snprintf(harness_auth, sizeof(harness_auth), "%s", who);
+	struct reply r = request("GET", url, NULL);
+	harness_auth[0] = '\0';
+	return r;
+}
+
+static struct reply
+as_post(const char *who, const char *url, const char *body)
+{
+	snprintf(harness_auth, sizeof(harness_auth), "%s", who);
+	struct reply r = request("POST", url, body);
+	harness_auth[0] = '\0';
+	return r;
+}
+
+/* The Authorization line of a demo user. */
+static void
+sign_in(const char *email, char *out)
+{
+	char jwt[2048];
+	assert_int_equal(stack_login(email, "demo-password", jwt), 200);
+	snprintf(out, sizeof(harness_auth), "Authorization: Bearer %s", jwt);
+}
+
+/* The "id" (or another number) of a created record's answer. */
+static int64_t
+created(struct reply r, const char *what)
+{
+	if (r.status != 201)
+		fail_msg("%ld %s", r.status, r.body);
+	cJSON *o = cJSON_Parse(r.body);
+	int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "data"), what));
+	cJSON_Delete(o);
+	reply_free(&r);
+	return id;
+}
+
+/* Asserts a 200 whose meta says total, holding none of the texts of
+ * never[] (NULL-terminated) and all of always[]. */
+static void
+holds(struct reply r, int total, const char *const *never, const char *const *always,
+    const char *what)
+{
+	char t[40];
+	snprintf(t, sizeof(t), "\"total\":%d}", total);
+	if (r.status != 200 || (total >= 0 && strstr(r.body, t) == NULL))
+		fail_msg("%s: %ld %s (want total %d)", what, r.status, r.body, total);
+	for (; never && *never; never++)
+		if (strstr(r.body, *never))
+			fail_msg("%s: \"%s\" leaked in %s", what, *never, r.body);
+	for (; always && *always; always++)
+		if (strstr(r.body, *always) == NULL)
+			fail_msg("%s: no \"%s\" in %s", what, *always, r.body);
+	reply_free(&r);
+}
+
+#define B(s) "%5B" s "%5D"
+#define BF(s) "%%5B" s "%%5D"	/* in a format */
+
+/* populate and relation filters read the related records as the caller
+ * reads them: a merchant never sees another's records nor an internal
+ * note through them, whatever it asks; what its role may not list
+ * (users), it may neither populate nor filter on. */
+static void
+populate_should_never_cross_a_merchant_boundary(void **state)
+{
+	(void)state;
+	char clara[sizeof(harness_auth)], bob[sizeof(harness_auth)],
+	    agent[sizeof(harness_auth)], url[512];
+	sign_in("clara@example.com", clara);
+	sign_in("bob@example.com", bob);
+	sign_in("agent@example.com", agent);
+	static const char ticket[] = "{\"data\":{\"subject\":\"Populate probe %s\","
+	    "\"description\":\"Where is my parcel?\",\"category\":\"technical\","
+	    "\"priority\":\"low\"}}";
+	char body[300];
+	snprintf(body, sizeof(body), ticket, "clara");
+	int64_t ta = created(as_post(clara, "/api/support-tickets", body), "id");
+	snprintf(body, sizeof(body), ticket, "bob");
+	int64_t tb = created(as_post(bob, "/api/support-tickets", body), "id");
+	snprintf(url, sizeof(url), "/api/support-tickets/%lld/responses", (long long)ta);
+	created(as_post(agent, url, "{\"data\":{\"body\":\"Internal: clara owes us\","
+	    "\"internal\":true}}"), "id");
+	created(as_post(agent, url, "{\"data\":{\"body\":\"Public answer to clara\"}}"),
+	    "id");
+	snprintf(url, sizeof(url), "/api/support-tickets/%lld/responses", (long long)tb);
+	created(as_post(agent, url, "{\"data\":{\"body\":\"Public answer to bob\"}}"), "id");
+	static const char *const others[] = { "bobs-bikes", "Populate probe bob",
+	    "Public answer to bob", "Internal:", NULL };
+
+	/* A ticket's replies: the public one only. */
+	snprintf(url, sizeof(url), "/api/support-tickets/%lld?fields" BF("0") "=subject&"
+	    "populate=responses", (long long)ta);
+	struct reply r = as_get(clara, url);
+	char want[600];
+	cJSON *o = cJSON_Parse(r.body);
+	const cJSON *rs = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), "responses");
+	assert_int_equal(cJSON_GetArraySize(rs), 1);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(rs, 0), "body")), "Public answer to clara");
+	cJSON_Delete(o);
+	holds(r, -1, others, NULL, "one ticket's replies");
+	/* The agent reads both. */
+	r = as_get(agent, url);
+	static const char *const both[] = { "Internal: clara owes us",
+	    "Public answer to clara", NULL };
+	holds(r, -1, NULL, both, "the agent's");
+
+	/* Every relation the merchant may read, at every level. */
+	static const char *const mine[] = { "boutique-clara", NULL };
+	holds(as_get(clara, "/api/support-tickets?populate=*&pagination" B("pageSize")
+	    "=100"), 5, others, mine, "tickets, populate=*");
+	holds(as_get(clara, "/api/merchants?populate=*"), 1, others, mine,
+	    "merchants, populate=*");
+	holds(as_get(clara, "/api/subscription-plans?populate" B("subscriptions")
+	    B("populate") B("0") "=merchant"), 3, others, mine, "a plan's subscriptions");
+	holds(as_get(clara, "/api/ticket-responses?populate" B("ticket") B("populate")
+	    B("merchant") B("fields") B("0") "=slug"), 1, others, mine,
+	    "a reply's ticket's merchant");
+	holds(as_get(clara, "/api/invoices?populate" B("subscription") B("populate")
+	    "=merchant&populate=merchant"), -1, others, mine, "an invoice's subscription");
+	/* ... and "users", which merchants may not list, is left out. */
+	r = as_get(clara, "/api/merchants?populate=*");
+	assert_null(strstr(r.body, "\"users\""));
+	assert_non_null(strstr(r.body, "\"supportTickets\":[{"));
+	reply_free(&r);
+
+	/* Relation filters: the same records. */
+	holds(as_get(clara, "/api/ticket-responses?filters" B("ticket") B("subject")
+	    B("%24containsi") "=POPULATE%20PROBE"), 1, others, NULL, "replies by subject");
+	holds(as_get(clara, "/api/support-tickets?filters" B("merchant") B("slug")
+	    B("%24eq") "=bobs-bikes"), 0, NULL, NULL, "another's slug");
+	holds(as_get(clara, "/api/support-tickets?filters" B("responses") B("body")
+	    B("%24containsi") "=clara%20owes"), 0, NULL, NULL, "an internal note's text");
+	holds(as_get(agent, "/api/support-tickets?filters" B("responses") B("body")
+	    B("%24containsi") "=clara%20owes"), 1, NULL, NULL, "the agent's search");
+	snprintf(url, sizeof(url), "/api/ticket-responses?filters" BF("ticket") BF("id")
+	    BF("%%24eq") "=%lld", (long long)ta);
+	holds(as_get(admin, url), 2, NULL, both, "filters[ticket][id]");
+	holds(as_get(clara, url), 1, others, NULL, "filters[ticket][id], a merchant");
+	holds(as_get(admin, "/api/support-tickets?filters" B("merchant") B("name")
+	    B("%24containsi") "=CLARA"), 5, NULL, NULL, "filters[merchant][name]");
+
+	/* What a merchant may not list. */
+	static const char refused[] = "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"Invalid key requester\",\"details\":{"
+	    "\"key\":\"requester\",\"path\":null,\"source\":\"query\",\"param\":\"%s\"}}}";
+	r = as_get(clara, "/api/support-tickets?populate=requester");
+	snprintf(want, sizeof(want), refused, "populate");
+	assert_reply(r, 400, want);
+	reply_free(&r);
+	r = as_get(clara, "/api/support-tickets?filters" B("requester") B("email")
+	    "=admin%40example.com");
+	snprintf(want, sizeof(want), refused, "filters");
+	assert_reply(r, 400, want);
+	reply_free(&r);
+
+	/* An answer that depends on who asks is never served to another from
+	 * the cache of the public plans. */
+	holds(as_get(admin, "/api/subscription-plans?populate=*&fields" B("0") "=slug"),
+	    3, NULL, (const char *const[]){ "\"subscriptions\":[{", NULL }, "admin's");
+	holds(as_get("", "/api/subscription-plans?populate=*&fields" B("0") "=slug"), 3,
+	    (const char *const[]){ "subscriptions", NULL }, NULL, "nobody's");
+	/* A merchant lists the plans, as everyone may, cached or not. */
+	holds(as_get(clara, "/api/subscription-plans?fields" B("0") "=slug&sort=slug"), 3,
+	    NULL, NULL, "plans, as a merchant");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(strapi_answers_should_be_given),
 		cmocka_unit_test(large_in_lists_should_be_taken),
+		cmocka_unit_test(populate_should_never_cross_a_merchant_boundary),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

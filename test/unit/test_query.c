@@ -5,6 +5,8 @@
 #include "json.h"
 #include "plans.h"
 #include "query.h"
+#include "tickets.h"
+#include "users.h"
 
 #include "platform.h"
 
@@ -415,7 +417,7 @@ query_should_emit_only_whitelisted_columns_and_placeholders(void **state)
 	unit_request(&req, METHOD_GET, "/x", "filters[name][$eq]=a'b&filters"
 	    "[priceCents][$in][0]=1&filters[priceCents][$in][1]=2&sort=name:desc");
 	assert_int_equal(http_parse_query(&req), 0);
-	assert_int_equal(query_compile(&plans_entity, &req, &q, &qe), ERR_OK);
+	assert_int_equal(query_compile(&plans_entity, &req, NULL, &q, &qe), ERR_OK);
 	assert_string_equal(q.where.data, "((name = ?) AND (price_cents IN (?,?)))");
 	assert_string_equal(q.order.data, "name DESC, id ASC");
 	assert_int_equal(q.nbinds, 3);
@@ -423,6 +425,170 @@ query_should_emit_only_whitelisted_columns_and_placeholders(void **state)
 	assert_int_equal(q.binds[2].i, 2);
 	query_free(&q);
 	arena_free(&req.arena);
+}
+
+
+/* A caller as the stubs of these tests see it: a merchant (7) who may not
+ * read users. */
+static int
+see_as_merchant(void *arg, const struct entity *e, struct qsource *src)
+{
+	(void)arg;
+	if (e == &users_entity)
+		return 0;
+	src->from = e->merchant_view ? e->merchant_view : e->table;
+	src->scope_col = e->scope_col;
+	src->scope_id = 7;
+	return 1;
+}
+
+/* Compiles query against e for the stub merchant: the WHERE text, or the
+ * error's message and key. */
+static void
+compile_as_merchant(const struct entity *e, const char *query, const char *where,
+    const char *bad_key)
+{
+	struct request req;
+	struct query q;
+	struct qerror qe;
+	struct qaccess acc = { see_as_merchant, NULL };
+	unit_request(&req, METHOD_GET, "/x", query);
+	assert_int_equal(http_parse_query(&req), 0);
+	enum err rc = query_compile(e, &req, &acc, &q, &qe);
+	if (bad_key) {
+		assert_int_equal(rc, ERR_VALIDATION);
+		assert_string_equal(qe.key, bad_key);
+	} else {
+		assert_int_equal(rc, ERR_OK);
+		assert_string_equal(q.where.data, where);
+	}
+	query_free(&q);
+	arena_free(&req.arena);
+}
+
+static void
+query_should_compile_relation_filters_as_scoped_subqueries(void **state)
+{
+	(void)state;
+	/* To one, through the caller's own view of the related records, its
+	 * merchant bound before the related record's conditions. */
+	compile_as_merchant(&responses_entity, "filters[ticket][subject][$containsi]=x",
+	    "(ticket_id IN (SELECT id FROM support_tickets_as_merchant WHERE "
+	    "merchant_id = ? AND ((subject LIKE ? ESCAPE '\\'))))", NULL);
+	compile_as_merchant(&tickets_entity, "filters[merchant][slug][$eq]=clara",
+	    "(merchant_id IN (SELECT id FROM merchants WHERE id = ? AND ((slug = ?))))",
+	    NULL);
+	/* To many: never an internal note for a merchant. */
+	compile_as_merchant(&tickets_entity, "filters[responses][body][$contains]=x",
+	    "(id IN (SELECT ticket_id FROM ticket_responses_as_merchant WHERE "
+	    "merchant_id = ? AND ((body LIKE ? ESCAPE '\\'))))", NULL);
+	/* Nested, and under $or. */
+	compile_as_merchant(&responses_entity, "filters[$or][0][ticket][merchant][slug]"
+	    "=a&filters[$or][1][body]=b",
+	    "(((ticket_id IN (SELECT id FROM support_tickets_as_merchant WHERE "
+	    "merchant_id = ? AND (merchant_id IN (SELECT id FROM merchants WHERE "
+	    "id = ? AND (slug = ?))))) OR (body = ?)))", NULL);
+	/* The relation's own column keeps its operators. */
+	compile_as_merchant(&tickets_entity, "filters[merchant][$eq]=3",
+	    "((merchant_id = ?))", NULL);
+	compile_as_merchant(&tickets_entity, "filters[ticket][documentId][$eq]=x",
+	    NULL, "ticket");
+	/* What the caller may not read, it may not filter on. */
+	compile_as_merchant(&tickets_entity, "filters[requester][email][$eq]=a@b.c",
+	    NULL, "requester");
+	compile_as_merchant(&tickets_entity, "filters[merchant][nope][$eq]=1",
+	    NULL, "nope");
+	compile_as_merchant(&tickets_entity, "filters[responses][internal]=true&"
+	    "filters[responses][author][email]=x", NULL, "author");
+	/* Without a caller, no relation is reached. */
+	struct request req;
+	struct query q;
+	struct qerror qe;
+	unit_request(&req, METHOD_GET, "/x", "filters[ticket][subject]=x");
+	assert_int_equal(http_parse_query(&req), 0);
+	assert_int_equal(query_compile(&responses_entity, &req, NULL, &q, &qe),
+	    ERR_VALIDATION);
+	assert_string_equal(qe.key, "ticket");
+	query_free(&q);
+	arena_free(&req.arena);
+}
+
+/* The populate tree of query against e for the stub merchant, written as
+ * "name{fields-mask-bits;children}" for each node in order. */
+static void
+pop_text(const struct qpop *p, struct buf *b)
+{
+	for (; p; p = p->next) {
+		buf_printf(b, "%s%s", b->len && b->data[b->len - 1] != '(' ? "," : "",
+		    p->rel->name);
+		if (p->fields)
+			for (size_t i = 0; i < p->rel->target->nfields; i++)
+				if (p->fields & ((uint64_t)1 << i))
+					buf_printf(b, ":%s", p->rel->target->fields[i].name);
+		if (p->child) {
+			buf_putc(b, '(');
+			pop_text(p->child, b);
+			buf_putc(b, ')');
+		}
+	}
+}
+
+static void
+populate_as_merchant(const struct entity *e, const char *query, const char *tree,
+    const char *bad_key)
+{
+	struct request req;
+	struct query q;
+	struct qerror qe;
+	struct qaccess acc = { see_as_merchant, NULL };
+	struct buf b = { 0 };
+	unit_request(&req, METHOD_GET, "/x", query);
+	assert_int_equal(http_parse_query(&req), 0);
+	enum err rc = query_one(e, &req, &acc, &q, &qe);
+	if (bad_key) {
+		assert_int_equal(rc, ERR_VALIDATION);
+		assert_string_equal(qe.key, bad_key);
+		assert_string_equal(qe.param, "populate");
+	} else {
+		assert_int_equal(rc, ERR_OK);
+		pop_text(q.populate, &b);
+		assert_string_equal(buf_str(&b), tree);
+	}
+	buf_free(&b);
+	query_free(&q);
+	arena_free(&req.arena);
+}
+
+static void
+query_should_read_every_populate_form(void **state)
+{
+	(void)state;
+	populate_as_merchant(&responses_entity, "populate=ticket", "ticket", NULL);
+	populate_as_merchant(&responses_entity, "populate[0]=ticket", "ticket", NULL);
+	populate_as_merchant(&responses_entity, "populate[ticket]=true", "ticket", NULL);
+	populate_as_merchant(&responses_entity, "populate[ticket][fields][0]=subject&"
+	    "populate[ticket][fields][1]=status", "ticket:subject:status", NULL);
+	populate_as_merchant(&responses_entity, "populate[ticket][populate][0]=merchant",
+	    "ticket(merchant)", NULL);
+	populate_as_merchant(&responses_entity, "populate[ticket][populate][merchant]"
+	    "[fields][0]=slug", "ticket(merchant:slug)", NULL);
+	populate_as_merchant(&responses_entity, "populate=ticket.merchant,ticket.responses",
+	    "ticket(merchant,responses)", NULL);
+	/* * is one level, of what the caller may read: not the users. */
+	populate_as_merchant(&tickets_entity, "populate=*", "merchant,responses", NULL);
+	populate_as_merchant(&tickets_entity, "populate[ticket]=false", "", NULL);
+	populate_as_merchant(&tickets_entity, "populate=requester", NULL, "requester");
+	populate_as_merchant(&tickets_entity, "populate[assignee][fields][0]=email", NULL,
+	    "assignee");
+	populate_as_merchant(&tickets_entity, "populate=owner", NULL, "owner");
+	populate_as_merchant(&tickets_entity, "populate[merchant][fields][0]=password",
+	    NULL, "password");
+	populate_as_merchant(&tickets_entity, "populate[merchant][sort]=name", NULL,
+	    "sort");
+	populate_as_merchant(&tickets_entity, "populate[merchant]=maybe", NULL,
+	    "populate[merchant]");
+	populate_as_merchant(&responses_entity, "populate=ticket.responses.ticket."
+	    "responses.ticket", NULL, "populate");
 }
 
 static void
@@ -465,6 +631,8 @@ main(void)
 		cmocka_unit_test(query_should_take_large_lists_within_its_bounds),
 		cmocka_unit_test(query_should_select_only_requested_fields),
 		cmocka_unit_test(query_should_emit_only_whitelisted_columns_and_placeholders),
+		cmocka_unit_test(query_should_compile_relation_filters_as_scoped_subqueries),
+		cmocka_unit_test(query_should_read_every_populate_form),
 		cmocka_unit_test(plan_columns_should_match_the_entity_table),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
