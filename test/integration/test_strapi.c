@@ -365,6 +365,48 @@ populate_should_never_cross_a_merchant_boundary(void **state)
 	    NULL, NULL, "plans, as a merchant");
 }
 
+/* What populate may cost is bounded: at most 100 records of a relation to
+ * many under one record, 5,000 related records in an answer (a 400 that
+ * says so, before anything is sent). */
+static void
+populate_should_stay_within_its_bounds(void **state)
+{
+	(void)state;
+	int64_t m = created(as_post(admin, "/api/merchants", "{\"data\":{\"name\":"
+	    "\"Bulk SARL\",\"slug\":\"bulk-sarl\",\"email\":\"bulk@example.com\"}}"), "id");
+	char path[600], sql[1200], url[300];
+	sqlite3 *db;
+	snprintf(path, sizeof(path), "%s/platform.db", S.var);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT "
+	    "i + 1 FROM n WHERE i < 120) INSERT INTO support_tickets (document_id, "
+	    "reference, merchant_id, subject, description, category, priority, "
+	    "first_response_due_at, created_at, updated_at, public_updated_at) SELECT "
+	    "printf('bulk%%020d', i), printf('BULK-%%06d', i), %lld, 'Bulk', 'Many', "
+	    "'technical', 'low', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', "
+	    "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM n", (long long)m);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	snprintf(url, sizeof(url), "/api/merchants/%lld?fields" BF("0") "=slug&populate"
+	    BF("supportTickets") BF("fields") BF("0") "=reference", (long long)m);
+	struct reply r = as_get(admin, url);
+	cJSON *o = cJSON_Parse(r.body);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "data"), "supportTickets")), 100);
+	cJSON_Delete(o);
+	reply_free(&r);
+	/* 100 tickets, their merchant, its 100 tickets for each: 10,200. */
+	snprintf(url, sizeof(url), "/api/merchants/%lld?populate=supportTickets.merchant."
+	    "supportTickets", (long long)m);
+	r = as_get(admin, url);
+	assert_reply(r, 400, "{\"data\":null,\"error\":{\"status\":400,\"name\":"
+	    "\"ValidationError\",\"message\":\"populate would answer more than 5000 "
+	    "related records: ask for fewer\",\"details\":{}}}");
+	reply_free(&r);
+}
+
 int
 main(void)
 {
@@ -372,6 +414,7 @@ main(void)
 		cmocka_unit_test(strapi_answers_should_be_given),
 		cmocka_unit_test(large_in_lists_should_be_taken),
 		cmocka_unit_test(populate_should_never_cross_a_merchant_boundary),
+		cmocka_unit_test(populate_should_stay_within_its_bounds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -587,8 +587,73 @@ query_should_read_every_populate_form(void **state)
 	    "sort");
 	populate_as_merchant(&tickets_entity, "populate[merchant]=maybe", NULL,
 	    "populate[merchant]");
+	/* At most 4 deep and 20 relations. */
+	populate_as_merchant(&responses_entity, "populate=ticket.responses.ticket."
+	    "responses", "ticket(responses(ticket(responses)))", NULL);
 	populate_as_merchant(&responses_entity, "populate=ticket.responses.ticket."
 	    "responses.ticket", NULL, "populate");
+	populate_as_merchant(&tickets_entity, "populate=merchant.subscriptions.plan."
+	    "subscriptions,merchant.subscriptions.invoices.merchant,merchant.invoices."
+	    "subscription.merchant,merchant.invoices.merchant.backends,merchant."
+	    "supportTickets.responses.ticket,merchant.backends.merchant.invoices,"
+	    "responses.ticket.merchant",
+	    "merchant(subscriptions(plan(subscriptions),invoices(merchant)),invoices("
+	    "subscription(merchant),merchant(backends)),supportTickets(responses(ticket)),"
+	    "backends(merchant(invoices))),responses(ticket(merchant))", NULL);
+	populate_as_merchant(&tickets_entity, "populate=merchant.subscriptions.plan."
+	    "subscriptions,merchant.subscriptions.invoices.merchant,merchant.invoices."
+	    "subscription.merchant,merchant.invoices.merchant.backends,merchant."
+	    "supportTickets.responses.ticket,merchant.backends.merchant.invoices,"
+	    "responses.ticket.merchant,merchant.subscriptions.merchant", NULL,
+	    "merchant");
+}
+
+/* Each relation agrees with the columns it stands on: a field holding a
+ * reference is a relation to one of the same name and column, to the
+ * table the field names; a relation to many is the other side of a
+ * relation to one of its target. For every content type of the routes. */
+static void
+relations_should_match_their_columns(void **state)
+{
+	(void)state;
+	int checked = 0;
+	for (size_t k = 0; k < platform_nroutes; k++) {
+		const struct entity *e = platform_routes[k].entity;
+		if (e == NULL)
+			continue;
+		for (size_t i = 0; i < e->nfields; i++) {
+			const struct field *f = &e->fields[i];
+			if (f->type != FT_REF)
+				continue;
+			const struct relation *r = entity_relation(e, f->name);
+			if (r == NULL || r->many || strcmp(r->col, f->col) != 0 ||
+			    strcmp(r->target->table, f->ref_table) != 0)
+				fail_msg("%s.%s: no relation to one on %s", e->name, f->name,
+				    f->col);
+			checked++;
+		}
+		for (size_t i = 0; i < e->nrels; i++) {
+			const struct relation *r = &e->rels[i];
+			if (!r->many) {
+				int fi = entity_field(e, r->name);
+				if (fi < 0 || e->fields[fi].type != FT_REF)
+					fail_msg("%s.%s: no field holds it", e->name, r->name);
+				continue;
+			}
+			if (entity_field(e, r->name) >= 0)
+				fail_msg("%s.%s: a field has its name", e->name, r->name);
+			const struct relation *back = NULL;
+			for (size_t j = 0; j < r->target->nrels; j++)
+				if (!r->target->rels[j].many && r->target->rels[j].target == e &&
+				    strcmp(r->target->rels[j].col, r->col) == 0)
+					back = &r->target->rels[j];
+			if (back == NULL)
+				fail_msg("%s.%s: %s has no relation back on %s", e->name, r->name,
+				    r->target->name, r->col);
+			checked++;
+		}
+	}
+	assert_true(checked >= 20);
 }
 
 static void
@@ -633,6 +698,7 @@ main(void)
 		cmocka_unit_test(query_should_emit_only_whitelisted_columns_and_placeholders),
 		cmocka_unit_test(query_should_compile_relation_filters_as_scoped_subqueries),
 		cmocka_unit_test(query_should_read_every_populate_form),
+		cmocka_unit_test(relations_should_match_their_columns),
 		cmocka_unit_test(plan_columns_should_match_the_entity_table),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
