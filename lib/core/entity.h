@@ -52,16 +52,24 @@ struct field {
 	const char	*ref_table;	/* FT_REF: the table referred to */
 };
 
+/* How a relation stands on its column. */
+enum rel_kind {
+	REL_ONE,	/* to one: this type's column col holds the related
+			 * record's id, and a field of the same name (FT_REF) */
+	REL_MANY,	/* to many, the other side of the target's REL_ONE: the
+			 * target's column col holds this record's id */
+	REL_FIRST,	/* to one, from that other side: the first record, by
+			 * id, of those REL_MANY would give (a merchant's owner:
+			 * its first user) */
+};
+
 /* A relation of a content type to another, by name in populate and in
- * filters. To one: col is this type's column holding the related record's
- * id, and a field of the same name (FT_REF) holds it. To many (the other
- * side of the target's to-one relation): col is the target's column
- * holding this record's id. */
+ * filters. */
 struct relation {
 	const char	*name;		/* "ticket", "responses" */
 	const struct entity *target;
-	const char	*col;		/* see above */
-	int		 many;		/* to many: a list of target records */
+	const char	*col;		/* see enum rel_kind */
+	enum rel_kind	 kind;
 };
 
 struct entity {

@@ -439,7 +439,7 @@ bind_int(struct query *q, int64_t v, struct qerror *qe)
  * caller reads of r's target, where the conditions under n hold.
  * filters[ticket][subject][$containsi]=x is
  * ticket_id IN (SELECT id FROM <the caller's tickets> WHERE subject ...);
- * filters[tickets][status]=open, on the other side,
+ * filters[supportTickets][status]=open, on the other side,
  * id IN (SELECT merchant_id FROM <the caller's tickets> WHERE status = ?). */
 static enum err
 relation_cond(struct fstate *s, const struct relation *r, const struct fnode *n,
@@ -449,10 +449,14 @@ relation_cond(struct fstate *s, const struct relation *r, const struct fnode *n,
 	enum err rc;
 	if (s->acc == NULL || !s->acc->see(s->acc->arg, r->target, &src))
 		return fail(s->qe, "filters", n->key, "Invalid key %s", n->key);
-	if (r->many)
-		buf_printf(out, "id IN (SELECT %s FROM %s WHERE ", r->col, src.from);
-	else
+	if (r->kind == REL_ONE)
 		buf_printf(out, "%s IN (SELECT id FROM %s WHERE ", r->col, src.from);
+	else
+		buf_printf(out, "id IN (SELECT %s FROM %s AS mp_rel WHERE ", r->col,
+		    src.from);
+	if (r->kind == REL_FIRST)	/* the first of them only */
+		buf_printf(out, "id = (SELECT min(id) FROM %s WHERE %s = mp_rel.%s) AND ",
+		    src.from, r->col, r->col);
 	if (src.scope_col) {
 		buf_printf(out, "%s = ? AND ", src.scope_col);
 		if ((rc = bind_int(s->q, src.scope_id, s->qe)) != ERR_OK)

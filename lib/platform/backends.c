@@ -39,7 +39,7 @@ static const struct field backend_fields[] = {
 };
 
 static const struct relation backend_rels[] = {
-	{ "merchant", &merchants_entity, "merchant_id", 0 },
+	{ "merchant", &merchants_entity, "merchant_id", REL_ONE },
 };
 
 const struct entity backends_entity = {

@@ -53,8 +53,8 @@ static const struct field invoice_fields[] = {
 };
 
 static const struct relation invoice_rels[] = {
-	{ "merchant", &merchants_entity, "merchant_id", 0 },
-	{ "subscription", &subscriptions_entity, "subscription_id", 0 },
+	{ "merchant", &merchants_entity, "merchant_id", REL_ONE },
+	{ "subscription", &subscriptions_entity, "subscription_id", REL_ONE },
 };
 
 const struct entity invoices_entity = {

@@ -294,11 +294,13 @@ billing_changed(struct ctx *c, const cJSON *before, const cJSON *after)
 }
 
 static const struct relation merchant_rels[] = {
-	{ "users", &users_entity, "merchant_id", 1 },
-	{ "subscriptions", &subscriptions_entity, "merchant_id", 1 },
-	{ "invoices", &invoices_entity, "merchant_id", 1 },
-	{ "supportTickets", &tickets_entity, "merchant_id", 1 },
-	{ "backends", &backends_entity, "merchant_id", 1 },
+	{ "owner", &users_entity, "merchant_id", REL_FIRST },
+	{ "users", &users_entity, "merchant_id", REL_MANY },
+	{ "subscriptions", &subscriptions_entity, "merchant_id", REL_MANY },
+	{ "invoices", &invoices_entity, "merchant_id", REL_MANY },
+	{ "supportTickets", &tickets_entity, "merchant_id", REL_MANY },
+	{ "backend", &backends_entity, "merchant_id", REL_FIRST },
+	{ "backends", &backends_entity, "merchant_id", REL_MANY },
 };
 
 const struct entity merchants_entity = {

@@ -21,7 +21,7 @@ static const struct field outbox_fields[] = {
 };
 
 static const struct relation outbox_rels[] = {
-	{ "merchant", &merchants_entity, "merchant_id", 0 },
+	{ "merchant", &merchants_entity, "merchant_id", REL_ONE },
 };
 
 const struct entity outbox_entity = {

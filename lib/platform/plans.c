@@ -113,7 +113,7 @@ static const struct field plan_fields[] = {
 };
 
 static const struct relation plan_rels[] = {
-	{ "subscriptions", &subscriptions_entity, "plan_id", 1 },
+	{ "subscriptions", &subscriptions_entity, "plan_id", REL_MANY },
 };
 
 const struct entity plans_entity = {

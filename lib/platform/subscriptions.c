@@ -44,9 +44,9 @@ static const struct field sub_fields[] = {
 };
 
 static const struct relation sub_rels[] = {
-	{ "merchant", &merchants_entity, "merchant_id", 0 },
-	{ "plan", &plans_entity, "plan_id", 0 },
-	{ "invoices", &invoices_entity, "subscription_id", 1 },
+	{ "merchant", &merchants_entity, "merchant_id", REL_ONE },
+	{ "plan", &plans_entity, "plan_id", REL_ONE },
+	{ "invoices", &invoices_entity, "subscription_id", REL_MANY },
 };
 
 const struct entity subscriptions_entity = {

@@ -54,10 +54,10 @@ static const struct field ticket_fields[] = {
 };
 
 static const struct relation ticket_rels[] = {
-	{ "merchant", &merchants_entity, "merchant_id", 0 },
-	{ "requester", &users_entity, "requester_id", 0 },
-	{ "assignee", &users_entity, "assignee_id", 0 },
-	{ "responses", &responses_entity, "ticket_id", 1 },
+	{ "merchant", &merchants_entity, "merchant_id", REL_ONE },
+	{ "requester", &users_entity, "requester_id", REL_ONE },
+	{ "assignee", &users_entity, "assignee_id", REL_ONE },
+	{ "responses", &responses_entity, "ticket_id", REL_MANY },
 };
 
 const struct entity tickets_entity = {
@@ -85,8 +85,8 @@ static const struct field response_fields[] = {
 };
 
 static const struct relation response_rels[] = {
-	{ "ticket", &tickets_entity, "ticket_id", 0 },
-	{ "author", &users_entity, "author_id", 0 },
+	{ "ticket", &tickets_entity, "ticket_id", REL_ONE },
+	{ "author", &users_entity, "author_id", REL_ONE },
 };
 
 const struct entity responses_entity = {

@@ -81,9 +81,9 @@ static const struct field user_fields[] = {
 };
 
 static const struct relation user_rels[] = {
-	{ "merchant", &merchants_entity, "merchant_id", 0 },
-	{ "requestedTickets", &tickets_entity, "requester_id", 1 },
-	{ "assignedTickets", &tickets_entity, "assignee_id", 1 },
+	{ "merchant", &merchants_entity, "merchant_id", REL_ONE },
+	{ "requestedTickets", &tickets_entity, "requester_id", REL_MANY },
+	{ "assignedTickets", &tickets_entity, "assignee_id", REL_MANY },
 };
 
 const struct entity users_entity = {

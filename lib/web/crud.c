@@ -45,7 +45,9 @@ crud_row_json(const struct entity *e, uint64_t fields, sqlite3_stmt *st)
 		}
 		col++;
 	}
-	if (e->decorate)
+	/* The computed members are fields too: not when fields[] name
+	 * others. */
+	if (e->decorate && fields == ~(uint64_t)0)
 		e->decorate(o);
 	return o;
 }
@@ -122,7 +124,7 @@ pop_fields(const struct entity *e, const struct qpop *pops)
 {
 	uint64_t m = 0;
 	for (const struct qpop *p = pops; p; p = p->next) {
-		int fi = p->rel->many ? -1 : entity_field(e, p->rel->name);
+		int fi = p->rel->kind == REL_ONE ? entity_field(e, p->rel->name) : -1;
 		if (fi >= 0)
 			m |= (uint64_t)1 << fi;
 	}
@@ -147,20 +149,22 @@ num(const cJSON *o, const char *k)
 
 /* Appends to got the records of p's target, as the caller reads them,
  * whose column col is one of ids[0..n-1] (distinct, ascending), with the
- * fields of mask, in the order of col then id: for a relation to many, at
- * most QUERY_MAX_RELATED of them per value of col. */
+ * fields of mask, in the order of col then id: from the other side of the
+ * relation, at most QUERY_MAX_RELATED of them per value of col (REL_MANY)
+ * or the first (REL_FIRST). Stops past most records. */
 static enum err
 fetch(struct ctx *c, const struct qpop *p, uint64_t mask, const char *col,
-    const int64_t *ids, int n, cJSON *got)
+    const int64_t *ids, int n, int most, cJSON *got)
 {
 	const struct entity *t = p->rel->target;
 	enum err rc = ERR_OK;
-	for (int at = 0; at < n && rc == ERR_OK; at += POP_CHUNK) {
+	int count = 0;
+	for (int at = 0; at < n && rc == ERR_OK && count <= most; at += POP_CHUNK) {
 		int k = n - at < POP_CHUNK ? n - at : POP_CHUNK;
 		struct buf sql = { 0 };
 		buf_puts(&sql, "SELECT ");
 		query_columns(t, mask, &sql);
-		if (p->rel->many)
+		if (p->rel->kind != REL_ONE)
 			buf_printf(&sql, " FROM (SELECT *, row_number() OVER (PARTITION BY "
 			    "%s ORDER BY id) AS mp_rank FROM %s WHERE %s IN (", col,
 			    p->src.from, col);
@@ -171,8 +175,9 @@ fetch(struct ctx *c, const struct qpop *p, uint64_t mask, const char *col,
 		buf_putc(&sql, ')');
 		if (p->src.scope_col)
 			buf_printf(&sql, " AND %s = ?", p->src.scope_col);
-		if (p->rel->many)
-			buf_printf(&sql, ") WHERE mp_rank <= %d", QUERY_MAX_RELATED);
+		if (p->rel->kind != REL_ONE)
+			buf_printf(&sql, ") WHERE mp_rank <= %d", p->rel->kind == REL_MANY ?
+			    QUERY_MAX_RELATED : 1);
 		buf_printf(&sql, " ORDER BY %s, id", col);
 		sqlite3_stmt *st = db_prepare(c->db, sql.data);
 		buf_free(&sql);
@@ -182,10 +187,12 @@ fetch(struct ctx *c, const struct qpop *p, uint64_t mask, const char *col,
 			sqlite3_bind_int64(st, i + 1, ids[at + i]);
 		if (p->src.scope_col)
 			sqlite3_bind_int64(st, k + 1, p->src.scope_id);
-		enum db_rc r;
-		while ((r = db_step(c->db, st)) == DB_ROW)
+		enum db_rc r = DB_DONE;
+		while (count <= most && (r = db_step(c->db, st)) == DB_ROW) {
 			cJSON_AddItemToArray(got, crud_row_json(t, mask, st));
-		if (r != DB_DONE)
+			count++;
+		}
+		if (r != DB_DONE && r != DB_ROW)
 			rc = ERR_DB;
 		sqlite3_finalize(st);
 	}
@@ -193,8 +200,8 @@ fetch(struct ctx *c, const struct qpop *p, uint64_t mask, const char *col,
 }
 
 /* Populates the records recs[0..n-1] with the relations of pops, as
- * the caller reads them: a relation to one becomes its record or null, a
- * relation to many the list of its records. *budget counts down the
+ * the caller reads them: a relation to one (REL_ONE, REL_FIRST) becomes
+ * its record or null, a relation to many the list of its records. *budget counts down the
  * records an answer may still hold. */
 static enum err
 populate(struct ctx *c, cJSON **recs, int n, const struct qpop *pops, int *budget)
@@ -203,12 +210,14 @@ populate(struct ctx *c, cJSON **recs, int n, const struct qpop *pops, int *budge
 	for (const struct qpop *p = pops; p && rc == ERR_OK; p = p->next) {
 		const struct relation *rel = p->rel;
 		const struct entity *t = rel->target;
-		/* The records' own ids (to many) or the ids they name (to one),
+		/* The column is the target's; a list of its records. */
+		int other = rel->kind != REL_ONE, list = rel->kind == REL_MANY;
+		/* The records' own ids (the other side) or the ids they name,
 		 * each once. */
-		int64_t *ids = malloc(((size_t)n + 1) * sizeof(*ids));
+		int64_t *ids = xmalloc(((size_t)n + 1) * sizeof(*ids));
 		int nids = 0;
 		for (int i = 0; i < n; i++) {
-			int64_t id = num(recs[i], rel->many ? "id" : rel->name);
+			int64_t id = num(recs[i], other ? "id" : rel->name);
 			if (id > 0)
 				ids[nids++] = id;
 		}
@@ -218,28 +227,30 @@ populate(struct ctx *c, cJSON **recs, int n, const struct qpop *pops, int *budge
 			if (u == 0 || ids[u - 1] != ids[i])
 				ids[u++] = ids[i];
 		nids = u;
-		/* To many: the field of t naming the record it belongs to. */
-		int back = rel->many ? -1 : 0;
-		for (size_t i = 0; rel->many && i < t->nfields; i++)
-			if (strcmp(t->fields[i].col, rel->col) == 0)
-				back = (int)i;
-		uint64_t want = p->fields ? p->fields : ~(uint64_t)0;
-		uint64_t mask = want | pop_fields(t, p->child) |
-		    (back > 0 ? (uint64_t)1 << back : 0);
-		const char *key = back > 0 ? t->fields[back].name : "id";
+		/* From the other side: the field of t naming the record it
+		 * belongs to (the relation's column), read even when fields[]
+		 * leave it out. */
+		uint64_t want = p->fields ? p->fields : ~(uint64_t)0, back = 0;
+		const char *key = "id";
+		for (size_t i = 0; other && i < t->nfields; i++)
+			if (strcmp(t->fields[i].col, rel->col) == 0) {
+				back = (uint64_t)1 << i;
+				key = t->fields[i].name;
+			}
 		cJSON *got = cJSON_CreateArray();
-		rc = back < 0 ? ERR_INTERNAL : fetch(c, p, mask, rel->many ? rel->col : "id",
-		    ids, nids, got);
+		rc = other && back == 0 ? ERR_INTERNAL : fetch(c, p, want | back |
+		    pop_fields(t, p->child), other ? rel->col : "id", ids, nids, *budget,
+		    got);
 		free(ids);
 		/* Each record placed, for the relations populated in them. */
 		int cap = 64, placed = 0;
-		cJSON **put = malloc((size_t)cap * sizeof(*put));
+		cJSON **put = xmalloc((size_t)cap * sizeof(*put));
 		int ngot = cJSON_GetArraySize(got), g = 0;
-		cJSON **row = malloc(((size_t)ngot + 1) * sizeof(*row));
+		cJSON **row = xmalloc(((size_t)ngot + 1) * sizeof(*row));
 		for (cJSON *it = got->child; it; it = it->next)
 			row[g++] = it;
 		for (int i = 0; i < n && rc == ERR_OK; i++) {
-			int64_t want_id = num(recs[i], rel->many ? "id" : rel->name);
+			int64_t want_id = num(recs[i], other ? "id" : rel->name);
 			/* The first fetched record whose key is want_id. */
 			int lo = 0, hi = ngot;
 			while (lo < hi) {
@@ -249,18 +260,25 @@ populate(struct ctx *c, cJSON **recs, int n, const struct qpop *pops, int *budge
 				else
 					hi = mid;
 			}
-			cJSON *val = rel->many ? cJSON_CreateArray() : NULL;
+			cJSON *val = list ? cJSON_CreateArray() : NULL;
 			for (int j = lo; j < ngot && want_id > 0 &&
 			    num(row[j], key) == want_id; j++) {
+				if (placed == *budget) {
+					ctx_error(c, "populate would answer more than %d related "
+					    "records: ask for fewer", QUERY_MAX_POPULATED);
+					c->err_details = cJSON_CreateObject();
+					rc = ERR_VALIDATION;
+					break;
+				}
 				cJSON *d = cJSON_Duplicate(row[j], 1);
-				if (rel->many && !(want & ((uint64_t)1 << back)))
+				if (other && !(want & back))
 					cJSON_DeleteItemFromObjectCaseSensitive(d, key);
 				if (placed == cap) {
 					cap *= 2;
-					put = realloc(put, (size_t)cap * sizeof(*put));
+					put = xrealloc(put, (size_t)cap * sizeof(*put));
 				}
 				put[placed++] = d;
-				if (rel->many)
+				if (list)
 					cJSON_AddItemToArray(val, d);
 				else {
 					val = d;
@@ -274,12 +292,7 @@ populate(struct ctx *c, cJSON **recs, int n, const struct qpop *pops, int *budge
 			else
 				cJSON_AddItemToObject(recs[i], rel->name, val);
 		}
-		if (rc == ERR_OK && (*budget -= placed) < 0) {
-			ctx_error(c, "populate would answer more than %d related records: "
-			    "ask for fewer", QUERY_MAX_POPULATED);
-			c->err_details = cJSON_CreateObject();
-			rc = ERR_VALIDATION;
-		}
+		*budget -= placed;
 		if (rc == ERR_OK && p->child)
 			rc = populate(c, put, placed, p->child, budget);
 		free(row);
@@ -296,7 +309,7 @@ populate_array(struct ctx *c, cJSON *data, const struct qpop *pops)
 	if (pops == NULL)
 		return ERR_OK;
 	int n = cJSON_GetArraySize(data), i = 0, budget = QUERY_MAX_POPULATED;
-	cJSON **recs = malloc(((size_t)n + 1) * sizeof(*recs));
+	cJSON **recs = xmalloc(((size_t)n + 1) * sizeof(*recs));
 	for (cJSON *it = data->child; it; it = it->next)
 		recs[i++] = it;
 	enum err rc = populate(c, recs, n, pops, &budget);

@@ -45,7 +45,8 @@ cJSON		*crud_read(struct ctx *c, const struct entity *e, int64_t rowid);
 enum err	 crud_send_one(struct ctx *c, const struct entity *e, int64_t rowid,
 		    int status);
 /* Turns the current row of st (columns as query_columns wrote them)
- * into a JSON object. */
+ * into a JSON object (caller deletes); e's computed members only when
+ * fields holds them all. */
 cJSON		*crud_row_json(const struct entity *e, uint64_t fields,
 		    sqlite3_stmt *st);
 /* Checks a create (creating = 1) or update body for the caller: types,

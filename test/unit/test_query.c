@@ -5,6 +5,7 @@
 #include "json.h"
 #include "plans.h"
 #include "query.h"
+#include "merchants.h"
 #include "tickets.h"
 #include "users.h"
 
@@ -442,79 +443,8 @@ see_as_merchant(void *arg, const struct entity *e, struct qsource *src)
 	return 1;
 }
 
-/* Compiles query against e for the stub merchant: the WHERE text, or the
- * error's message and key. */
-static void
-compile_as_merchant(const struct entity *e, const char *query, const char *where,
-    const char *bad_key)
-{
-	struct request req;
-	struct query q;
-	struct qerror qe;
-	struct qaccess acc = { see_as_merchant, NULL };
-	unit_request(&req, METHOD_GET, "/x", query);
-	assert_int_equal(http_parse_query(&req), 0);
-	enum err rc = query_compile(e, &req, &acc, &q, &qe);
-	if (bad_key) {
-		assert_int_equal(rc, ERR_VALIDATION);
-		assert_string_equal(qe.key, bad_key);
-	} else {
-		assert_int_equal(rc, ERR_OK);
-		assert_string_equal(q.where.data, where);
-	}
-	query_free(&q);
-	arena_free(&req.arena);
-}
-
-static void
-query_should_compile_relation_filters_as_scoped_subqueries(void **state)
-{
-	(void)state;
-	/* To one, through the caller's own view of the related records, its
-	 * merchant bound before the related record's conditions. */
-	compile_as_merchant(&responses_entity, "filters[ticket][subject][$containsi]=x",
-	    "(ticket_id IN (SELECT id FROM support_tickets_as_merchant WHERE "
-	    "merchant_id = ? AND ((subject LIKE ? ESCAPE '\\'))))", NULL);
-	compile_as_merchant(&tickets_entity, "filters[merchant][slug][$eq]=clara",
-	    "(merchant_id IN (SELECT id FROM merchants WHERE id = ? AND ((slug = ?))))",
-	    NULL);
-	/* To many: never an internal note for a merchant. */
-	compile_as_merchant(&tickets_entity, "filters[responses][body][$contains]=x",
-	    "(id IN (SELECT ticket_id FROM ticket_responses_as_merchant WHERE "
-	    "merchant_id = ? AND ((body LIKE ? ESCAPE '\\'))))", NULL);
-	/* Nested, and under $or. */
-	compile_as_merchant(&responses_entity, "filters[$or][0][ticket][merchant][slug]"
-	    "=a&filters[$or][1][body]=b",
-	    "(((ticket_id IN (SELECT id FROM support_tickets_as_merchant WHERE "
-	    "merchant_id = ? AND (merchant_id IN (SELECT id FROM merchants WHERE "
-	    "id = ? AND (slug = ?))))) OR (body = ?)))", NULL);
-	/* The relation's own column keeps its operators. */
-	compile_as_merchant(&tickets_entity, "filters[merchant][$eq]=3",
-	    "((merchant_id = ?))", NULL);
-	compile_as_merchant(&tickets_entity, "filters[ticket][documentId][$eq]=x",
-	    NULL, "ticket");
-	/* What the caller may not read, it may not filter on. */
-	compile_as_merchant(&tickets_entity, "filters[requester][email][$eq]=a@b.c",
-	    NULL, "requester");
-	compile_as_merchant(&tickets_entity, "filters[merchant][nope][$eq]=1",
-	    NULL, "nope");
-	compile_as_merchant(&tickets_entity, "filters[responses][internal]=true&"
-	    "filters[responses][author][email]=x", NULL, "author");
-	/* Without a caller, no relation is reached. */
-	struct request req;
-	struct query q;
-	struct qerror qe;
-	unit_request(&req, METHOD_GET, "/x", "filters[ticket][subject]=x");
-	assert_int_equal(http_parse_query(&req), 0);
-	assert_int_equal(query_compile(&responses_entity, &req, NULL, &q, &qe),
-	    ERR_VALIDATION);
-	assert_string_equal(qe.key, "ticket");
-	query_free(&q);
-	arena_free(&req.arena);
-}
-
-/* The populate tree of query against e for the stub merchant, written as
- * "name{fields-mask-bits;children}" for each node in order. */
+/* A populate tree as text: each node "name:field:field(children)", in
+ * order, separated by commas. */
 static void
 pop_text(const struct qpop *p, struct buf *b)
 {
@@ -533,9 +463,12 @@ pop_text(const struct qpop *p, struct buf *b)
 	}
 }
 
+/* Reads query against e for the stub merchant, as a list (its WHERE text)
+ * or, populating, as one record (its populate tree, see pop_text), and
+ * compares that with want; or, bad_key given, the error naming it. */
 static void
-populate_as_merchant(const struct entity *e, const char *query, const char *tree,
-    const char *bad_key)
+as_merchant(const struct entity *e, int populating, const char *query,
+    const char *want, const char *bad_key)
 {
 	struct request req;
 	struct query q;
@@ -544,17 +477,70 @@ populate_as_merchant(const struct entity *e, const char *query, const char *tree
 	struct buf b = { 0 };
 	unit_request(&req, METHOD_GET, "/x", query);
 	assert_int_equal(http_parse_query(&req), 0);
-	enum err rc = query_one(e, &req, &acc, &q, &qe);
+	enum err rc = populating ? query_one(e, &req, &acc, &q, &qe) :
+	    query_compile(e, &req, &acc, &q, &qe);
 	if (bad_key) {
 		assert_int_equal(rc, ERR_VALIDATION);
 		assert_string_equal(qe.key, bad_key);
-		assert_string_equal(qe.param, "populate");
+		assert_string_equal(qe.param, populating ? "populate" : "filters");
 	} else {
 		assert_int_equal(rc, ERR_OK);
 		pop_text(q.populate, &b);
-		assert_string_equal(buf_str(&b), tree);
+		assert_string_equal(populating ? buf_str(&b) : q.where.data, want);
 	}
 	buf_free(&b);
+	query_free(&q);
+	arena_free(&req.arena);
+}
+
+static void
+query_should_compile_relation_filters_as_scoped_subqueries(void **state)
+{
+	(void)state;
+	/* To one, through the caller's own view of the related records, its
+	 * merchant bound before the related record's conditions. */
+	as_merchant(&responses_entity, 0, "filters[ticket][subject][$containsi]=x",
+	    "(ticket_id IN (SELECT id FROM support_tickets_as_merchant WHERE "
+	    "merchant_id = ? AND ((subject LIKE ? ESCAPE '\\'))))", NULL);
+	as_merchant(&tickets_entity, 0, "filters[merchant][slug][$eq]=clara",
+	    "(merchant_id IN (SELECT id FROM merchants WHERE id = ? AND ((slug = ?))))",
+	    NULL);
+	/* To many: never an internal note for a merchant. */
+	as_merchant(&tickets_entity, 0, "filters[responses][body][$contains]=x",
+	    "(id IN (SELECT ticket_id FROM ticket_responses_as_merchant AS mp_rel WHERE "
+	    "merchant_id = ? AND ((body LIKE ? ESCAPE '\\'))))", NULL);
+	/* The first of the other side only: a merchant's shop. */
+	as_merchant(&merchants_entity, 0, "filters[backend][subdomain]=x",
+	    "(id IN (SELECT merchant_id FROM merchant_backends AS mp_rel WHERE id = "
+	    "(SELECT min(id) FROM merchant_backends WHERE merchant_id = "
+	    "mp_rel.merchant_id) AND merchant_id = ? AND (subdomain = ?)))", NULL);
+	/* Nested, and under $or. */
+	as_merchant(&responses_entity, 0, "filters[$or][0][ticket][merchant][slug]"
+	    "=a&filters[$or][1][body]=b",
+	    "(((ticket_id IN (SELECT id FROM support_tickets_as_merchant WHERE "
+	    "merchant_id = ? AND (merchant_id IN (SELECT id FROM merchants WHERE "
+	    "id = ? AND (slug = ?))))) OR (body = ?)))", NULL);
+	/* The relation's own column keeps its operators. */
+	as_merchant(&tickets_entity, 0, "filters[merchant][$eq]=3",
+	    "((merchant_id = ?))", NULL);
+	as_merchant(&tickets_entity, 0, "filters[ticket][documentId][$eq]=x",
+	    NULL, "ticket");
+	/* What the caller may not read, it may not filter on. */
+	as_merchant(&tickets_entity, 0, "filters[requester][email][$eq]=a@b.c",
+	    NULL, "requester");
+	as_merchant(&tickets_entity, 0, "filters[merchant][nope][$eq]=1",
+	    NULL, "nope");
+	as_merchant(&tickets_entity, 0, "filters[responses][internal]=true&"
+	    "filters[responses][author][email]=x", NULL, "author");
+	/* Without a caller, no relation is reached. */
+	struct request req;
+	struct query q;
+	struct qerror qe;
+	unit_request(&req, METHOD_GET, "/x", "filters[ticket][subject]=x");
+	assert_int_equal(http_parse_query(&req), 0);
+	assert_int_equal(query_compile(&responses_entity, &req, NULL, &q, &qe),
+	    ERR_VALIDATION);
+	assert_string_equal(qe.key, "ticket");
 	query_free(&q);
 	arena_free(&req.arena);
 }
@@ -563,36 +549,39 @@ static void
 query_should_read_every_populate_form(void **state)
 {
 	(void)state;
-	populate_as_merchant(&responses_entity, "populate=ticket", "ticket", NULL);
-	populate_as_merchant(&responses_entity, "populate[0]=ticket", "ticket", NULL);
-	populate_as_merchant(&responses_entity, "populate[ticket]=true", "ticket", NULL);
-	populate_as_merchant(&responses_entity, "populate[ticket][fields][0]=subject&"
+	as_merchant(&responses_entity, 1, "populate=ticket", "ticket", NULL);
+	as_merchant(&responses_entity, 1, "populate[0]=ticket", "ticket", NULL);
+	as_merchant(&responses_entity, 1, "populate[ticket]=true", "ticket", NULL);
+	as_merchant(&responses_entity, 1, "populate[ticket][fields][0]=subject&"
 	    "populate[ticket][fields][1]=status", "ticket:subject:status", NULL);
-	populate_as_merchant(&responses_entity, "populate[ticket][populate][0]=merchant",
+	as_merchant(&responses_entity, 1, "populate[ticket][populate][0]=merchant",
 	    "ticket(merchant)", NULL);
-	populate_as_merchant(&responses_entity, "populate[ticket][populate][merchant]"
+	as_merchant(&responses_entity, 1, "populate[ticket][populate][merchant]"
 	    "[fields][0]=slug", "ticket(merchant:slug)", NULL);
-	populate_as_merchant(&responses_entity, "populate=ticket.merchant,ticket.responses",
+	as_merchant(&responses_entity, 1, "populate=ticket.merchant,ticket.responses",
 	    "ticket(merchant,responses)", NULL);
 	/* * is one level, of what the caller may read: not the users. */
-	populate_as_merchant(&tickets_entity, "populate=*", "merchant,responses", NULL);
-	populate_as_merchant(&tickets_entity, "populate[ticket]=false", "", NULL);
-	populate_as_merchant(&tickets_entity, "populate=requester", NULL, "requester");
-	populate_as_merchant(&tickets_entity, "populate[assignee][fields][0]=email", NULL,
+	as_merchant(&tickets_entity, 1, "populate=*", "merchant,responses", NULL);
+	as_merchant(&tickets_entity, 1, "populate[ticket]=false", "", NULL);
+	as_merchant(&merchants_entity, 1, "populate=backend,supportTickets",
+	    "backend,supportTickets", NULL);
+	as_merchant(&merchants_entity, 1, "populate=owner", NULL, "owner");
+	as_merchant(&tickets_entity, 1, "populate=requester", NULL, "requester");
+	as_merchant(&tickets_entity, 1, "populate[assignee][fields][0]=email", NULL,
 	    "assignee");
-	populate_as_merchant(&tickets_entity, "populate=owner", NULL, "owner");
-	populate_as_merchant(&tickets_entity, "populate[merchant][fields][0]=password",
+	as_merchant(&tickets_entity, 1, "populate=owner", NULL, "owner");
+	as_merchant(&tickets_entity, 1, "populate[merchant][fields][0]=password",
 	    NULL, "password");
-	populate_as_merchant(&tickets_entity, "populate[merchant][sort]=name", NULL,
+	as_merchant(&tickets_entity, 1, "populate[merchant][sort]=name", NULL,
 	    "sort");
-	populate_as_merchant(&tickets_entity, "populate[merchant]=maybe", NULL,
+	as_merchant(&tickets_entity, 1, "populate[merchant]=maybe", NULL,
 	    "populate[merchant]");
 	/* At most 4 deep and 20 relations. */
-	populate_as_merchant(&responses_entity, "populate=ticket.responses.ticket."
+	as_merchant(&responses_entity, 1, "populate=ticket.responses.ticket."
 	    "responses", "ticket(responses(ticket(responses)))", NULL);
-	populate_as_merchant(&responses_entity, "populate=ticket.responses.ticket."
+	as_merchant(&responses_entity, 1, "populate=ticket.responses.ticket."
 	    "responses.ticket", NULL, "populate");
-	populate_as_merchant(&tickets_entity, "populate=merchant.subscriptions.plan."
+	as_merchant(&tickets_entity, 1, "populate=merchant.subscriptions.plan."
 	    "subscriptions,merchant.subscriptions.invoices.merchant,merchant.invoices."
 	    "subscription.merchant,merchant.invoices.merchant.backends,merchant."
 	    "supportTickets.responses.ticket,merchant.backends.merchant.invoices,"
@@ -600,7 +589,7 @@ query_should_read_every_populate_form(void **state)
 	    "merchant(subscriptions(plan(subscriptions),invoices(merchant)),invoices("
 	    "subscription(merchant),merchant(backends)),supportTickets(responses(ticket)),"
 	    "backends(merchant(invoices))),responses(ticket(merchant))", NULL);
-	populate_as_merchant(&tickets_entity, "populate=merchant.subscriptions.plan."
+	as_merchant(&tickets_entity, 1, "populate=merchant.subscriptions.plan."
 	    "subscriptions,merchant.subscriptions.invoices.merchant,merchant.invoices."
 	    "subscription.merchant,merchant.invoices.merchant.backends,merchant."
 	    "supportTickets.responses.ticket,merchant.backends.merchant.invoices,"
@@ -610,8 +599,8 @@ query_should_read_every_populate_form(void **state)
 
 /* Each relation agrees with the columns it stands on: a field holding a
  * reference is a relation to one of the same name and column, to the
- * table the field names; a relation to many is the other side of a
- * relation to one of its target. For every content type of the routes. */
+ * table the field names; a relation from the other side (to many, or its
+ * first) is the other side of a relation to one of its target. For every content type of the routes. */
 static void
 relations_should_match_their_columns(void **state)
 {
@@ -626,7 +615,7 @@ relations_should_match_their_columns(void **state)
 			if (f->type != FT_REF)
 				continue;
 			const struct relation *r = entity_relation(e, f->name);
-			if (r == NULL || r->many || strcmp(r->col, f->col) != 0 ||
+			if (r == NULL || r->kind != REL_ONE || strcmp(r->col, f->col) != 0 ||
 			    strcmp(r->target->table, f->ref_table) != 0)
 				fail_msg("%s.%s: no relation to one on %s", e->name, f->name,
 				    f->col);
@@ -634,7 +623,7 @@ relations_should_match_their_columns(void **state)
 		}
 		for (size_t i = 0; i < e->nrels; i++) {
 			const struct relation *r = &e->rels[i];
-			if (!r->many) {
+			if (r->kind == REL_ONE) {
 				int fi = entity_field(e, r->name);
 				if (fi < 0 || e->fields[fi].type != FT_REF)
 					fail_msg("%s.%s: no field holds it", e->name, r->name);
@@ -644,7 +633,8 @@ relations_should_match_their_columns(void **state)
 				fail_msg("%s.%s: a field has its name", e->name, r->name);
 			const struct relation *back = NULL;
 			for (size_t j = 0; j < r->target->nrels; j++)
-				if (!r->target->rels[j].many && r->target->rels[j].target == e &&
+				if (r->target->rels[j].kind == REL_ONE &&
+				    r->target->rels[j].target == e &&
 				    strcmp(r->target->rels[j].col, r->col) == 0)
 					back = &r->target->rels[j];
 			if (back == NULL)
