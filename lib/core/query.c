@@ -404,8 +404,6 @@ field_ops(struct fstate *s, const struct field *f, const struct fnode *n,
 	return ERR_OK;
 }
 
-/* An object of conditions (the filters, an item of $and or $or, $not's):
- * each key a field or $and, $or, $not; all ANDed. */
 static enum err conditions(struct fstate *, const struct entity *,
     const struct fnode *, struct buf *, int);
 
@@ -468,6 +466,9 @@ relation_cond(struct fstate *s, const struct relation *r, const struct fnode *n,
 	return ERR_OK;
 }
 
+/* An object of conditions of e's records (the filters, an item of $and
+ * or $or, $not's, a relation's): each key a field, a relation or $and,
+ * $or, $not; all ANDed. */
 static enum err
 conditions(struct fstate *s, const struct entity *e, const struct fnode *n,
     struct buf *out, int depth)

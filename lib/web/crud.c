@@ -237,10 +237,11 @@ populate(struct ctx *c, cJSON **recs, int n, const struct qpop *pops, int *budge
 				back = (uint64_t)1 << i;
 				key = t->fields[i].name;
 			}
+		/* Also the columns of the relations populated in them. */
+		uint64_t keep = want | pop_fields(t, p->child);
 		cJSON *got = cJSON_CreateArray();
-		rc = other && back == 0 ? ERR_INTERNAL : fetch(c, p, want | back |
-		    pop_fields(t, p->child), other ? rel->col : "id", ids, nids, *budget,
-		    got);
+		rc = other && back == 0 ? ERR_INTERNAL : fetch(c, p, keep | back,
+		    other ? rel->col : "id", ids, nids, *budget, got);
 		free(ids);
 		/* Each record placed, for the relations populated in them. */
 		int cap = 64, placed = 0;
@@ -271,7 +272,7 @@ populate(struct ctx *c, cJSON **recs, int n, const struct qpop *pops, int *budge
 					break;
 				}
 				cJSON *d = cJSON_Duplicate(row[j], 1);
-				if (other && !(want & back))
+				if (other && !(keep & back))
 					cJSON_DeleteItemFromObjectCaseSensitive(d, key);
 				if (placed == cap) {
 					cap *= 2;
