@@ -89,6 +89,100 @@ app_err=$(awk '{s+=$6} END {print s}' "$VAR/rounds")
 ratios=$(awk '{printf "%s%.2f", (NR>1?", ":""), $7}' "$VAR/rounds")
 verdict=$(awk -v r="$ratio" -v p="$app_p99" -v e="$app_err" 'BEGIN{print (r>=0.8 && p<10 && e==0) ? "met" : "NOT met"}')
 
+# --- Reads, a list and a write, beside Strapi ---------------------------------
+# Three requests a client makes all day, with the same wrk settings. Their
+# reference is fixed: Strapi 5.54 on this machine (one run, wrk -t2 -c32,
+# plain HTTP straight to Strapi, SQLite), from issue 14. The goals are those
+# ratios, and a p99 for the write.
+STRAPI_PLANS=165 STRAPI_LIST=109 STRAPI_POST=123
+sign_in() { # email -> JWT
+	curl -sfk -H 'Content-Type: application/json' \
+	    -d "{\"identifier\":\"$1\",\"password\":\"demo-password\"}" \
+	    "$BASE/api/auth/local" | sed -n 's/^{"jwt":"\([^"]*\)".*/\1/p'
+}
+CJWT=$(sign_in clara@example.com)
+[ -n "$CJWT" ] || { echo "bench: cannot sign in as the demo merchant" >&2; exit 1; }
+TICKET='{"data":{"subject":"Bench ticket","description":"A question the bench asks","category":"technical","priority":"medium"}}'
+PLANS_F="$BASE/api/subscription-plans?filters%5Bactive%5D%5B%24eq%5D=true"
+LIST="$BASE/api/support-tickets?sort=createdAt%3Adesc&pagination%5BpageSize%5D=25"
+list_total() {
+	curl -sfk -H "Authorization: Bearer $CJWT" "$LIST" | sed -n 's/.*"total":\([0-9]*\)}}}$/\1/p'
+}
+# The merchant's tickets up to 1,000, opened through the API.
+have=$(list_total)
+need=$((1000 - ${have:-0}))
+if [ "$need" -gt 0 ]; then
+	seq "$need" | sed "s|.*|url = \"$BASE/api/support-tickets\"\noutput = \"/dev/null\"|" > "$VAR/seed.curl"
+	curl -sk --no-progress-meter --parallel --parallel-max 8 \
+	    -H "Authorization: Bearer $CJWT" -H 'Content-Type: application/json' \
+	    -d "$TICKET" -K "$VAR/seed.curl"
+fi
+[ "$(list_total)" = 1000 ] || { echo "bench: the merchant does not have 1,000 tickets" >&2; exit 1; }
+cat > "$VAR/post.lua" <<EOL
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $CJWT"
+wrk.body = '$TICKET'
+EOL
+# api NAME ARGS... -> one line "rps p50_ms p99_ms errors" per round in $VAR/NAME
+ms() { awk -v k="$1" '$1 == k {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}'; }
+api() {
+	name=$1; shift
+	: > "$VAR/$name"
+	warm=$(wrk -t1 -c4 -d2s "$@" | awk '/requests in/ {print $1}')
+	for r in $(seq "$ROUNDS"); do
+		out=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_}s" --latency "$@")
+		rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
+		p50=$(echo "$out" | ms 50%); p99=$(echo "$out" | ms 99%)
+		non2xx=$(echo "$out" | awk '/Non-2xx or 3xx responses:/ {print $5}')
+		sockerr=$(echo "$out" | awk '/Socket errors:/ {gsub(",",""); print $4+$6+$8+$10}')
+		n=$(echo "$out" | awk '/requests in/ {print $1}')
+		[ "$r" = 1 ] && n=$((n + ${warm:-0}))
+		echo "$rps $p50 $p99 $(( ${non2xx:-0} + ${sockerr:-0} )) $n" >> "$VAR/$name"
+		echo "$name round $r: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+	done
+}
+med() { # file column
+	sort -g -k"$2","$2" "$1" | awk -v c="$2" '{v[NR]=$c} END {print v[int((NR+1)/2)]}'
+}
+api plans "$PLANS_F"
+api list -H "Authorization: Bearer $CJWT" "$LIST"
+tickets_before=$(list_total)
+api post -s "$VAR/post.lua" "$BASE/api/support-tickets"
+tickets_after=$(list_total)
+# What waiting for the disk at each commit costs: the same POST rounds with
+# PLATFORM_DB_DURABLE=0 (synchronous=NORMAL), then the stack as it was.
+sh deploy/stack.sh stop >/dev/null
+PLATFORM_DB_DURABLE=0 sh deploy/stack.sh start >/dev/null
+api post_normal -s "$VAR/post.lua" "$BASE/api/support-tickets"
+sh deploy/stack.sh stop >/dev/null
+sh deploy/stack.sh start >/dev/null
+# Every acknowledged POST made a ticket: wrk's completed requests (warm-up
+# included) against the tickets made. A request in flight when wrk stops
+# may make a ticket wrk never counts, never the other way round.
+acked=$(awk '{s+=$5} END {print s}' "$VAR/post")
+made=$((tickets_after - tickets_before))
+api_line() { # name reference goal_ratio -> "rps p50 p99 errors ratio verdict"
+	rps=$(med "$VAR/$1" 1); p50=$(med "$VAR/$1" 2); p99=$(med "$VAR/$1" 3)
+	err=$(awk '{s+=$4} END {print s}' "$VAR/$1")
+	ratio=$(awk -v a="$rps" -v b="$2" 'BEGIN {printf "%.0f", a / b}')
+	echo "$rps $p50 $p99 $err $ratio"
+}
+set -- $(api_line plans "$STRAPI_PLANS"); pl_rps=$1 pl_p50=$2 pl_p99=$3 pl_err=$4 pl_x=$5
+set -- $(api_line list "$STRAPI_LIST"); li_rps=$1 li_p50=$2 li_p99=$3 li_err=$4 li_x=$5
+set -- $(api_line post "$STRAPI_POST"); po_rps=$1 po_p50=$2 po_p99=$3 po_err=$4 po_x=$5
+set -- $(api_line post_normal "$STRAPI_POST"); pn_rps=$1 pn_p50=$2 pn_p99=$3 pn_err=$4 pn_x=$5
+goal() { awk -v x="$1" -v g="$2" -v e="$3" -v p="$4" -v pg="$5" 'BEGIN {print (x >= g && e == 0 && p <= pg) ? "met" : "NOT met"}'; }
+pl_v=$(goal "$pl_x" 50 "$pl_err" 0 1)
+li_v=$(goal "$li_x" 50 "$li_err" 0 1)
+po_v=$(goal "$po_x" 20 "$po_err" "$po_p99" 20)
+echo "plans filtered active: $pl_rps req/s, p50 $pl_p50 ms, p99 $pl_p99 ms, ${pl_x}x Strapi (goal 50x): $pl_v"
+echo "tickets newest 25 of 1,000: $li_rps req/s, p50 $li_p50 ms, p99 $li_p99 ms, ${li_x}x Strapi (goal 50x): $li_v"
+echo "POST a ticket: $po_rps req/s, p50 $po_p50 ms, p99 $po_p99 ms, ${po_x}x Strapi (goal 20x, p99 <= 20 ms): $po_v"
+echo "POST a ticket, PLATFORM_DB_DURABLE=0: $pn_rps req/s, p50 $pn_p50 ms, p99 $pn_p99 ms, ${pn_x}x Strapi"
+echo "POSTs acknowledged: $acked; tickets made: $made"
+[ "$made" -ge "$acked" ] || { echo "bench: acknowledged tickets are missing" >&2; exit 1; }
+
 # --- The shops ---------------------------------------------------------------
 JWT=$(curl -sfk -H 'Content-Type: application/json' \
     -d '{"identifier":"admin@example.com","password":"demo-password"}' \
@@ -209,6 +303,20 @@ rounds; errors are summed.
 How: wrk $wrk_v, $THREADS threads, $CONNS connections, ${SECONDS_} s per run, HTTPS with
 keep-alive through the project's nginx on loopback, $WORKERS FastCGI workers per pool, the
 two targets measured alternately in the same run ($ROUNDS rounds), after a warm-up. wrk, nginx and the workers share the machine.
+
+## Reads, a list and a write, beside Strapi
+
+| request | req/s | p50 | p99 | errors | Strapi 5.54 | ratio | goal |
+|---|---:|---:|---:|---:|---:|---:|---|
+| \`GET /api/subscription-plans?filters[active][\$eq]=true\` | $pl_rps | $pl_p50 ms | $pl_p99 ms | $pl_err | $STRAPI_PLANS | ${pl_x}× | ≥ 50×: $pl_v |
+| \`GET /api/support-tickets?sort=createdAt:desc\`, 25 of a merchant's 1,000, signed in | $li_rps | $li_p50 ms | $li_p99 ms | $li_err | $STRAPI_LIST | ${li_x}× | ≥ 50×: $li_v |
+| \`POST /api/support-tickets\`, signed in | $po_rps | $po_p50 ms | $po_p99 ms | $po_err | $STRAPI_POST | ${po_x}× | ≥ 20×, p99 ≤ 20 ms: $po_v |
+| the same POST with \`PLATFORM_DB_DURABLE=0\` | $pn_rps | $pn_p50 ms | $pn_p99 ms | $pn_err | $STRAPI_POST | ${pn_x}× | (what the fsync costs) |
+
+Strapi's figures are a fixed reference: Strapi 5.54 on this machine, one run, same wrk
+settings, plain HTTP straight to Strapi (issue 14). Medians over $ROUNDS rounds of ${SECONDS_} s.
+The POST rounds made $made tickets for $acked acknowledged requests (a request in flight when
+wrk stops may make one wrk never counts).
 
 ## Shops
 

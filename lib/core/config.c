@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "db.h"
 #include "mem.h"
 #include "valid.h"
 
@@ -104,6 +105,10 @@ static const struct var vars[] = {
 	    "unset (calendar hours)", "e.g. `mon-fri 09:00-18:00`", 0 },
 	{ "PLATFORM_TIMEZONE", "Europe/Paris", K_ZONE, 0, 0, AT(timezone), 0, NULL, NULL,
 	    "the zone of business hours (the tz database)", 0 },
+	{ "PLATFORM_DB_DURABLE", "1", K_BOOL, 0, 1, AT(db_durable), 0, NULL, NULL,
+	    "`1`: a write is on disk before it is acknowledged and survives a power "
+	    "loss (SQLite `synchronous=FULL`); `0`: it survives the crash of any process, "
+	    "a power loss may take back the last ones (`NORMAL`, no fsync a commit)", 0 },
 	{ "PLATFORM_ROUND_ROBIN", "0", K_BOOL, 0, 1, AT(round_robin), 0, NULL, NULL,
 	    "`1`: new tickets go to the least loaded agent", 0 },
 	{ "SMTP_URL", NULL, K_URL, 0, 0, AT(smtp_url), 0, "smtp,smtps", NULL,
@@ -519,6 +524,7 @@ config_load(char *why, size_t n)
 		crypto_wipe(&current, sizeof(current));
 		current = next;
 		loaded = 1;
+		db_set_durable(current.db_durable);
 	}
 	crypto_wipe(&next, sizeof(next));
 	return rc;

@@ -69,6 +69,7 @@ struct config {
 	char	 timezone[64];			/* PLATFORM_TIMEZONE */
 	const struct tz *tz;			/* its zone */
 	int	 round_robin;			/* PLATFORM_ROUND_ROBIN */
+	int	 db_durable;			/* PLATFORM_DB_DURABLE */
 	/* E-mail. */
 	char	 smtp_url[CONFIG_TEXT];		/* SMTP_URL */
 	char	 smtp_user[128];		/* SMTP_USER */

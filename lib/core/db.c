@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,7 +14,8 @@
 #include "mem.h"
 
 #define DB_STMT_SLOTS	256	/* first size of the cache, grows by doubling */
-#define DB_BUSY_TRIES	50
+#define DB_QUERY_SLOTS	32	/* run-time SQL kept prepared, least recently used out */
+#define DB_BUSY_TRIES	3
 #define DB_BUSY_TIMEOUT_MS 5000
 
 struct db_cached {
@@ -21,14 +23,38 @@ struct db_cached {
 	sqlite3_stmt	*st;
 };
 
+/* A run-time statement (the query compiler's SQL), kept by its text. */
+struct db_query {
+	char		*sql;
+	uint64_t	 hash;
+	sqlite3_stmt	*st;
+	uint64_t	 used;		/* the tick of its last use */
+	int		 busy;		/* handed out, not yet given back */
+};
+
+/*
+ * The page "<db>-gen", shared by every process that opens the database:
+ * the commit counter (first, where processes of older builds read it) and
+ * what /metrics reports of the database.
+ */
+struct db_shared {
+	uint64_t	 gen;		/* commits, by the WAL hook */
+	uint64_t	 busy_retries;	/* busy-handler calls */
+	uint64_t	 reserved[14];
+};
+
 struct db {
 	sqlite3		*h;
 	/* Open addressing on the SQL text's address, at most half full. */
 	struct db_cached *cache;
 	size_t		 ncache, cap;
+	struct db_query	 queries[DB_QUERY_SLOTS];
+	uint64_t	 tick;
 	sqlite3_stmt	*data_version;
 	int		 depth;		/* transaction nesting */
-	uint64_t	*gen;		/* shared commit counter, or NULL */
+	int		 checkpoint_due; /* the WAL passed DB_AUTOCHECKPOINT */
+	int64_t		 busy_since_us;	/* the first busy retry of this wait */
+	struct db_shared *sh;		/* the shared page, or NULL */
 	int64_t		 dv_checked_us;	/* last data_version look */
 	uint64_t	 dv;
 };
@@ -37,6 +63,7 @@ struct db {
 enum stmt_db {
 	SQL_WAL,
 	SQL_SYNC_FULL,
+	SQL_SYNC_NORMAL,
 	SQL_FK_ON,
 	SQL_FK_OFF,
 	SQL_BEGIN,
@@ -54,6 +81,7 @@ enum stmt_db {
 static const char *const stmts[SQL__MAX] = {
 	[SQL_WAL] = "PRAGMA journal_mode=WAL",
 	[SQL_SYNC_FULL] = "PRAGMA synchronous=FULL",
+	[SQL_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
 	[SQL_FK_ON] = "PRAGMA foreign_keys=ON",
 	[SQL_FK_OFF] = "PRAGMA foreign_keys=OFF",
 	[SQL_BEGIN] = "BEGIN IMMEDIATE",
@@ -75,20 +103,38 @@ static const char *const stmts[SQL__MAX] = {
  * After every commit of any connection opened here (any process), SQLite
  * calls this WAL hook: the commit is done and visible, so bumping the
  * shared counter now tells every cache that what it holds may be stale.
- * The hook replaces SQLite's auto-checkpoint, so it checkpoints too.
+ * The hook replaces SQLite's auto-checkpoint: it marks a checkpoint due,
+ * made once the transaction is over (checkpoint_if_due), so that copying
+ * pages into the database never holds SQLite's write lock.
  */
 static int
 wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
 	struct db *db = arg;
-	if (db->gen)
-		__atomic_add_fetch(db->gen, 1, __ATOMIC_RELEASE);
+	(void)h;
+	(void)name;
+	if (db->sh)
+		__atomic_add_fetch(&db->sh->gen, 1, __ATOMIC_RELEASE);
 	if (pages >= DB_AUTOCHECKPOINT)
-		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		db->checkpoint_due = 1;
 	return SQLITE_OK;
 }
 
-/* Maps "<db>-gen", a page holding the commit counter. */
+/* A passive checkpoint (it waits for no one) when the WAL hook asked. */
+static void
+checkpoint_if_due(struct db *db)
+{
+	if (db->checkpoint_due && db->depth == 0) {
+		db->checkpoint_due = 0;
+		sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+	}
+}
+
+_Static_assert(sizeof(struct db_shared) <= DB_GEN_SIZE, "the shared page");
+_Static_assert(offsetof(struct db_shared, gen) == 0, "the counter comes first");
+
+/* Maps "<db>-gen", the shared page (struct db_shared). */
 static void
 map_gen(struct db *db, const char *path)
 {
@@ -105,10 +151,38 @@ map_gen(struct db *db, const char *path)
 		return;
 	}
 	void *p = mmap(NULL, DB_GEN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
 	if (p != MAP_FAILED)
-		db->gen = p;
+		db->sh = p;
+	close(fd);
 }
+
+/*
+ * SQLite's busy handler: another connection holds the write lock (or a
+ * checkpoint runs). Retries after 10 µs, doubling to 1 ms, for up to the
+ * busy timeout, where sqlite3_busy_timeout sleeps 1, 2, 5, 10 ... 100 ms
+ * between retries: a writer goes on within microseconds of the one before
+ * it committing. (Handing the lock over in order, by a futex taken before
+ * BEGIN, was measured slower on 2 cores: each hand-over waits for the next
+ * writer to be scheduled.)
+ */
+static int
+busy_wait(void *arg, int n)
+{
+	struct db *db = arg;
+	int64_t now = clock_mono_us();
+	if (n == 0)
+		db->busy_since_us = now;
+	else if (now - db->busy_since_us >= (int64_t)DB_BUSY_TIMEOUT_MS * 1000)
+		return 0;
+	if (db->sh)
+		__atomic_add_fetch(&db->sh->busy_retries, 1, __ATOMIC_RELAXED);
+	long us = n < 7 ? 10L << n : 1000;
+	struct timespec ts = { 0, us * 1000 };
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static enum db_rc step(struct db *db, sqlite3_stmt *st);
 
 static void
 db_log(struct db *db, const char *what, const char *sql)
@@ -130,6 +204,15 @@ exec(struct db *db, const char *sql)
 	return rc;
 }
 
+/* PLATFORM_DB_DURABLE, for the connections opened after it is set. */
+static int durable = 1;
+
+void
+db_set_durable(int on)
+{
+	durable = on != 0;
+}
+
 enum err
 db_open(const char *path, struct db **out)
 {
@@ -146,7 +229,7 @@ db_open(const char *path, struct db **out)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(db->h, busy_wait, db);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
@@ -160,7 +243,7 @@ db_open(const char *path, struct db **out)
 	sqlite3_limit(db->h, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 2100);
 	sqlite3_limit(db->h, SQLITE_LIMIT_TRIGGER_DEPTH, 10);
 	if (exec(db, stmts[SQL_WAL]) != SQLITE_OK ||
-	    exec(db, stmts[SQL_SYNC_FULL]) != SQLITE_OK ||
+	    exec(db, stmts[durable ? SQL_SYNC_FULL : SQL_SYNC_NORMAL]) != SQLITE_OK ||
 	    exec(db, stmts[SQL_FK_ON]) != SQLITE_OK)
 		goto fail;
 	map_gen(db, path);
@@ -182,10 +265,14 @@ db_close(struct db *db)
 	for (size_t i = 0; i < db->cap; i++)
 		sqlite3_finalize(db->cache[i].st);
 	free(db->cache);
+	for (size_t i = 0; i < DB_QUERY_SLOTS; i++) {
+		sqlite3_finalize(db->queries[i].st);
+		free(db->queries[i].sql);
+	}
 	sqlite3_finalize(db->data_version);
 	sqlite3_close(db->h);
-	if (db->gen)
-		munmap(db->gen, DB_GEN_SIZE);
+	if (db->sh)
+		munmap(db->sh, DB_GEN_SIZE);
 	free(db);
 }
 
@@ -422,6 +509,14 @@ db_done(sqlite3_stmt *st)
 enum db_rc
 db_step(struct db *db, sqlite3_stmt *st)
 {
+	enum db_rc r = step(db, st);
+	checkpoint_if_due(db);
+	return r;
+}
+
+static enum db_rc
+step(struct db *db, sqlite3_stmt *st)
+{
 	for (int tries = 0;; tries++) {
 		int rc = sqlite3_step(st);
 		switch (rc & 0xff) {
@@ -485,6 +580,7 @@ db_commit(struct db *db)
 		int rc = sqlite3_exec(db->h, stmts[SQL_COMMIT], NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
 			db->depth = 0;
+			checkpoint_if_due(db);
 			return ERR_OK;
 		}
 		if ((rc & 0xff) != SQLITE_BUSY)
@@ -509,6 +605,81 @@ db_rollback(struct db *db)
 		sqlite3_exec(db->h, stmts[SQL_ROLLBACK], NULL, NULL, NULL);
 }
 
+void
+db_counters(struct db *db, struct db_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db->sh == NULL)
+		return;
+	out->commits = __atomic_load_n(&db->sh->gen, __ATOMIC_RELAXED);
+	out->busy_retries = __atomic_load_n(&db->sh->busy_retries, __ATOMIC_RELAXED);
+}
+
+/* FNV-1a of a statement's text. */
+static uint64_t
+text_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+sqlite3_stmt *
+db_query(struct db *db, const char *sql)
+{
+	uint64_t h = text_hash(sql);
+	struct db_query *q, *lru = NULL;
+	for (q = db->queries; q < db->queries + DB_QUERY_SLOTS; q++) {
+		if (q->sql && !q->busy && q->hash == h && strcmp(q->sql, sql) == 0) {
+			q->busy = 1;
+			q->used = ++db->tick;
+			return q->st;
+		}
+		if (!q->busy && (lru == NULL || q->used < lru->used))
+			lru = q;
+	}
+	sqlite3_stmt *st = NULL;
+	for (int tries = 0; tries < DB_BUSY_TRIES; tries++) {
+		int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		    &st, NULL);
+		if (rc == SQLITE_OK)
+			break;
+		st = NULL;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+	}
+	if (st == NULL) {
+		db_log(db, "prepare", sql);
+		return NULL;
+	}
+	if (lru == NULL)	/* every slot in use: this one is not kept */
+		return st;
+	sqlite3_finalize(lru->st);
+	free(lru->sql);
+	lru->sql = xstrdup(sql);
+	lru->hash = h;
+	lru->st = st;
+	lru->used = ++db->tick;
+	lru->busy = 1;
+	return st;
+}
+
+void
+db_query_done(struct db *db, sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	for (struct db_query *q = db->queries; q < db->queries + DB_QUERY_SLOTS; q++)
+		if (q->st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			q->busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
 uint64_t
 db_change_stamp(struct db *db)
 {
@@ -517,7 +688,7 @@ db_change_stamp(struct db *db)
 	 * operator's sqlite3 shell) are caught by data_version, looked at
 	 * once a second at most since it costs a read transaction. */
 	int64_t now = clock_mono_us();
-	if (db->gen == NULL || now - db->dv_checked_us >= DB_DV_INTERVAL_US) {
+	if (db->sh == NULL || now - db->dv_checked_us >= DB_DV_INTERVAL_US) {
 		if (db->data_version == NULL &&
 		    sqlite3_prepare_v3(db->h, stmts[SQL_DATA_VERSION], -1,
 		    SQLITE_PREPARE_PERSISTENT, &db->data_version, NULL) != SQLITE_OK)
@@ -527,7 +698,7 @@ db_change_stamp(struct db *db)
 		sqlite3_reset(db->data_version);
 		db->dv_checked_us = now;
 	}
-	uint64_t g = db->gen ? __atomic_load_n(db->gen, __ATOMIC_ACQUIRE) :
+	uint64_t g = db->sh ? __atomic_load_n(&db->sh->gen, __ATOMIC_ACQUIRE) :
 	    (uint64_t)sqlite3_total_changes64(db->h);
 	return (db->dv << 40) ^ g;
 }

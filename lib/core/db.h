@@ -1,7 +1,8 @@
 /*
  * The database layer over SQLite: a defensive connection (WAL, foreign
- * keys, busy timeout, synchronous=FULL, tight limits), a per-connection
- * cache of prepared statements, transactions, and versioned migrations.
+ * keys, a busy handler retrying in microseconds, synchronous=FULL unless
+ * configured otherwise, tight limits), per-connection caches of prepared
+ * statements, transactions, and versioned migrations.
  */
 #ifndef DB_H
 #define DB_H
@@ -20,6 +21,12 @@ enum db_rc { DB_ROW, DB_DONE, DB_CONSTRAINT, DB_ERROR };
  * ERR_OK and sets *out, or ERR_DB with a line on stderr. Free with
  * db_close(). */
 enum err	 db_open(const char *path, struct db **out);
+/* Whether the connections opened from now on wait for the disk at each
+ * commit (synchronous=FULL: a commit survives a power loss; the default)
+ * or not (NORMAL: it survives any process crash, and a power loss may take
+ * back the commits since the last checkpoint; the database stays whole).
+ * Set from PLATFORM_DB_DURABLE when the configuration loads. */
+void		 db_set_durable(int on);
 /* Finalises every cached statement and closes the connection. */
 void		 db_close(struct db *db);
 /* The raw handle, for sqlite3_* calls on it. */
@@ -74,6 +81,14 @@ void		 db_done(sqlite3_stmt *st);
 /* Prepares a one-off statement (run-time SQL from the query compiler);
  * the caller finalises it. */
 sqlite3_stmt	*db_prepare(struct db *db, const char *sql);
+/* Returns a prepared statement for run-time SQL (the query compiler's),
+ * kept prepared by its text for the next call with the same text (the
+ * 32 used last are kept), or NULL with a log line. The statement belongs
+ * to the cache: give it back with db_query_done, which resets it; until
+ * then a call with the same text prepares another one. */
+sqlite3_stmt	*db_query(struct db *db, const char *sql);
+/* Gives back a statement from db_query (NULL is ignored). */
+void		 db_query_done(struct db *db, sqlite3_stmt *st);
 /* Steps a statement, retrying SQLITE_BUSY a bounded number of times.
  * Logs errors with the statement's SQL. */
 enum db_rc	 db_step(struct db *db, sqlite3_stmt *st);
@@ -86,6 +101,15 @@ void		 db_rollback(struct db *db);
 /* A value that changes whenever the database content may have changed,
  * by this connection or any other: for caches of rendered answers. */
 uint64_t	 db_change_stamp(struct db *db);
+
+/* What the shared page of the database counts, summed over every process
+ * since the page was made. */
+struct db_counters {
+	uint64_t	 commits;	/* commits of write transactions */
+	uint64_t	 busy_retries;	/* SQLite busy-handler retries */
+};
+/* Fills *out (all zero without the shared page). */
+void		 db_counters(struct db *db, struct db_counters *out);
 
 /* Bind helpers: NULL strings bind SQL NULL. */
 void	 db_bind_text(sqlite3_stmt *st, int i, const char *s);

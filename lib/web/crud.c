@@ -179,7 +179,7 @@ fetch(struct ctx *c, const struct qpop *p, uint64_t mask, const char *col,
 			buf_printf(&sql, ") WHERE mp_rank <= %d", p->rel->kind == REL_MANY ?
 			    QUERY_MAX_RELATED : 1);
 		buf_printf(&sql, " ORDER BY %s, id", col);
-		sqlite3_stmt *st = db_prepare(c->db, sql.data);
+		sqlite3_stmt *st = db_query(c->db, sql.data);
 		buf_free(&sql);
 		if (st == NULL)
 			return ERR_DB;
@@ -194,7 +194,7 @@ fetch(struct ctx *c, const struct qpop *p, uint64_t mask, const char *col,
 		}
 		if (r != DB_DONE && r != DB_ROW)
 			rc = ERR_DB;
-		sqlite3_finalize(st);
+		db_query_done(c->db, st);
 	}
 	return rc;
 }
@@ -343,15 +343,50 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 	}
 	if ((rc = scope_check(c, e)) != ERR_OK)
 		goto out;
-	/* The count, then the page. A merchant's rows only: "AND scope = ?"
-	 * with its merchant bound after the filters. */
+	/* The page, then the count when the page does not tell it. A
+	 * merchant's rows only: "AND scope = ?" with its merchant bound after
+	 * the filters. */
 	const char *scope = scoped(c, e) ? e->scope_col : NULL;
 	rc = ERR_DB;
-	if (!q.no_count) {
+	/* A relation populated is read even when fields[] leave it out. */
+	uint64_t mask = q.fields | pop_fields(e, q.populate);
+	buf_puts(&sql, "SELECT ");
+	query_columns(e, mask, &sql);
+	buf_printf(&sql, " FROM %s WHERE (%s) AND (%s)%s%s%s ORDER BY %s "
+	    "LIMIT ? OFFSET ?", source(c, e), base ? base : "1",
+	    q.where.len ? q.where.data : "1", scope ? " AND " : "",
+	    scope ? scope : "", scope ? " = ?" : "", q.order.data);
+	if ((st = db_query(c->db, sql.data)) == NULL)
+		goto out;
+	int next = 1;
+	if (bind)
+		db_bind_text(st, next++, bind);
+	next = query_bind(&q, st, next);
+	if (scope)
+		sqlite3_bind_int64(st, next++, c->caller.merchant_id);
+	sqlite3_bind_int64(st, next, q.limit);
+	sqlite3_bind_int64(st, next + 1, q.start);
+	data = cJSON_CreateArray();
+	enum db_rc r;
+	int64_t rows = 0;
+	while ((r = db_step(c->db, st)) == DB_ROW) {
+		cJSON_AddItemToArray(data, crud_row_json(e, mask, st));
+		rows++;
+	}
+	db_query_done(c->db, st);
+	st = NULL;
+	if (r != DB_DONE)
+		goto out;
+	/* A page short of its limit ends the list: the total is known,
+	 * unless the page is empty past the start (total unknown). */
+	if (!q.no_count && rows < q.limit && (rows > 0 || q.start == 0))
+		total = q.start + rows;
+	else if (!q.no_count) {
+		buf_reset(&sql);
 		buf_printf(&sql, "SELECT count(*) FROM %s WHERE (%s) AND (%s)%s%s%s",
 		    source(c, e), base ? base : "1", q.where.len ? q.where.data : "1",
 		    scope ? " AND " : "", scope ? scope : "", scope ? " = ?" : "");
-		if ((st = db_prepare(c->db, sql.data)) == NULL)
+		if ((st = db_query(c->db, sql.data)) == NULL)
 			goto out;
 		int first = 1;
 		if (bind)
@@ -364,34 +399,7 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 		if (db_step(c->db, st) != DB_ROW)
 			goto out;
 		total = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-		st = NULL;
-		buf_reset(&sql);
 	}
-	/* A relation populated is read even when fields[] leave it out. */
-	uint64_t mask = q.fields | pop_fields(e, q.populate);
-	buf_puts(&sql, "SELECT ");
-	query_columns(e, mask, &sql);
-	buf_printf(&sql, " FROM %s WHERE (%s) AND (%s)%s%s%s ORDER BY %s "
-	    "LIMIT ? OFFSET ?", source(c, e), base ? base : "1",
-	    q.where.len ? q.where.data : "1", scope ? " AND " : "",
-	    scope ? scope : "", scope ? " = ?" : "", q.order.data);
-	if ((st = db_prepare(c->db, sql.data)) == NULL)
-		goto out;
-	int next = 1;
-	if (bind)
-		db_bind_text(st, next++, bind);
-	next = query_bind(&q, st, next);
-	if (scope)
-		sqlite3_bind_int64(st, next++, c->caller.merchant_id);
-	sqlite3_bind_int64(st, next, q.limit);
-	sqlite3_bind_int64(st, next + 1, q.start);
-	data = cJSON_CreateArray();
-	enum db_rc r;
-	while ((r = db_step(c->db, st)) == DB_ROW)
-		cJSON_AddItemToArray(data, crud_row_json(e, mask, st));
-	if (r != DB_DONE)
-		goto out;
 	if ((rc = populate_array(c, data, q.populate)) != ERR_OK)
 		goto out;
 	cJSON *meta = cJSON_CreateObject();
@@ -414,7 +422,7 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 	rc = ERR_OK;
 out:
 	cJSON_Delete(data);
-	sqlite3_finalize(st);
+	db_query_done(c->db, st);
 	buf_free(&sql);
 	query_free(&q);
 	return rc;
@@ -433,7 +441,7 @@ crud_resolve(struct ctx *c, const struct entity *e, const char *id,
 	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?%s%s%s", e->table,
 	    k == ID_INTEGER ? "id" : "document_id", scoped(c, e) ? " AND " : "",
 	    scoped(c, e) ? e->scope_col : "", scoped(c, e) ? " = ?" : "");
-	sqlite3_stmt *st = db_prepare(c->db, sql);
+	sqlite3_stmt *st = db_query(c->db, sql);
 	if (st == NULL)
 		return ERR_DB;
 	if (k == ID_INTEGER)
@@ -445,7 +453,7 @@ crud_resolve(struct ctx *c, const struct entity *e, const char *id,
 	enum db_rc r = db_step(c->db, st);
 	if (r == DB_ROW)
 		*rowid = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_query_done(c->db, st);
 	return r == DB_ROW ? ERR_OK : r == DB_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
@@ -456,14 +464,14 @@ crud_read(struct ctx *c, const struct entity *e, int64_t rowid)
 	buf_puts(&sql, "SELECT ");
 	query_columns(e, ~(uint64_t)0, &sql);
 	buf_printf(&sql, " FROM %s WHERE id = ?", source(c, e));
-	sqlite3_stmt *st = db_prepare(c->db, sql.data);
+	sqlite3_stmt *st = db_query(c->db, sql.data);
 	cJSON *o = NULL;
 	if (st) {
 		sqlite3_bind_int64(st, 1, rowid);
 		if (db_step(c->db, st) == DB_ROW)
 			o = crud_row_json(e, ~(uint64_t)0, st);
 	}
-	sqlite3_finalize(st);
+	db_query_done(c->db, st);
 	buf_free(&sql);
 	return o;
 }
@@ -519,13 +527,13 @@ crud_check_unique(struct ctx *c, const struct entity *e, const cJSON *data,
 		char sql[200];
 		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE %s = ? AND id != ?",
 		    e->table, f->col);
-		sqlite3_stmt *st = db_prepare(c->db, sql);
+		sqlite3_stmt *st = db_query(c->db, sql);
 		if (st == NULL)
 			return ERR_DB;
 		bind_json(st, 1, f, v);
 		sqlite3_bind_int64(st, 2, self);
 		enum db_rc r = db_step(c->db, st);
-		sqlite3_finalize(st);
+		db_query_done(c->db, st);
 		if (r == DB_ROW)
 			verr_add(&c->ve, f->name, "This attribute must be unique", v);
 		else if (r != DB_DONE)
@@ -569,7 +577,7 @@ write_record(struct ctx *c, const struct entity *e, const cJSON *data,
 		buf_puts(&sql, " WHERE id = ?");
 	}
 	rc = ERR_DB;
-	if ((st = db_prepare(c->db, sql.data)) == NULL)
+	if ((st = db_query(c->db, sql.data)) == NULL)
 		goto out;
 	int n = 1;
 	if (rowid == 0) {
@@ -601,7 +609,7 @@ write_record(struct ctx *c, const struct entity *e, const cJSON *data,
 		break;
 	}
 out:
-	sqlite3_finalize(st);
+	db_query_done(c->db, st);
 	buf_free(&sql);
 	return rc;
 }
@@ -682,7 +690,7 @@ crud_ref_id(struct ctx *c, const char *table, const cJSON *v)
 		return 0;
 	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table,
 	    cJSON_IsString(v) ? "document_id" : "id");
-	sqlite3_stmt *st = db_prepare(c->db, sql);
+	sqlite3_stmt *st = db_query(c->db, sql);
 	if (st == NULL)
 		return 0;
 	if (cJSON_IsString(v))
@@ -691,7 +699,7 @@ crud_ref_id(struct ctx *c, const char *table, const cJSON *v)
 		sqlite3_bind_int64(st, 1, (int64_t)v->valuedouble);
 	if (db_step(c->db, st) == DB_ROW)
 		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_query_done(c->db, st);
 	return id;
 }
 
@@ -868,13 +876,13 @@ h_crud_delete(struct ctx *c)
 	}
 	char sql[128];
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?", e->table);
-	sqlite3_stmt *st = db_prepare(c->db, sql);
+	sqlite3_stmt *st = db_query(c->db, sql);
 	rc = ERR_DB;
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, rowid);
 	enum db_rc r = db_step(c->db, st);
-	sqlite3_finalize(st);
+	db_query_done(c->db, st);
 	if (r == DB_CONSTRAINT) {
 		c->err_msg = "The record is still referenced by other records";
 		rc = ERR_CONFLICT;

@@ -1,4 +1,8 @@
 #include "unit.h"
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
 #include "db.h"
 #include "id.h"
 
@@ -385,6 +389,101 @@ db_exec_and_get_should_bind_by_format(void **state)
 	unit_rmdb(path);
 }
 
+
+static void
+db_query_should_keep_statements_by_their_text(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	char a[] = "SELECT 1 + ?", b[] = "SELECT 1 + ?";	/* same text, two copies */
+	sqlite3_stmt *st = db_query(db, a);
+	assert_non_null(st);
+	/* In use: the same text gets a statement of its own. */
+	sqlite3_stmt *other = db_query(db, b);
+	assert_non_null(other);
+	assert_ptr_not_equal(other, st);
+	sqlite3_bind_int64(st, 1, 41);
+	assert_int_equal(db_step(db, st), DB_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 42);
+	db_query_done(db, st);
+	db_query_done(db, other);
+	/* Given back: the next call has it again, reset and unbound. */
+	sqlite3_stmt *again = db_query(db, b);
+	assert_true(again == st || again == other);
+	assert_int_equal(db_step(db, again), DB_ROW);
+	assert_int_equal(sqlite3_column_type(again, 0), SQLITE_NULL);
+	db_query_done(db, again);
+	/* 40 texts through 32 places: the ones used last stay. */
+	char text[40][32];
+	sqlite3_stmt *first[40];
+	for (int i = 0; i < 40; i++) {
+		snprintf(text[i], sizeof(text[i]), "SELECT %d", i);
+		first[i] = db_query(db, text[i]);
+		assert_int_equal(db_step(db, first[i]), DB_ROW);
+		assert_int_equal(sqlite3_column_int(first[i], 0), i);
+		db_query_done(db, first[i]);
+	}
+	sqlite3_stmt *last = db_query(db, text[39]);
+	assert_ptr_equal(last, first[39]);
+	db_query_done(db, last);
+	db_close(db);
+	unit_rmdb(path);
+}
+
+static void
+db_should_take_the_write_lock_within_moments_of_its_release(void **state)
+{
+	char path[256];
+	struct db *db, *other;
+	struct db_counters before, after;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &db), ERR_OK);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (x INTEGER)", ""), ERR_OK);
+	db_counters(db, &before);
+	/* A child holds the write lock for 20 ms, then commits. */
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (db_open(path, &other) != ERR_OK || db_begin(other) != ERR_OK ||
+		    db_exec(other, "INSERT INTO t VALUES (1)", "") != ERR_OK)
+			_exit(1);
+		ssize_t w = write(ready[1], "x", 1);
+		usleep(20000);
+		_exit(w == 1 && db_commit(other) == ERR_OK ? 0 : 1);
+	}
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	int64_t t0 = clock_mono_us();
+	assert_int_equal(db_begin(db), ERR_OK);
+	int64_t waited = clock_mono_us() - t0;
+	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (2)", ""), ERR_OK);
+	assert_int_equal(db_commit(db), ERR_OK);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	int64_t n = 0;
+	assert_int_equal(db_get(db, "SELECT count(*) FROM t", "", "I", &n), ERR_OK);
+	assert_int_equal(n, 2);
+	/* It waited for the commit, retrying in microseconds: SQLite's own
+	 * busy timeout would have slept 1, 2, 5, 10 then 15 ms, past 33 ms.
+	 * The shared page counted the retries and both commits. */
+	assert_true(waited >= 15000);
+	assert_true(waited < 20000 + 8000);
+	db_counters(db, &after);
+	assert_true(after.busy_retries > before.busy_retries);
+	assert_int_equal(after.commits - before.commits, 2);	/* 1, then 2 */
+	close(ready[0]);
+	close(ready[1]);
+	db_close(db);
+	unit_rmdb(path);
+}
+
 int
 main(void)
 {
@@ -400,6 +499,8 @@ main(void)
 		cmocka_unit_test(url_ids_should_take_integers_and_document_ids_only),
 		cmocka_unit_test(db_stmt_cache_should_grow_as_statements_come),
 		cmocka_unit_test(db_exec_and_get_should_bind_by_format),
+		cmocka_unit_test(db_query_should_keep_statements_by_their_text),
+		cmocka_unit_test(db_should_take_the_write_lock_within_moments_of_its_release),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
