@@ -110,6 +110,8 @@ handle(FCGX_Request *fr, void *arg)
 	req.query = arena_strdup(&req.arena, v ? v : "");
 	v = FCGX_GetParam("REQUEST_ID", fr->envp);
 	req.request_id = arena_strdup(&req.arena, v && *v ? v : "-");
+	v = FCGX_GetParam("REMOTE_ADDR", fr->envp);
+	req.remote_addr = v ? arena_strdup(&req.arena, v) : NULL;
 	add_headers(&req, fr->envp);
 
 	/* The body: refused at once when announced too large, else read to

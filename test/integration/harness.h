@@ -49,6 +49,9 @@ static struct stack S;
 
 /* CURLOPT_SSLVERSION for the next request_full() (0: libcurl's default). */
 static long harness_sslversion;
+/* The source address of the next requests (CURLOPT_INTERFACE, e.g.
+ * "host!127.0.0.2"), or "": the kernel's choice (127.0.0.1). */
+static char harness_interface[64];
 /* An "Authorization: ..." line sent with every request when set. */
 static char harness_auth[2200];
 
@@ -248,6 +251,8 @@ request_once(const char *method, const char *url, const char *body,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	if (harness_sslversion)
 		curl_easy_setopt(c, CURLOPT_SSLVERSION, harness_sslversion);
+	if (harness_interface[0])
+		curl_easy_setopt(c, CURLOPT_INTERFACE, harness_interface);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	int has_type = 0;
