@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <sqlite3.h>
 
@@ -54,7 +57,9 @@ usage(void)
 	    "  create-admin EMAIL  create an admin; the password is read from\n"
 	    "                      standard input, or asked for on a terminal\n"
 	    "  unlock EMAIL        end the wait of an account after failed sign-ins\n"
-	    "  backup FILE         copy the live database to FILE (online)\n"
+	    "  backup FILE         copy the live database to FILE (online, checked)\n"
+	    "  restore FILE        put a backup in place of the database (the\n"
+	    "                      platform stopped; the old one is kept aside)\n"
 	    "  version             print the schema version and the latest known\n"
 	    "  config [--shell | --markdown]\n"
 	    "                      check the configuration and print it (secrets\n"
@@ -66,30 +71,134 @@ usage(void)
 static int
 backup(struct db *db, const char *path)
 {
-	sqlite3 *dst = NULL;
-	/* A copy of everything: its owner's only, as the database. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "platformctl: backup: %s: %s\n", path, strerror(errno));
+	char why[512];
+	if (db_backup(db, path, why, sizeof(why)) != ERR_OK) {
+		fprintf(stderr, "platformctl: backup: %s\n", why);
 		return 1;
 	}
-	close(fd);
-	int rc = sqlite3_open(path, &dst);
-	if (rc == SQLITE_OK) {
-		sqlite3_backup *b = sqlite3_backup_init(dst, "main", db_handle(db), "main");
-		if (b) {
-			/* Small steps let writers in between. */
-			while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK ||
-			    rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-				sqlite3_sleep(5);
-			sqlite3_backup_finish(b);
-		}
-		rc = sqlite3_errcode(dst);
+	printf("backed up to %s (schema version %d)\n", path, db_schema_version(db));
+	return 0;
+}
+
+/* Whether the platform runs on this var/: its pool's socket answers, or
+ * its background worker is a live process (a zombie is not). */
+static int
+platform_running(void)
+{
+	char path[CONFIG_PATH + 32];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(path, sizeof(path), "%s/run/platform.sock", config()->var_dir);
+	if (strlen(path) < sizeof(sa.sun_path)) {
+		strcpy(sa.sun_path, path);
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int up = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (up)
+			return 1;
 	}
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "platformctl: backup: %s\n", sqlite3_errmsg(dst));
-	sqlite3_close(dst);
-	return rc == SQLITE_OK ? 0 : 1;
+	snprintf(path, sizeof(path), "%s/run/worker.pid", config()->var_dir);
+	FILE *f = fopen(path, "r");
+	int pid = 0;
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	if (pid <= 0)
+		return 0;
+	char stat[64], state = 0;
+	snprintf(stat, sizeof(stat), "/proc/%d/stat", pid);
+	if ((f = fopen(stat, "r")) != NULL) {
+		if (fscanf(f, "%*d %*s %c", &state) != 1)
+			state = 0;
+		fclose(f);
+	}
+	return state != 0 && state != 'Z' && state != 'X';
+}
+
+/* Copies src to dst (created 0600, synced). */
+static int
+copy_file(const char *src, const char *dst)
+{
+	char buf[1 << 16];
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc = in >= 0 && out >= 0 ? 0 : -1;
+	ssize_t got;
+	while (rc == 0 && (got = read(in, buf, sizeof(buf))) != 0)
+		if (got < 0 || write(out, buf, (size_t)got) != got)
+			rc = -1;
+	if (rc == 0 && fsync(out) != 0)
+		rc = -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * platformctl restore FILE: the platform stopped, FILE checked (integrity,
+ * a schema this build knows), the database in place moved aside with its
+ * WAL ("<db>.before-restore-<time>", never deleted), FILE copied in. The
+ * next start migrates it if it is older.
+ */
+static int
+restore(const char *file)
+{
+	char why[512], aside[CONFIG_PATH + 64], tmp[CONFIG_PATH + 16];
+	const char *dbp = config()->db_path;
+	int version;
+	if (db_check_file(file, &version, why, sizeof(why)) != ERR_OK) {
+		fprintf(stderr, "platformctl: restore: %s: %s\n", file, why);
+		return 1;
+	}
+	int latest = db_schema_latest(schema_sql);
+	if (version < 1 || version > latest) {
+		fprintf(stderr, "platformctl: restore: %s: schema version %d, this build "
+		    "knows 1 to %d\n", file, version, latest);
+		return 1;
+	}
+	if (platform_running()) {
+		fprintf(stderr, "platformctl: restore: the platform is running on %s: stop "
+		    "it first (make stop, or systemctl stop the platform units)\n",
+		    config()->var_dir);
+		return 1;
+	}
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(tmp, sizeof(tmp), "%s.partial", dbp);
+	if (copy_file(file, tmp) != 0) {
+		fprintf(stderr, "platformctl: restore: %s: %s\n", tmp, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	/* The database in place and its WAL go aside together: a WAL must
+	 * never meet another database. */
+	static const char *const parts[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		char from[CONFIG_PATH + 8];
+		snprintf(from, sizeof(from), "%s%s", dbp, parts[i]);
+		snprintf(aside, sizeof(aside), "%s.before-restore-%s%s", dbp, stamp, parts[i]);
+		if (rename(from, aside) != 0 && errno != ENOENT) {
+			fprintf(stderr, "platformctl: restore: %s: %s\n", from, strerror(errno));
+			unlink(tmp);
+			return 1;
+		}
+	}
+	if (rename(tmp, dbp) != 0) {
+		fprintf(stderr, "platformctl: restore: %s: %s\n", dbp, strerror(errno));
+		return 1;
+	}
+	snprintf(aside, sizeof(aside), "%s.before-restore-%s", dbp, stamp);
+	printf("restored %s (schema version %d) to %s%s%s\n", file, version, dbp,
+	    access(aside, F_OK) == 0 ? "; the database it replaces is " : "",
+	    access(aside, F_OK) == 0 ? aside : "");
+	return 0;
 }
 
 /* Reads one line: on a terminal without echo, twice to confirm. */
@@ -176,6 +285,9 @@ main(int argc, char *argv[])
 		fprintf(stderr, "platformctl: message catalogue: %s\n", why);
 		return 1;
 	}
+	/* Before the database is opened (which would create it). */
+	if (strcmp(argv[1], "restore") == 0)
+		return argc == 3 ? restore(argv[2]) : usage();
 	if (db_open(config()->db_path, &db) != ERR_OK)
 		return 1;
 	if (strcmp(argv[1], "migrate") == 0) {

@@ -105,6 +105,13 @@ static const struct var vars[] = {
 	    "unset (calendar hours)", "e.g. `mon-fri 09:00-18:00`", 0 },
 	{ "PLATFORM_TIMEZONE", "Europe/Paris", K_ZONE, 0, 0, AT(timezone), 0, NULL, NULL,
 	    "the zone of business hours (the tz database)", 0 },
+	{ "PLATFORM_BACKUP_DIR", "$PLATFORM_VAR/backups", K_PATH, 0, 0, AT(backup_dir), 0,
+	    NULL, NULL, "where the background worker's scheduled backups go", 0 },
+	{ "PLATFORM_BACKUP_INTERVAL_S", "86400", K_INT, 0, 30 * 86400,
+	    AT(backup_interval_s), 0, NULL, NULL, "seconds between scheduled backups "
+	    "(`0`: none)", 0 },
+	{ "PLATFORM_BACKUP_KEEP", "7", K_INT, 1, 1000, AT(backup_keep), 0, NULL, NULL,
+	    "how many scheduled backups are kept (the oldest go)", 0 },
 	{ "PLATFORM_DB_DURABLE", "1", K_BOOL, 0, 1, AT(db_durable), 0, NULL, NULL,
 	    "`1`: a write is on disk before it is acknowledged and survives a power "
 	    "loss (SQLite `synchronous=FULL`); `0`: it survives the crash of any process, "

@@ -70,6 +70,9 @@ struct config {
 	const struct tz *tz;			/* its zone */
 	int	 round_robin;			/* PLATFORM_ROUND_ROBIN */
 	int	 db_durable;			/* PLATFORM_DB_DURABLE */
+	char	 backup_dir[CONFIG_PATH];	/* PLATFORM_BACKUP_DIR */
+	int	 backup_interval_s;		/* PLATFORM_BACKUP_INTERVAL_S */
+	int	 backup_keep;			/* PLATFORM_BACKUP_KEEP */
 	/* E-mail. */
 	char	 smtp_url[CONFIG_TEXT];		/* SMTP_URL */
 	char	 smtp_user[128];		/* SMTP_USER */

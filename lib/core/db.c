@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -603,6 +604,128 @@ db_rollback(struct db *db)
 	db->depth = 0;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, stmts[SQL_ROLLBACK], NULL, NULL, NULL);
+}
+
+/* Syncs path's directory, so that a rename in it lasts. */
+static int
+sync_dir(const char *path)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+enum err
+db_check_file(const char *path, int *version, char *why, size_t n)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	enum err rc = ERR_DB;
+	*version = -1;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(why, n, "%s", h ? sqlite3_errmsg(h) : "cannot open");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(why, n, "not a database: %s", sqlite3_errmsg(h));
+		goto out;
+	}
+	if (strcmp(db_col_text(st, 0), "ok") != 0) {
+		snprintf(why, n, "integrity check: %s", db_col_text(st, 0));
+		goto out;
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(h, stmts[SQL_USER_VERSION], -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(why, n, "no schema version: %s", sqlite3_errmsg(h));
+		goto out;
+	}
+	*version = sqlite3_column_int(st, 0);
+	rc = ERR_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return rc;
+}
+
+enum err
+db_backup(struct db *db, const char *path, char *why, size_t n)
+{
+	char tmp[4096];
+	sqlite3 *dst = NULL;
+	int version;
+	if (snprintf(tmp, sizeof(tmp), "%s.partial", path) >= (int)sizeof(tmp)) {
+		snprintf(why, n, "path too long");
+		return ERR_VALIDATION;
+	}
+	/* A copy of everything: its owner's only, as the database. */
+	unlink(tmp);
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(why, n, "%s: %s", tmp, strerror(errno));
+		return ERR_INTERNAL;
+	}
+	close(fd);
+	enum err rc = ERR_DB;
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(why, n, "%s", sqlite3_errmsg(dst));
+		goto fail;
+	}
+	/* One step: the whole copy is read in one read transaction, a
+	 * snapshot of the database as of its start, which writers (WAL) do
+	 * not wait for. Step by step, every write between two steps would
+	 * start the copy over. */
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", db->h, "main");
+	if (b == NULL) {
+		snprintf(why, n, "%s", sqlite3_errmsg(dst));
+		goto fail;
+	}
+	int step;
+	for (int tries = 0; (step = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
+	    step == SQLITE_LOCKED; tries++) {
+		if (tries > 1000)
+			break;
+		sqlite3_sleep(5);
+	}
+	sqlite3_backup_finish(b);
+	if (step != SQLITE_DONE) {
+		snprintf(why, n, "%s", sqlite3_errstr(step));
+		goto fail;
+	}
+	sqlite3_close(dst);
+	dst = NULL;
+	/* On disk, checked, then under its name. */
+	if ((fd = open(tmp, O_RDWR | O_CLOEXEC)) < 0 || fsync(fd) != 0) {
+		snprintf(why, n, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	close(fd);
+	if (db_check_file(tmp, &version, why, n) != ERR_OK)
+		goto fail;
+	if (rename(tmp, path) != 0 || sync_dir(path) != 0) {
+		snprintf(why, n, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return ERR_OK;
+fail:
+	sqlite3_close(dst);
+	unlink(tmp);
+	return rc;
 }
 
 void

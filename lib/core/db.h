@@ -102,6 +102,17 @@ void		 db_rollback(struct db *db);
  * by this connection or any other: for caches of rendered answers. */
 uint64_t	 db_change_stamp(struct db *db);
 
+/* Copies the database, online, to path: a snapshot as of the copy's
+ * start (one read transaction: writers go on meanwhile), written to
+ * "<path>.partial", synced, checked (PRAGMA integrity_check), then renamed
+ * to path, mode 0600. Returns ERR_OK, or an error with *why filled (no
+ * file left behind). */
+enum err	 db_backup(struct db *db, const char *path, char *why, size_t n);
+/* Opens the database file path read-only and checks it: integrity_check
+ * says "ok", and *version is its schema version (user_version). Returns
+ * ERR_OK, or ERR_DB with *why filled. */
+enum err	 db_check_file(const char *path, int *version, char *why, size_t n);
+
 /* What the shared page of the database counts, summed over every process
  * since the page was made. */
 struct db_counters {

@@ -1,10 +1,18 @@
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "background.h"
 #include "backends.h"
 #include "clock.h"
 #include "config.h"
 #include "invoices.h"
+#include "mem.h"
 #include "mailer.h"
 #include "provider.h"
 #include "subscriptions.h"
@@ -77,6 +85,61 @@ job_stripe_reprice(struct db *db, const struct job *job, int64_t now)
 	return provider_reprice(db, &s, (int64_t)plan->valuedouble);
 }
 
+/* db.backup: the database copied online into PLATFORM_BACKUP_DIR as
+ * platform-<UTC time>.db; only the newest PLATFORM_BACKUP_KEEP stay. */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static enum err
+job_db_backup(struct db *db, const struct job *job, int64_t now)
+{
+	const struct config *cfg = config();
+	char path[CONFIG_PATH + 64], stamp[24], why[512];
+	(void)job;
+	if (mkdir(cfg->backup_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "backup: %s: %s\n", cfg->backup_dir, strerror(errno));
+		return ERR_INTERNAL;
+	}
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(path, sizeof(path), "%s/platform-%s.db", cfg->backup_dir, stamp);
+	if (db_backup(db, path, why, sizeof(why)) != ERR_OK) {
+		fprintf(stderr, "backup: %s: %s\n", path, why);
+		return ERR_INTERNAL;
+	}
+	/* The oldest beyond the count go (the names sort by time). */
+	DIR *d = opendir(cfg->backup_dir);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (strncmp(de->d_name, "platform-", 9) != 0 || len < 12 ||
+		    strcmp(de->d_name + len - 3, ".db") != 0)
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		if (i + (size_t)cfg->backup_keep < n) {
+			snprintf(path, sizeof(path), "%s/%s", cfg->backup_dir, names[i]);
+			unlink(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return ERR_OK;
+}
+
 const struct job_kind background_jobs[] = {
 	{ "billing.run", 0, job_billing_run },
 	{ "tickets.autoclose", 1, job_tickets_autoclose },
@@ -84,6 +147,7 @@ const struct job_kind background_jobs[] = {
 	{ "backend.deploy", 0, job_backend_deploy },
 	{ "backends.probe", 0, job_backends_probe },
 	{ "stripe.reprice", 0, job_stripe_reprice },
+	{ "db.backup", 0, job_db_backup },
 };
 const size_t nbackground_jobs = sizeof(background_jobs) / sizeof(background_jobs[0]);
 
@@ -117,6 +181,13 @@ background_schedule(struct db *db, int64_t now)
 	snprintf(key, sizeof(key), "backends.probe:%lld", (long long)(now / every));
 	if ((rc = jobs_enqueue(db, "backends.probe", key, NULL, now)) != ERR_OK)
 		return rc;
+	/* The database, every PLATFORM_BACKUP_INTERVAL_S. */
+	if (config()->backup_interval_s > 0) {
+		every = (int64_t)config()->backup_interval_s * 1000;
+		snprintf(key, sizeof(key), "db.backup:%lld", (long long)(now / every));
+		if ((rc = jobs_enqueue(db, "db.backup", key, NULL, now)) != ERR_OK)
+			return rc;
+	}
 	/* A running shop whose pool is gone is started again. */
 	if (deploy_supervise(db, now) < 0)
 		return ERR_DB;

@@ -229,13 +229,13 @@ view_render(struct ctx *c, const struct view *v, const char *base, int64_t merch
 	buf_printf(&sql, "SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %d)",
 	    q == NULL && v->count_from ? v->count_from : v->from, where.data,
 	    VIEW_COUNT_MAX + 1);
-	if ((st = db_query(c->db, sql.data)) == NULL)
+	if ((st = db_prepare(c->db, sql.data)) == NULL)
 		goto out;
 	bind_where(st, status, q ? arg : NULL, scope ? merchant : 0);
 	if (db_step(c->db, st) != DB_ROW)
 		goto out;
 	total = sqlite3_column_int64(st, 0);
-	db_query_done(c->db, st);
+	sqlite3_finalize(st);
 	st = NULL;
 
 	buf_reset(&sql);
@@ -248,7 +248,7 @@ view_render(struct ctx *c, const struct view *v, const char *base, int64_t merch
 	else
 		buf_puts(&sql, v->order);
 	buf_puts(&sql, " LIMIT ? OFFSET ?");
-	if ((st = db_query(c->db, sql.data)) == NULL)
+	if ((st = db_prepare(c->db, sql.data)) == NULL)
 		goto out;
 	int n = bind_where(st, status, q ? arg : NULL, scope ? merchant : 0);
 	/* One row more than a page: whether a next page exists. */
@@ -338,7 +338,7 @@ view_render(struct ctx *c, const struct view *v, const char *base, int64_t merch
 	buf_free(&m);
 	rc = ERR_OK;
 out:
-	db_query_done(c->db, st);
+	sqlite3_finalize(st);
 	buf_free(&sql);
 	buf_free(&where);
 	return rc;
