@@ -183,8 +183,6 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
-static enum db_rc step(struct db *db, sqlite3_stmt *st);
-
 static void
 db_log(struct db *db, const char *what, const char *sql)
 {
@@ -510,20 +508,14 @@ db_done(sqlite3_stmt *st)
 enum db_rc
 db_step(struct db *db, sqlite3_stmt *st)
 {
-	enum db_rc r = step(db, st);
-	checkpoint_if_due(db);
-	return r;
-}
-
-static enum db_rc
-step(struct db *db, sqlite3_stmt *st)
-{
 	for (int tries = 0;; tries++) {
 		int rc = sqlite3_step(st);
 		switch (rc & 0xff) {
 		case SQLITE_ROW:
 			return DB_ROW;
 		case SQLITE_DONE:
+			/* A write outside a transaction committed here. */
+			checkpoint_if_due(db);
 			return DB_DONE;
 		case SQLITE_CONSTRAINT:
 			return DB_CONSTRAINT;
