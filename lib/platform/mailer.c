@@ -96,19 +96,27 @@ compose(const struct mailer *m, const char *docid, const char *to,
 	buf_puts(out, "\r\n");
 }
 
+/* One SMTP conversation, left open: curl_easy_perform returns at the
+ * server's answer to the message (its final 250), and the connection's
+ * QUIT waits for send_end, so that the message is recorded sent first. */
+struct sending {
+	CURL		*c;
+	struct curl_slist *rcpts;
+};
+
 static int
 send_one(const struct mailer *m, const char *to, const struct buf *msg, char *err,
-    size_t errsz)
+    size_t errsz, struct sending *s)
 {
 	char from[300], rcpt[300];
 	struct upload u = { msg->data, msg->len, 0 };
-	CURL *c = curl_easy_init();
-	struct curl_slist *rcpts = NULL;
-	if (c == NULL)
+	s->rcpts = NULL;
+	if ((s->c = curl_easy_init()) == NULL)
 		return -1;
+	CURL *c = s->c;
 	addr_of(m->from, from, sizeof(from));
 	addr_of(to, rcpt, sizeof(rcpt));
-	rcpts = curl_slist_append(rcpts, rcpt);
+	s->rcpts = curl_slist_append(s->rcpts, rcpt);
 	curl_easy_setopt(c, CURLOPT_URL, m->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
@@ -117,7 +125,7 @@ send_one(const struct mailer *m, const char *to, const struct buf *msg, char *er
 		curl_easy_setopt(c, CURLOPT_PASSWORD, m->password);
 	}
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, s->rcpts);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
 	curl_easy_setopt(c, CURLOPT_READDATA, &u);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
@@ -126,9 +134,16 @@ send_one(const struct mailer *m, const char *to, const struct buf *msg, char *er
 	CURLcode rc = curl_easy_perform(c);
 	if (rc != CURLE_OK)
 		snprintf(err, errsz, "%s", curl_easy_strerror(rc));
-	curl_slist_free_all(rcpts);
-	curl_easy_cleanup(c);
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* Ends the conversation (QUIT) once the outcome is recorded. */
+static void
+send_end(struct sending *s)
+{
+	if (s->c)
+		curl_easy_cleanup(s->c);
+	curl_slist_free_all(s->rcpts);
 }
 
 int
@@ -156,11 +171,11 @@ mailer_send_due(struct db *db, const struct mailer *m, int64_t now, int max)
 		buf_puts(&body, db_col_text(st, 4));
 		db_done(st);
 		compose(m, docid, to, buf_str(&subject), buf_str(&body), now, &msg);
-		int ok = send_one(m, to, &msg, err, sizeof(err)) == 0;
-		buf_free(&subject);
-		buf_free(&body);
-		buf_free(&msg);
-		/* Recorded at once, in its own transaction. */
+		struct sending sg;
+		int ok = send_one(m, to, &msg, err, sizeof(err), &sg) == 0;
+		/* Recorded the moment the server took it, in its own commit,
+		 * before anything else (even the QUIT): a worker killed between
+		 * the two sends it again, with the same Message-ID. */
 		enum err e;
 		if (ok)
 			e = db_exec(db, stmts[STMT_MAIL_SENT], "ssi", ts, ts, id);
@@ -172,6 +187,10 @@ mailer_send_due(struct db *db, const struct mailer *m, int64_t now, int max)
 			    ts, id);
 			fprintf(stderr, "mailer: %s: %s (attempt %d)\n", to, err, attempts);
 		}
+		send_end(&sg);
+		buf_free(&subject);
+		buf_free(&body);
+		buf_free(&msg);
 		if (e != ERR_OK)
 			return -1;
 		sent += ok;

@@ -1,7 +1,8 @@
 /*
  * E-mail through a real SMTP conversation with a small SMTP server of this
  * test's own, on loopback: recipients, subject, body, UTF-8 accents,
- * retries, and no duplicate when the sending is interrupted and run again.
+ * retries, no duplicate when the sending is interrupted and run again, and
+ * each message recorded sent before its conversation ends.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +23,7 @@ static struct {
 	char		 data[MAX_MAILS][4096];
 	int		 n;
 	int		 refuse;	/* answer 451 to this many DATA commands */
+	int		 unsent_at_quit; /* outbox rows not sent when QUIT came */
 	pthread_t	 thread;
 	volatile int	 stop;
 } smtp;
@@ -90,6 +92,17 @@ serve(void *arg)
 					say(c, "250 queued\r\n");
 				}
 			} else if (strncasecmp(line, "QUIT", 4) == 0) {
+				/* What the sender had recorded when it said goodbye. */
+				sqlite3 *db = NULL;
+				sqlite3_stmt *st = NULL;
+				smtp.unsent_at_quit = -1;
+				if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) ==
+				    SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+				    "email_outbox WHERE status != 'sent'", -1, &st, NULL) ==
+				    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+					smtp.unsent_at_quit = sqlite3_column_int(st, 0);
+				sqlite3_finalize(st);
+				sqlite3_close(db);
 				say(c, "221 bye\r\n");
 				break;
 			} else
@@ -206,6 +219,20 @@ an_interrupted_run_should_send_nothing_twice(void **state)
 }
 
 static void
+a_mail_should_be_recorded_sent_before_its_conversation_ends(void **state)
+{
+	(void)state;
+	/* Nothing else waits (the other tests' queues are sent). */
+	assert_int_equal(mailer_send_due(app_db(app), &mailer, clock_now_ms(), 100), 0);
+	queue("d@example.com", "Four", "4");
+	smtp.unsent_at_quit = -2;
+	assert_int_equal(mailer_send_due(app_db(app), &mailer, clock_now_ms(), 100), 1);
+	/* The QUIT came after the commit: a worker killed once the server
+	 * took the message would resend it only within that one commit. */
+	assert_int_equal(smtp.unsent_at_quit, 0);
+}
+
+static void
 refused_mails_should_be_retried_with_backoff(void **state)
 {
 	(void)state;
@@ -239,6 +266,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mails_should_arrive_with_accents_intact),
 		cmocka_unit_test(an_interrupted_run_should_send_nothing_twice),
+		cmocka_unit_test(a_mail_should_be_recorded_sent_before_its_conversation_ends),
 		cmocka_unit_test(refused_mails_should_be_retried_with_backoff),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
