@@ -4,6 +4,12 @@
 #
 #   deploy/stack.sh start | stop | reload | status
 #
+# start leaves a supervisor (`stack.sh supervise`, run/supervisor.pid) that
+# starts again a pool master, nginx or background worker that died, as
+# systemd does in production. Liveness is what /proc says of the process
+# (a zombie is dead) and that it is the program of its pid file; a pool also
+# needs its socket.
+#
 # Configuration: the environment, checked by `platformctl config --shell`
 # against the one table of lib/core/config.c (README, *Configuration*);
 # a bad value stops the start and names the variable. BUILD (where the
@@ -56,13 +62,31 @@ is_path "$ROOT" || die "the checkout path may only contain A-Z a-z 0-9 _ . / -"
 is_path "$VAR" || die "PLATFORM_VAR may only contain A-Z a-z 0-9 _ . / -"
 is_path "$BUILD" || die "BUILD may only contain A-Z a-z 0-9 _ . / -"
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether process $1 runs: a zombie (dead, not yet reaped) answers kill -0
+# and does not run. Given $2, also whether it is that program (its name as
+# /proc shows it): a pid taken again by another process is not ours.
+runs() {
+	_st=$(sed -n 's/^[0-9]* (\(.*\)) \([A-Za-z]\) .*/\1 \2/p' "/proc/$1/stat" 2>/dev/null) ||
+	    return 1
+	case $_st in
+	''|*' Z'|*' X'|*' x') return 1 ;;
+	esac
+	[ -z "${2:-}" ] || [ "${_st% *}" = "$2" ]
+}
+# Whether pid file $1 names a process that runs (and is program $2).
+alive() {
+	[ -f "$1" ] || return 1
+	_pid=$(cat "$1" 2>/dev/null) || return 1
+	case $_pid in ''|*[!0-9]*) return 1 ;; esac
+	runs "$_pid" "${2:-}"
+}
+pool_alive() { alive "$VAR/run/$1.pid" platform-pool && [ -S "$VAR/run/$1.sock" ]; }
 
 # Waits up to $2 tenths of a second for pid file $1's process to go.
 wait_gone() {
 	pid=$1; n=$2
-	while kill -0 "$pid" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	! kill -0 "$pid" 2>/dev/null
+	while runs "$pid" && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	! runs "$pid"
 }
 
 urls() {
@@ -85,16 +109,82 @@ start_pool() { # name program
 	    --workers "$WORKERS" --pidfile "$VAR/run/$1.pid" $GROUP_ARG \
 	    -- "$BUILD/bin/$2" </dev/null >>"$VAR/log/$1.log" 2>&1 &
 	n=100
-	while ! [ -S "$VAR/run/$1.sock" ] || ! alive "$VAR/run/$1.pid"; do
+	while ! pool_alive "$1"; do
 		[ "$n" -gt 0 ] || die "$1 pool did not start: see $VAR/log/$1.log"
 		sleep 0.1; n=$((n - 1))
 	done
 }
 
+# nginx's workers: unprivileged when we are root, if they can reach the
+# checkout; the pool's socket is then given to their group.
+pool_user() {
+	USER_LINE=""
+	GROUP_ARG=""
+	if [ "$(id -u)" = 0 ]; then
+		if su -s /bin/sh nobody -c "test -r '$ROOT/static/css/site.css' && test -x '$VAR'" 2>/dev/null; then
+			USER_LINE="user nobody nogroup;"
+			GROUP_ARG="--group nogroup"
+			export PLATFORM_SOCKET_GROUP=nogroup
+		else
+			echo "stack: nobody cannot reach $ROOT: nginx workers run as root (development only)" >&2
+			USER_LINE="user root root;"
+		fi
+	fi
+}
+
+start_nginx() {
+	nginx -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf"
+}
+
+# The background worker: renewals, dunning, e-mails, the shops' deployments
+# and probes.
+start_worker() {
+	setsid "$BUILD/bin/platform-worker" --pidfile "$VAR/run/worker.pid" \
+	    </dev/null >>"$VAR/log/worker.log" 2>&1 &
+	n=100
+	until alive "$VAR/run/worker.pid" platform-worker; do
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1; n=$((n - 1))
+	done
+}
+
+start_supervisor() {
+	setsid sh "$ROOT/deploy/stack.sh" supervise </dev/null \
+	    >>"$VAR/log/supervisor.log" 2>&1 &
+	echo $! > "$VAR/run/supervisor.pid"
+}
+
+# What systemd does in production (Restart=always): every second, a pool
+# master, nginx or the background worker that is gone is started again.
+supervise() {
+	echo $$ > "$VAR/run/supervisor.pid"
+	load_config
+	pool_user
+	while :; do
+		sleep 1
+		if ! pool_alive platform; then
+			echo "$(date -u +%FT%TZ) supervisor: the platform pool is gone: starting it again"
+			(start_pool platform platform-fcgi) || true
+		fi
+		if [ "$BARE" = 1 ] && ! pool_alive bare; then
+			(start_pool bare bare-fcgi) || true
+		fi
+		if ! alive "$VAR/run/nginx.pid" nginx; then
+			echo "$(date -u +%FT%TZ) supervisor: nginx is gone: starting it again"
+			start_nginx || true
+		fi
+		if ! alive "$VAR/run/worker.pid" platform-worker; then
+			echo "$(date -u +%FT%TZ) supervisor: the worker is gone: starting it again"
+			start_worker || echo "supervisor: the worker did not start"
+		fi
+	done
+}
+
 start() {
 	load_config
-	if alive "$VAR/run/platform.pid" && alive "$VAR/run/nginx.pid" &&
-	    alive "$VAR/run/worker.pid"; then
+	if pool_alive platform && alive "$VAR/run/nginx.pid" nginx &&
+	    alive "$VAR/run/worker.pid" platform-worker; then
+		alive "$VAR/run/supervisor.pid" || start_supervisor
 		echo "already running"
 		urls
 		return 0
@@ -134,20 +224,7 @@ start() {
 		"$BUILD/bin/platformctl" seed >/dev/null || die "demo data failed"
 	fi
 
-	# nginx's workers: unprivileged when we are root, if they can reach the
-	# checkout; the pool's socket is then given to their group.
-	USER_LINE=""
-	GROUP_ARG=""
-	if [ "$(id -u)" = 0 ]; then
-		if su -s /bin/sh nobody -c "test -r '$ROOT/static/css/site.css' && test -x '$VAR'" 2>/dev/null; then
-			USER_LINE="user nobody nogroup;"
-			GROUP_ARG="--group nogroup"
-			export PLATFORM_SOCKET_GROUP=nogroup
-		else
-			echo "stack: nobody cannot reach $ROOT: nginx workers run as root (development only)" >&2
-			USER_LINE="user root root;"
-		fi
-	fi
+	pool_user
 	start_pool platform platform-fcgi
 	if [ "$BARE" = 1 ]; then
 		[ -x "$BUILD/bin/bare-fcgi" ] || die "$BUILD/bin/bare-fcgi missing"
@@ -173,27 +250,27 @@ start() {
 	    sh deploy/nginx.sh dev > "$VAR/nginx.conf" || { stop; die "nginx configuration not rendered"; }
 	nginx -q -t -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
 	    { stop; die "nginx configuration refused"; }
-	nginx -p "$VAR/" -e "$VAR/log/nginx-error.log" -c "$VAR/nginx.conf" ||
-	    { stop; die "nginx did not start: see $VAR/log/nginx-error.log"; }
+	start_nginx || { stop; die "nginx did not start: see $VAR/log/nginx-error.log"; }
 	n=100
 	until curl -sfk -o /dev/null "https://127.0.0.1:$HTTPS_PORT/health"; do
 		[ "$n" -gt 0 ] || { stop; die "the platform did not answer /health"; }
 		sleep 0.1; n=$((n - 1))
 	done
-	# The background worker: renewals, dunning, e-mails, the shops' deployments
-	# and probes; once nginx is up, since it tests and reloads it.
-	setsid "$BUILD/bin/platform-worker" --pidfile "$VAR/run/worker.pid" \
-	    </dev/null >>"$VAR/log/worker.log" 2>&1 &
-	n=100
-	until alive "$VAR/run/worker.pid"; do
-		[ "$n" -gt 0 ] || { stop; die "the worker did not start: see $VAR/log/worker.log"; }
-		sleep 0.1; n=$((n - 1))
-	done
+	# The background worker, once nginx is up, since it tests and reloads it.
+	start_worker || { stop; die "the worker did not start: see $VAR/log/worker.log"; }
+	start_supervisor
 	urls
 }
 
 stop() {
 	rc=0
+	# The supervisor first: it would start again what stops.
+	if [ -f "$VAR/run/supervisor.pid" ]; then
+		pid=$(cat "$VAR/run/supervisor.pid")
+		! runs "$pid" sh || kill -TERM "$pid" 2>/dev/null || true
+		wait_gone "$pid" 50 || rc=1
+		rm -f "$VAR/run/supervisor.pid"
+	fi
 	# The worker first: with nginx gone, its probes would find every shop
 	# down and start restarting them.
 	if [ -f "$VAR/run/worker.pid" ]; then
@@ -234,7 +311,7 @@ stop() {
 }
 
 reload() {
-	alive "$VAR/run/platform.pid" || die "not running"
+	pool_alive platform || die "not running"
 	kill -HUP "$(cat "$VAR/run/platform.pid")"
 	kill -HUP "$(cat "$VAR/run/nginx.pid")"
 	echo "reloaded"
@@ -242,9 +319,10 @@ reload() {
 
 status() {
 	ok=0
-	alive "$VAR/run/nginx.pid" && echo "nginx: running ($(cat "$VAR/run/nginx.pid"))" || { echo "nginx: stopped"; ok=1; }
-	alive "$VAR/run/platform.pid" && echo "platform pool: running ($(cat "$VAR/run/platform.pid"))" || { echo "platform pool: stopped"; ok=1; }
-	alive "$VAR/run/worker.pid" && echo "worker: running ($(cat "$VAR/run/worker.pid"))" || { echo "worker: stopped"; ok=1; }
+	alive "$VAR/run/nginx.pid" nginx && echo "nginx: running ($(cat "$VAR/run/nginx.pid"))" || { echo "nginx: stopped"; ok=1; }
+	pool_alive platform && echo "platform pool: running ($(cat "$VAR/run/platform.pid"))" || { echo "platform pool: stopped"; ok=1; }
+	alive "$VAR/run/worker.pid" platform-worker && echo "worker: running ($(cat "$VAR/run/worker.pid"))" || { echo "worker: stopped"; ok=1; }
+	alive "$VAR/run/supervisor.pid" sh && echo "supervisor: running ($(cat "$VAR/run/supervisor.pid"))" || echo "supervisor: stopped"
 	return $ok
 }
 
@@ -253,5 +331,6 @@ start) start ;;
 stop) stop ;;
 reload) reload ;;
 status) status ;;
+supervise) supervise ;;
 *) echo "usage: deploy/stack.sh start|stop|reload|status" >&2; exit 2 ;;
 esac

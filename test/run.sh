@@ -40,7 +40,7 @@ for b in build/rel build/asan; do
 		run "$b/test/$t" "$b/test/$t"
 	done
 	for t in test_stack test_accounts test_strapi test_webhooks test_stripe_journey test_ratelimit \
-	    test_metrics test_backup \
+	    test_metrics test_backup test_faults \
 	    test_backends test_systemd \
 	    test_dashboards; do
 		run "$b/test/$t" env BUILD="$b" "$b/test/$t"

@@ -614,6 +614,11 @@ static void
 nginx_should_answer_503_json_when_the_pool_is_down(void **state)
 {
 	(void)state;
+	/* The development stack's supervisor would start the pool again: it
+	 * goes first, as if systemd were told to stop the pool. */
+	pid_t sup = stack_pid("supervisor");
+	assert_true(sup > 0);
+	assert_int_equal(kill(sup, SIGTERM), 0);
 	pid_t pool = stack_pid("platform");
 	assert_true(pool > 0);
 	assert_int_equal(kill(pool, SIGTERM), 0);
