@@ -41,7 +41,8 @@ struct db_query {
 struct db_shared {
 	uint64_t	 gen;		/* commits, by the WAL hook */
 	uint64_t	 busy_retries;	/* busy-handler calls */
-	uint64_t	 reserved[14];
+	int64_t		 full_since_ms;	/* a full-disk episode began, or 0 */
+	uint64_t	 reserved[13];
 };
 
 struct db {
@@ -54,6 +55,8 @@ struct db {
 	sqlite3_stmt	*data_version;
 	int		 depth;		/* transaction nesting */
 	int		 checkpoint_due; /* the WAL passed DB_AUTOCHECKPOINT */
+	int		 full;		/* met a full disk since db_take_full */
+	int		 full_logged;	/* said so (without the shared page) */
 	int64_t		 busy_since_us;	/* the first busy retry of this wait */
 	struct db_shared *sh;		/* the shared page, or NULL */
 	int64_t		 dv_checked_us;	/* last data_version look */
@@ -114,11 +117,55 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 	struct db *db = arg;
 	(void)h;
 	(void)name;
-	if (db->sh)
+	if (db->sh) {
 		__atomic_add_fetch(&db->sh->gen, 1, __ATOMIC_RELEASE);
+		int64_t since = __atomic_load_n(&db->sh->full_since_ms, __ATOMIC_ACQUIRE);
+		if (since && __atomic_compare_exchange_n(&db->sh->full_since_ms, &since, 0,
+		    0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			fprintf(stderr, "db: disk space is back: writes are accepted again "
+			    "(after %lld s)\n", (long long)((clock_now_ms() - since) / 1000));
+	}
+	db->full_logged = 0;
 	if (pages >= DB_AUTOCHECKPOINT)
 		db->checkpoint_due = 1;
 	return SQLITE_OK;
+}
+
+/*
+ * A write met a full disk (SQLITE_FULL): nothing was written (SQLite rolls
+ * the statement or transaction back), the request answers 503 (db_take_full)
+ * and the episode is logged once for every process, when it begins; the
+ * first commit after space returns logs its end (wal_hook).
+ */
+static void
+disk_full(struct db *db)
+{
+	db->full = 1;
+	int64_t zero = 0, now = clock_now_ms();
+	int first = db->sh ? __atomic_compare_exchange_n(&db->sh->full_since_ms, &zero,
+	    now, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) : !db->full_logged;
+	db->full_logged = 1;
+	if (first)
+		fprintf(stderr, "db: the disk is full: writes answer 503 until space "
+		    "returns\n");
+}
+
+/* Whether rc (a result code) says the disk is full; notes it if so. */
+static int
+full(struct db *db, int rc)
+{
+	if ((rc & 0xff) != SQLITE_FULL)
+		return 0;
+	disk_full(db);
+	return 1;
+}
+
+int
+db_take_full(struct db *db)
+{
+	int f = db->full;
+	db->full = 0;
+	return f;
 }
 
 /* A passive checkpoint (it waits for no one) when the WAL hook asked. */
@@ -140,14 +187,14 @@ static void
 map_gen(struct db *db, const char *path)
 {
 	char gpath[4096];
-	struct stat st;
 	if (snprintf(gpath, sizeof(gpath), "%s-gen", path) >= (int)sizeof(gpath))
 		return;
 	int fd = open(gpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0 && st.st_size < DB_GEN_SIZE &&
-	    ftruncate(fd, DB_GEN_SIZE) != 0) {
+	/* Allocated, not sparse: touching a hole of a mapping on a full disk
+	 * would kill the process (SIGBUS). */
+	if (posix_fallocate(fd, 0, DB_GEN_SIZE) != 0) {
 		close(fd);
 		return;
 	}
@@ -196,7 +243,9 @@ exec(struct db *db, const char *sql)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK) {
+	if (rc != SQLITE_OK && full(db, rc))
+		sqlite3_free(msg);
+	else if (rc != SQLITE_OK) {
 		fprintf(stderr, "db: %s [%.200s]\n", msg ? msg : "error", sql);
 		sqlite3_free(msg);
 	}
@@ -529,7 +578,8 @@ db_step(struct db *db, sqlite3_stmt *st)
 			}
 			/* FALLTHROUGH */
 		default:
-			db_log(db, "step", sqlite3_sql(st));
+			if (!full(db, rc))
+				db_log(db, "step", sqlite3_sql(st));
 			return DB_ERROR;
 		}
 	}
@@ -576,8 +626,13 @@ db_commit(struct db *db)
 			checkpoint_if_due(db);
 			return ERR_OK;
 		}
-		if ((rc & 0xff) != SQLITE_BUSY)
+		if ((rc & 0xff) != SQLITE_BUSY) {
+			if (full(db, rc)) {
+				db_rollback(db);
+				return ERR_DB;
+			}
 			break;
+		}
 	}
 	db_log(db, "commit", stmts[SQL_COMMIT]);
 	db_rollback(db);

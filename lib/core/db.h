@@ -113,6 +113,11 @@ enum err	 db_backup(struct db *db, const char *path, char *why, size_t n);
  * ERR_OK, or ERR_DB with *why filled. */
 enum err	 db_check_file(const char *path, int *version, char *why, size_t n);
 
+/* Whether a write of this connection met a full disk since the last call
+ * (which clears it): nothing was written, and the episode is logged once
+ * (its start, and its end at the next commit). */
+int		 db_take_full(struct db *db);
+
 /* What the shared page of the database counts, summed over every process
  * since the page was made. */
 struct db_counters {

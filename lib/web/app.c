@@ -480,6 +480,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	c.req = req;
 	c.resp = resp;
 	int64_t t0 = clock_mono_us();
+	db_take_full(app->db);
 	if (req->query == NULL)
 		req->query = "";
 	if (req->method == METHOD_OPTIONS) {
@@ -555,7 +556,12 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	else
 		rc = c.route->handler(&c);
 out:
-	if (rc != ERR_OK)
+	if (rc != ERR_OK && db_take_full(app->db)) {
+		/* Nothing was written: the client may send it again later. */
+		resp_header(resp, "Retry-After", "30");
+		json_send_error(resp, ERR_UNAVAILABLE, "The server's disk is full: nothing "
+		    "was written. Try again later", NULL);
+	} else if (rc != ERR_OK)
 		send_error(&c, rc);
 	else if (cacheable && resp->status == 200 && !c.personal)
 		cache_put(app, key, stamp, resp);

@@ -61,15 +61,15 @@ claim_slot(void)
 int
 metrics_open(const char *path, uint64_t fingerprint)
 {
-	struct stat st;
 	metrics_close();
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		fprintf(stderr, "metrics: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || (st.st_size < (off_t)sizeof(struct page) &&
-	    ftruncate(fd, sizeof(struct page)) != 0)) {
+	/* Allocated, not sparse: touching a hole of the mapping on a full disk
+	 * would kill the worker (SIGBUS). */
+	if (posix_fallocate(fd, 0, sizeof(struct page)) != 0) {
 		fprintf(stderr, "metrics: %s: %s\n", path, strerror(errno));
 		close(fd);
 		return -1;
