@@ -14,6 +14,11 @@ CXXFLAGS_BASE = -std=c++11 -Wall -Wextra -Werror -g $(OPT) -MMD -MP
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
+# The fuzzing build (clang): coverage for libFuzzer, ASan and UBSan.
+ifeq ($(SAN),fuzz)
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+           -fno-omit-frame-pointer
+endif
 CFLAGS   = $(CFLAGS_BASE) $(SANFLAGS) $(shell pkg-config --cflags libcjson 2>/dev/null)
 CXXFLAGS = $(CXXFLAGS_BASE) $(SANFLAGS)
 LDLIBS   = -lfcgi -lcjson -lsqlite3 -lmbedcrypto -largon2 -lhpdf -lcurl -lctemplate -lpthread -lm
@@ -47,9 +52,14 @@ UNIT    = $(UNIT_C:test/unit/%.c=$(BUILD)/test/%)
 INTEG_C = $(wildcard test/integration/test_*.c)
 INTEG   = $(INTEG_C:test/integration/%.c=$(BUILD)/test/%)
 
+# libFuzzer targets (test/fuzz/fuzz_*.c) and their corpora (test/fuzz/corpus/).
+FUZZ_C       = $(wildcard test/fuzz/fuzz_*.c)
+FUZZ         = $(FUZZ_C:test/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
 .SECONDARY:
 .PHONY: all build deps run stop test test-unit test-integration test-page bench clean \
-        build-asan lint
+        build-asan build-fuzz fuzz fuzz-smoke lint
 
 all: build
 build: $(addprefix $(BUILD)/bin/,$(PROGS)) $(UNIT) $(INTEG)
@@ -129,6 +139,24 @@ lint:
 build-asan:
 	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 build
 
+# The fuzz targets, built by clang with libFuzzer (build/fuzz).
+build-fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang CXX=clang++ SAN=fuzz OPT=-O1 fuzz-targets
+fuzz-targets: $(FUZZ)
+$(BUILD)/fuzz:
+	mkdir -p $@
+$(BUILD)/fuzz/%: test/fuzz/%.c test/fuzz/fuzz.h $(LIBS_TEST) | $(BUILD)/fuzz
+	$(CXX) -x c $(CFLAGS) $(INC_ALL) -Itest/fuzz -o $@ $< -x none $(LIBS_TEST) \
+	    -fsanitize=fuzzer,address,undefined $(LDLIBS)
+
+# Each target for FUZZ_SECONDS (60) on its corpus, which grows with what
+# it finds; a crash stops it and leaves the input in build/fuzz/.
+fuzz: deps build-fuzz
+	@sh test/fuzz/run.sh $(FUZZ_SECONDS) grow
+# Each target a few seconds on its corpus, nothing kept (make test).
+fuzz-smoke: build-fuzz
+	@sh test/fuzz/run.sh 4
+
 # --- the two commands -------------------------------------------------------
 run: deps
 	@$(MAKE) --no-print-directory build
@@ -138,7 +166,7 @@ stop:
 	@BUILD=$(BUILD) sh deploy/stack.sh stop
 
 test: deps
-	@$(MAKE) --no-print-directory lint build build-asan
+	@$(MAKE) --no-print-directory lint build build-asan build-fuzz
 	@sh test/run.sh
 
 bench: deps

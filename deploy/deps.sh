@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config nginx openssl curl ca-certificates sqlite3
  libfcgi-dev libcjson-dev libsqlite3-dev libmbedtls-dev libctemplate-dev
  libcurl4-openssl-dev libcmocka-dev libargon2-dev libhpdf-dev fonts-dejavu-core
- poppler-utils wrk chromium systemd tidy"
+ poppler-utils wrk chromium systemd tidy clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -90,6 +90,13 @@ early_error(struct response *resp, enum err e)
 	json_send_error(resp, e, NULL, NULL);
 }
 
+/* http_reader over a FastCGI input stream. */
+static int
+fcgi_read(void *arg, char *buf, int n)
+{
+	return FCGX_GetStr(buf, n, arg);
+}
+
 static void
 handle(FCGX_Request *fr, void *arg)
 {
@@ -114,45 +121,13 @@ handle(FCGX_Request *fr, void *arg)
 	req.remote_addr = v ? arena_strdup(&req.arena, v) : NULL;
 	add_headers(&req, fr->envp);
 
-	/* The body: refused at once when announced too large, else read to
-	 * the end (a chunked request has no length) up to the limit. */
-	size_t max = config()->max_body;
-	int64_t len = 0;
-	v = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
-	if (v && *v && valid_int(v, 0, INT64_MAX, &len) != 0) {
-		early_error(&resp, ERR_BAD_REQUEST);
+	/* The body, up to the limit (lib/core/http.c). */
+	enum err e = http_read_body(fcgi_read, fr->in, FCGX_GetParam("CONTENT_LENGTH",
+	    fr->envp), config()->max_body, &req.arena, &req.body, &req.body_len);
+	if (e != ERR_OK) {
+		early_error(&resp, e);
 		goto send;
 	}
-	if ((uint64_t)len > max) {
-		early_error(&resp, ERR_TOO_LARGE);
-		goto send;
-	}
-	size_t cap = len > 0 ? (size_t)len + 1 : 4096, got = 0;
-	char *body = xmalloc(cap);
-	for (;;) {
-		if (got + 1 >= cap) {
-			if (cap > max + 1) {
-				free(body);
-				early_error(&resp, ERR_TOO_LARGE);
-				goto send;
-			}
-			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
-			body = xrealloc(body, cap);
-		}
-		int n = FCGX_GetStr(body + got, (int)(cap - 1 - got), fr->in);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got > max) {
-		free(body);
-		early_error(&resp, ERR_TOO_LARGE);
-		goto send;
-	}
-	body[got] = '\0';
-	req.body = arena_strndup(&req.arena, body, got);
-	req.body_len = got;
-	free(body);
 	app_handle(app, &req, &resp);
 send:
 	write_response(fr, &req, &resp);

@@ -2,6 +2,7 @@
 # Runs every test (called by `make test`, after the builds):
 #   - the cmocka unit tests, release and ASan+UBSan builds;
 #   - the integration tests against the real stack, both builds;
+#   - the libFuzzer targets, a few seconds each (test/fuzz/run.sh);
 #   - the page and browser tests in headless chromium (release build).
 # One test program: build/rel/test/test_query (unit), or
 #   BUILD=build/rel build/rel/test/test_stack (integration).
@@ -46,6 +47,19 @@ for b in build/rel build/asan; do
 		run "$b/test/$t" env BUILD="$b" "$b/test/$t"
 	done
 done
+# The libFuzzer targets (make build-fuzz), a few seconds each on their
+# corpus: a crash, a sanitizer report or a broken check fails; every
+# target of test/fuzz/ must have run.
+printf '== fuzz targets\n'
+sh test/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-4}" >"$log" 2>&1
+cat "$log"
+want=$(ls test/fuzz/fuzz_*.c | wc -l)
+p=$(grep -c ' executions in ' "$log")
+passed=$((passed + p))
+if [ "$p" != "$want" ]; then
+	failed=$((failed + want - p))
+	failures="$failures fuzz"
+fi
 run "build/rel/test/test_page" env BUILD=build/rel build/rel/test/test_page
 run "build/rel/test/test_browser" env BUILD=build/rel build/rel/test/test_browser
 rm -f "$log"

@@ -1,8 +1,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <stdlib.h>
+
 #include "crypto.h"
 #include "http.h"
+#include "mem.h"
+#include "valid.h"
 
 static const char *const method_names[METHOD__MAX] = {
 	[METHOD_GET] = "GET", [METHOD_HEAD] = "HEAD", [METHOD_POST] = "POST",
@@ -140,4 +144,45 @@ void
 resp_header(struct response *r, const char *name, const char *value)
 {
 	buf_printf(&r->headers, "%s: %s\r\n", name, value);
+}
+
+enum err
+http_read_body(http_reader read, void *arg, const char *content_length, size_t max,
+    struct arena *a, const char **body, size_t *len)
+{
+	int64_t announced = 0;
+	*body = NULL;
+	*len = 0;
+	/* Refused at once when announced too large, else read to the end (a
+	 * chunked request has no length) up to the limit. */
+	if (content_length && *content_length &&
+	    valid_int(content_length, 0, INT64_MAX, &announced) != 0)
+		return ERR_BAD_REQUEST;
+	if ((uint64_t)announced > max)
+		return ERR_TOO_LARGE;
+	size_t cap = announced > 0 ? (size_t)announced + 1 : 4096, got = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (got + 1 >= cap) {
+			if (cap > max + 1) {
+				free(buf);
+				return ERR_TOO_LARGE;
+			}
+			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			buf = xrealloc(buf, cap);
+		}
+		size_t room = cap - 1 - got;
+		int n = read(arg, buf + got, room > INT32_MAX ? INT32_MAX : (int)room);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > max) {
+		free(buf);
+		return ERR_TOO_LARGE;
+	}
+	*body = arena_strndup(a, buf, got);
+	*len = got;
+	free(buf);
+	return ERR_OK;
 }

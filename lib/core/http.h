@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "err.h"
 #include "mem.h"
 
 /* Hard limits, checked before anything is allocated for them. */
@@ -47,6 +48,17 @@ struct response {
 	struct buf	 body;
 };
 
+/* Reads up to n bytes of a request body into buf; returns how many, 0 at
+ * its end, or -1. */
+typedef int (*http_reader)(void *arg, char *buf, int n);
+/* Reads a request's body from read(arg, ...) until it ends: refused with
+ * ERR_BAD_REQUEST when content_length (CONTENT_LENGTH, NULL or "" when
+ * absent, as with a chunked request) is not a length, and ERR_TOO_LARGE
+ * when it announces more than max or more than max arrives (reading stops
+ * there). On ERR_OK, *body (NUL-terminated, NULs kept, in arena a) and
+ * *len are set. */
+enum err	 http_read_body(http_reader read, void *arg, const char *content_length,
+		    size_t max, struct arena *a, const char **body, size_t *len);
 /* Maps "GET" etc. to the enum; unknown names give METHOD_OTHER. */
 enum http_method http_method_parse(const char *s);
 /* Returns the name of a method ("GET"). */

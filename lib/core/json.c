@@ -1,8 +1,16 @@
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "mem.h"
+
+int
+json_integral(const cJSON *v, double lo, double hi)
+{
+	return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
+	    v->valuedouble >= lo && v->valuedouble <= hi;
+}
 
 void
 json_init(void)

@@ -18,6 +18,11 @@
  * aborts). Every program calls it once at start, before any cJSON call;
  * app_open() does. */
 void		 json_init(void);
+/* Whether v is a JSON number that is an integer from lo to hi (within
+ * ±2^53, where a double holds every integer): the test to pass before a
+ * value from outside is converted to int64_t. */
+int		 json_integral(const cJSON *v, double lo, double hi);
+#define JSON_MAX_INT	9007199254740991.0	/* 2^53 - 1 */
 /* Parses a request body. Returns ERR_OK with *out set (caller deletes),
  * or ERR_BAD_REQUEST with *why set to a static message: malformed JSON,
  * too deep, an escaped NUL, invalid UTF-8. */

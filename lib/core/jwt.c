@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "crypto.h"
+#include "json.h"
 #include "jwt.h"
 
 /* {"alg":"HS256","typ":"JWT"} */
@@ -43,13 +44,6 @@ part_json(const char *s, size_t n)
 	if (len <= 0)
 		return NULL;
 	return cJSON_ParseWithLength((const char *)buf, (size_t)len);
-}
-
-static int
-integral(const cJSON *v, double lo, double hi)
-{
-	return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
-	    v->valuedouble >= lo && v->valuedouble <= hi;
 }
 
 int
@@ -91,13 +85,13 @@ jwt_verify(const unsigned char *key, size_t keylen, const char *token,
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(p, "ver");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(p, "exp");
 	const cJSON *iat = cJSON_GetObjectItemCaseSensitive(p, "iat");
-	if (!integral(id, 1, 9007199254740991.0) || !integral(exp, 0, 1e13) ||
-	    !integral(ver, 1, 9007199254740991.0) || !cJSON_IsString(sub) ||
+	if (!json_integral(id, 1, 9007199254740991.0) || !json_integral(exp, 0, 1e13) ||
+	    !json_integral(ver, 1, 9007199254740991.0) || !cJSON_IsString(sub) ||
 	    strlen(sub->valuestring) != JWT_DOC_LEN)
 		goto out;
 	if ((int64_t)exp->valuedouble <= now)
 		goto out;
-	if (iat && (!integral(iat, 0, 1e13) || (int64_t)iat->valuedouble > now + 60))
+	if (iat && (!json_integral(iat, 0, 1e13) || (int64_t)iat->valuedouble > now + 60))
 		goto out;
 	who->user_id = (int64_t)id->valuedouble;
 	who->version = (int64_t)ver->valuedouble;

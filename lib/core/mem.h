@@ -30,7 +30,8 @@ void	 buf_puts(struct buf *b, const char *s);
 void	 buf_putc(struct buf *b, char c);
 void	 buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	 buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void	 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 /* Empties the buffer, keeping its storage. */
 void	 buf_reset(struct buf *b);
 /* Frees the storage; the buffer is empty and reusable afterwards. */

@@ -256,8 +256,7 @@ valid_field(const struct field *f, const cJSON *v, struct verrs *ve)
 		}
 		return f->check ? f->check(v, f->name, ve) : 0;
 	case FT_INT:
-		if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-		    fabs(v->valuedouble) > 9007199254740991.0) {
+		if (!json_integral(v, -JSON_MAX_INT, JSON_MAX_INT)) {
 			verr_addf(ve, f->name, v, "%s must be an integer", f->name);
 			return -1;
 		}
@@ -284,9 +283,7 @@ valid_field(const struct field *f, const cJSON *v, struct verrs *ve)
 	case FT_JSON:
 		return f->check ? f->check(v, f->name, ve) : 0;
 	case FT_REF:
-		if ((cJSON_IsNumber(v) && v->valuedouble >= 1 &&
-		    v->valuedouble <= 9007199254740991.0 &&
-		    v->valuedouble == floor(v->valuedouble)) ||
+		if (json_integral(v, 1, JSON_MAX_INT) ||
 		    (cJSON_IsString(v) && id_is_document(v->valuestring)))
 			return 0;
 		verr_addf(ve, f->name, v, "%s must be an id or a documentId", f->name);

@@ -48,8 +48,8 @@ static const char *const stmts[STMT_PR__MAX] = {
 	[STMT_PR_ACTIVE] = "SELECT active FROM products WHERE id = ?",
 	[STMT_PR_SET] = "UPDATE products SET stock = ?1, updated_at = ?2 WHERE id = ?3",
 	/* Never below zero: the statement that moves it checks it. */
-	[STMT_PR_ADJUST] = "UPDATE products SET stock = stock + ?1, updated_at = ?2 "
-	    "WHERE id = ?3 AND stock + ?1 >= 0",
+	[STMT_PR_ADJUST] = ("UPDATE products SET stock = stock + ?1, updated_at = ?2 "
+	    "WHERE id = ?3 AND stock + ?1 >= 0"),
 };
 
 static int
@@ -102,8 +102,7 @@ h_shop_products_stock(struct ctx *c)
 	}
 	const cJSON *v = set ? set : adj;
 	int64_t lo = set ? 0 : -1000000000;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
-	    v->valuedouble < (double)lo || v->valuedouble > 1000000000.0) {
+	if (!json_integral(v, (double)lo, 1000000000.0)) {
 		verr_addf(&c->ve, set ? "stock" : "adjust", v, "%s must be an integer "
 		    "from %lld to 1000000000", set ? "stock" : "adjust", (long long)lo);
 		return ERR_VALIDATION;

@@ -685,7 +685,7 @@ crud_ref_id(struct ctx *c, const char *table, const cJSON *v)
 {
 	char sql[128];
 	int64_t id = 0;
-	if (v == NULL || (!cJSON_IsNumber(v) && !(cJSON_IsString(v) &&
+	if (v == NULL || (!json_integral(v, 1, JSON_MAX_INT) && !(cJSON_IsString(v) &&
 	    id_is_document(v->valuestring))))
 		return 0;
 	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table,
