@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,39 @@ json_write(struct response *r, const cJSON *root)
 	free(s);
 }
 
+/*
+ * cJSON prints every number with "%1.15g" and reads it back with sscanf to
+ * check it: most of the time of printing a page of records. The integers
+ * of a tree about to be printed (and freed) become raw text instead, in
+ * the same decimal digits.
+ */
+static void
+integers_raw(cJSON *item)
+{
+	for (; item; item = item->next) {
+		if (item->child)
+			integers_raw(item->child);
+		if (!json_integral(item, -JSON_MAX_INT, JSON_MAX_INT))
+			continue;
+		char digits[24], *p = digits + sizeof(digits);
+		int64_t v = (int64_t)item->valuedouble;
+		uint64_t u = v < 0 ? (uint64_t)-v : (uint64_t)v;
+		*--p = '\0';
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (v < 0)
+			*--p = '-';
+		cJSON *raw = cJSON_CreateRaw(p);
+		if (raw == NULL)
+			abort();	/* out of memory: see mem.h */
+		item->valuestring = raw->valuestring;
+		raw->valuestring = NULL;
+		cJSON_Delete(raw);
+		item->type = (item->type & ~0xff) | cJSON_Raw;
+	}
+}
+
 void
 json_send_data(struct response *r, int status, cJSON *data, cJSON *meta)
 {
@@ -133,6 +167,7 @@ json_send_data(struct response *r, int status, cJSON *data, cJSON *meta)
 	cJSON_AddItemToObject(root, "meta", meta ? meta : cJSON_CreateObject());
 	r->status = status;
 	r->content_type = "application/json; charset=utf-8";
+	integers_raw(root->child);
 	json_write(r, root);
 	cJSON_Delete(root);
 }

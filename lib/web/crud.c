@@ -318,6 +318,58 @@ populate_array(struct ctx *c, cJSON *data, const struct qpop *pops)
 	return rc;
 }
 
+/*
+ * The counts of the lists answered last (per worker), each valid while the
+ * database's change stamp is the one it was counted at: a list asked
+ * again with nothing written since is not counted again.
+ */
+#define COUNT_SLOTS	16
+
+static struct counted {
+	char		*key;		/* statement, query string, binds */
+	uint64_t	 hash, stamp, used;
+	int64_t		 total;
+} counts[COUNT_SLOTS];
+static uint64_t count_tick;
+
+static uint64_t
+key_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+static int
+count_cached(const char *key, uint64_t stamp, int64_t *total)
+{
+	uint64_t h = key_hash(key);
+	for (int i = 0; i < COUNT_SLOTS; i++)
+		if (counts[i].key && counts[i].hash == h && counts[i].stamp == stamp &&
+		    strcmp(counts[i].key, key) == 0) {
+			counts[i].used = ++count_tick;
+			*total = counts[i].total;
+			return 1;
+		}
+	return 0;
+}
+
+static void
+count_keep(const char *key, uint64_t stamp, int64_t total)
+{
+	struct counted *slot = &counts[0];
+	for (int i = 0; i < COUNT_SLOTS; i++)
+		if (counts[i].used < slot->used)
+			slot = &counts[i];
+	free(slot->key);
+	slot->key = xstrdup(key);
+	slot->hash = key_hash(key);
+	slot->stamp = stamp;
+	slot->total = total;
+	slot->used = ++count_tick;
+}
+
 enum err
 crud_list(struct ctx *c, const struct entity *e, const char *base)
 {
@@ -330,7 +382,7 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 {
 	struct query q;
 	struct qerror qe;
-	struct buf sql = { 0 };
+	struct buf sql = { 0 }, key = { 0 };
 	sqlite3_stmt *st = NULL;
 	struct qaccess acc = { see, c };
 	enum err rc = query_compile(e, c->req, &acc, &q, &qe);
@@ -386,6 +438,14 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 		buf_printf(&sql, "SELECT count(*) FROM %s WHERE (%s) AND (%s)%s%s%s",
 		    source(c, e), base ? base : "1", q.where.len ? q.where.data : "1",
 		    scope ? " AND " : "", scope ? scope : "", scope ? " = ?" : "");
+		/* The same count while the database has not changed: the key
+		 * is the statement and all it binds (from the query string,
+		 * bind and the merchant). */
+		buf_printf(&key, "%s%c%s%c%s%c%lld", sql.data, 0x1f, c->req->query, 0x1f,
+		    bind ? bind : "", 0x1f, scope ? (long long)c->caller.merchant_id : 0LL);
+		uint64_t stamp = db_change_stamp(c->db);
+		if (count_cached(key.data, stamp, &total))
+			goto counted;
 		if ((st = db_query(c->db, sql.data)) == NULL)
 			goto out;
 		int first = 1;
@@ -399,7 +459,9 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 		if (db_step(c->db, st) != DB_ROW)
 			goto out;
 		total = sqlite3_column_int64(st, 0);
+		count_keep(key.data, stamp, total);
 	}
+counted:
 	if ((rc = populate_array(c, data, q.populate)) != ERR_OK)
 		goto out;
 	cJSON *meta = cJSON_CreateObject();
@@ -424,6 +486,7 @@ out:
 	cJSON_Delete(data);
 	db_query_done(c->db, st);
 	buf_free(&sql);
+	buf_free(&key);
 	query_free(&q);
 	return rc;
 }

@@ -224,6 +224,45 @@ app_should_replay_idempotent_posts(void **state)
 	answer_free(&a);
 }
 
+/* The count of "total" in a list's answer. */
+static long
+total_of(const struct answer *a)
+{
+	const char *t = strstr(a->body, "\"total\":");
+	return t ? atol(t + 8) : -1;
+}
+
+static void
+list_totals_should_follow_writes(void **state)
+{
+	static const char *const q = "filters[active][$eq]=true&pagination[pageSize]=1";
+	/* A full page: the total is counted, then kept while nothing changes. */
+	struct answer a = call(*state, METHOD_GET, "/api/subscription-plans", q, NULL, NULL);
+	long n = total_of(&a);
+	assert_true(n > 1);
+	answer_free(&a);
+	a = call(*state, METHOD_GET, "/api/subscription-plans", q, NULL, NULL);
+	assert_int_equal(total_of(&a), n);
+	answer_free(&a);
+	/* Another connection withdraws a plan: the next answer counts it. */
+	struct db *other;
+	assert_int_equal(db_open(dbpath, &other), ERR_OK);
+	assert_int_equal(sqlite3_exec(db_handle(other), "UPDATE subscription_plans SET "
+	    "active = 0 WHERE slug = 'starter'", 0, 0, 0), SQLITE_OK);
+	db_close(other);
+	a = call(*state, METHOD_GET, "/api/subscription-plans", q, NULL, NULL);
+	assert_int_equal(total_of(&a), n - 1);
+	answer_free(&a);
+	/* And this connection offers it again. */
+	a = call(*state, METHOD_PUT, "/api/subscription-plans/1", "",
+	    "{\"data\":{\"active\":true}}", NULL);
+	assert_int_equal(a.status, 200);
+	answer_free(&a);
+	a = call(*state, METHOD_GET, "/api/subscription-plans", q, NULL, NULL);
+	assert_int_equal(total_of(&a), n);
+	answer_free(&a);
+}
+
 static void
 app_cache_should_follow_writes_from_other_connections(void **state)
 {
@@ -356,6 +395,7 @@ main(void)
 		cmocka_unit_test(app_should_create_update_and_delete_a_plan),
 		cmocka_unit_test(app_should_replay_idempotent_posts),
 		cmocka_unit_test(app_cache_should_follow_writes_from_other_connections),
+		cmocka_unit_test(list_totals_should_follow_writes),
 		cmocka_unit_test(pricing_page_should_escape_plan_text),
 		cmocka_unit_test(pages_should_speak_the_language_asked_for),
 		cmocka_unit_test(json_should_allocate_through_the_core_allocator),
