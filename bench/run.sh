@@ -5,6 +5,11 @@
 # (fcgi/bare.c): the ceiling of this architecture on this machine.
 # Prints both and the ratio, and records them in bench/RESULTS.md.
 #
+# Then three requests beside Strapi's figures (a fixed reference, issue 14),
+# with p50 and p99: the plans filtered by active, a merchant's newest 25 of
+# its 1,000 tickets (signed in), and opening a ticket (POST), again with
+# PLATFORM_DB_DURABLE=0; every acknowledged POST must have made a ticket.
+#
 # Then the shops: the time from POST /api/merchant-backends to a healthy
 # shop (median of 10), and how many shops this machine holds (deployed until
 # BENCH_SHOPS, BENCH_SHOPS_MINUTES or the memory runs out), with the memory
