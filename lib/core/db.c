@@ -785,20 +785,10 @@ db_counters(struct db *db, struct db_counters *out)
 	out->busy_retries = __atomic_load_n(&db->sh->busy_retries, __ATOMIC_RELAXED);
 }
 
-/* FNV-1a of a statement's text. */
-static uint64_t
-text_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
 sqlite3_stmt *
 db_query(struct db *db, const char *sql)
 {
-	uint64_t h = text_hash(sql);
+	uint64_t h = text_hash(TEXT_HASH_START, sql);
 	struct db_query *q, *lru = NULL;
 	for (q = db->queries; q < db->queries + DB_QUERY_SLOTS; q++) {
 		if (q->sql && !q->busy && q->hash == h && strcmp(q->sql, sql) == 0) {

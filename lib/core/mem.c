@@ -202,3 +202,11 @@ arena_free(struct arena *a)
 	}
 	a->head = NULL;
 }
+
+uint64_t
+text_hash(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}

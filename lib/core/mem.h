@@ -10,12 +10,18 @@
 
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 /* malloc/realloc/strdup that abort on failure. */
 void	*xmalloc(size_t n);
 void	*xcalloc(size_t n, size_t sz);
 void	*xrealloc(void *p, size_t n);
 char	*xstrdup(const char *s);
+
+/* The 64-bit FNV-1a hash of string s continued from h (start with
+ * TEXT_HASH_START): for hash tables and fingerprints, never for security. */
+#define TEXT_HASH_START	0xcbf29ce484222325ull
+uint64_t text_hash(uint64_t h, const char *s);
 
 /* A growable byte buffer, always NUL-terminated when len > 0. */
 struct buf {

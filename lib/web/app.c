@@ -66,14 +66,11 @@ app_open(const struct app_def *def, struct app **out)
 	}
 	/* The requests' counters, beside the database, for its route table. */
 	char mpath[4096];
-	uint64_t fp = 0xcbf29ce484222325ull;
+	uint64_t fp = TEXT_HASH_START;
 	for (size_t i = 0; i < def->nroutes; i++) {
-		const char *m = http_method_name(def->routes[i].method);
-		for (const char *p = m; *p; p++)
-			fp = (fp ^ (unsigned char)*p) * 0x100000001b3ull;
-		for (const char *p = def->routes[i].pattern; *p; p++)
-			fp = (fp ^ (unsigned char)*p) * 0x100000001b3ull;
-		fp = (fp ^ '\n') * 0x100000001b3ull;
+		fp = text_hash(fp, http_method_name(def->routes[i].method));
+		fp = text_hash(fp, def->routes[i].pattern);
+		fp = text_hash(fp, "\n");
 	}
 	if (snprintf(mpath, sizeof(mpath), "%s-metrics", cfg->db_path) <
 	    (int)sizeof(mpath))

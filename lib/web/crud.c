@@ -332,19 +332,10 @@ static struct counted {
 } counts[COUNT_SLOTS];
 static uint64_t count_tick;
 
-static uint64_t
-key_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
 static int
 count_cached(const char *key, uint64_t stamp, int64_t *total)
 {
-	uint64_t h = key_hash(key);
+	uint64_t h = text_hash(TEXT_HASH_START, key);
 	for (int i = 0; i < COUNT_SLOTS; i++)
 		if (counts[i].key && counts[i].hash == h && counts[i].stamp == stamp &&
 		    strcmp(counts[i].key, key) == 0) {
@@ -364,7 +355,7 @@ count_keep(const char *key, uint64_t stamp, int64_t total)
 			slot = &counts[i];
 	free(slot->key);
 	slot->key = xstrdup(key);
-	slot->hash = key_hash(key);
+	slot->hash = text_hash(TEXT_HASH_START, key);
 	slot->stamp = stamp;
 	slot->total = total;
 	slot->used = ++count_tick;
