@@ -86,6 +86,17 @@ fuzz_open(void)
 	fuzz_bearer("clara@example.com", fuzz_merchant, sizeof(fuzz_merchant));
 }
 
+/* libFuzzer's start of every target over the application (those that
+ * include this file): the application opened once. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_open();
+	return 0;
+}
+
 /* Serves one request and checks its answer: never a 5xx, and always the
  * API's envelope ({"data": ...} or {"data": null, "error": {...}} with the
  * status), whatever came in. */
