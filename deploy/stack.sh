@@ -66,17 +66,21 @@ is_path "$BUILD" || die "BUILD may only contain A-Z a-z 0-9 _ . / -"
 # and does not run. Given $2, also whether it is that program (its name as
 # /proc shows it): a pid taken again by another process is not ours.
 runs() {
-	_st=$(sed -n 's/^[0-9]* (\(.*\)) \([A-Za-z]\) .*/\1 \2/p' "/proc/$1/stat" 2>/dev/null) ||
-	    return 1
-	case $_st in
-	''|*' Z'|*' X'|*' x') return 1 ;;
+	# Builtins only (no fork): the supervisor asks every second.
+	_st=
+	read -r _st 2>/dev/null < "/proc/$1/stat" || [ -n "$_st" ] || return 1
+	case ${_st##*) } in
+	''|Z*|X*|x*) return 1 ;;
 	esac
-	[ -z "${2:-}" ] || [ "${_st% *}" = "$2" ]
+	[ -z "${2:-}" ] && return 0
+	_comm=${_st#*\(}
+	[ "${_comm%) *}" = "$2" ]
 }
 # Whether pid file $1 names a process that runs (and is program $2).
 alive() {
 	[ -f "$1" ] || return 1
-	_pid=$(cat "$1" 2>/dev/null) || return 1
+	_pid=
+	read -r _pid 2>/dev/null < "$1" || [ -n "$_pid" ] || return 1
 	case $_pid in ''|*[!0-9]*) return 1 ;; esac
 	runs "$_pid" "${2:-}"
 }

@@ -7,19 +7,22 @@
 
 #include "loop.h"
 
-static void
-handle(FCGX_Request *req, void *arg)
+static int
+handle(FCGX_Request **reqs, int n, void *arg)
 {
 	static const char out[] = "Status: 200 OK\r\n"
 	    "Content-Type: application/json; charset=utf-8\r\n"
 	    "Content-Length: 28\r\n\r\n"
 	    "{\"data\":[\"bare\"],\"meta\":{}}\n";
 	(void)arg;
-	FCGX_PutStr(out, (int)sizeof(out) - 1, req->out);
+	for (int i = 0; i < n; i++)
+		FCGX_PutStr(out, (int)sizeof(out) - 1, reqs[i]->out);
+	return n;
 }
 
 int
 main(void)
 {
-	return fcgi_serve(handle, NULL);
+	static const struct fcgi_handler h = { handle, NULL };
+	return fcgi_serve(&h);
 }

@@ -19,10 +19,69 @@ on_term(int sig)
 	stopping = 1;
 }
 
-int
-fcgi_serve(void (*handle)(FCGX_Request *req, void *arg), void *arg)
+/* Reads the web server's request on a connection just accepted (its
+ * parameters; the body is read by the handler). Returns 0, or -1 with the
+ * connection closed. */
+static int
+take(FCGX_Request *req, int fd)
 {
-	FCGX_Request req;
+	req->ipcFd = fd;
+	/* keepConnection makes FCGX_Accept_r's own Finish leave our fresh
+	 * connection open; the web server's BEGIN_REQUEST record then sets
+	 * it for real. */
+	req->keepConnection = 1;
+	if (FCGX_Accept_r(req) != 0) {
+		if (req->ipcFd >= 0) {
+			close(req->ipcFd);
+			req->ipcFd = -1;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static FCGX_Request reqs[FCGI_BATCH_MAX];
+
+int
+fcgi_take_waiting(FCGX_Request **taken, int n)
+{
+	int fd;
+	while (n < FCGI_BATCH_MAX && (fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		if (take(&reqs[n], fd) == 0) {
+			taken[n] = &reqs[n];
+			n++;
+		}
+	return n;
+}
+
+/* Whether fd 0 is a Unix socket (not TCP). */
+static int on_unix;
+
+/* Ends the requests answered. */
+static void
+finish(FCGX_Request **taken, int n)
+{
+	for (int i = 0; i < n; i++) {
+		/* On a Unix socket, close at once: what was sent stays for the
+		 * server to read. libfcgi's own close waits (poll, up to 2 s)
+		 * for the server to close first, and the worker with it; over
+		 * TCP that wait keeps unread input from resetting the answer. */
+		if (on_unix)
+			taken[i]->keepConnection = 1;
+		FCGX_Finish_r(taken[i]);
+		if (taken[i]->ipcFd >= 0) {
+			/* Kept (above, or the server asked): we serve one
+			 * request per connection, so close it. */
+			close(taken[i]->ipcFd);
+			taken[i]->ipcFd = -1;
+		}
+	}
+}
+
+int
+fcgi_serve(const struct fcgi_handler *h)
+{
+	FCGX_Request *taken[FCGI_BATCH_MAX];
 	sigset_t block, wait_mask;
 	struct sigaction sa;
 
@@ -55,6 +114,10 @@ fcgi_serve(void (*handle)(FCGX_Request *req, void *arg), void *arg)
 		fprintf(stderr, "worker: fd 0 is not the pool's socket\n");
 		return 1;
 	}
+	struct sockaddr_storage addr;
+	socklen_t alen = sizeof(addr);
+	on_unix = getsockname(0, (struct sockaddr *)&addr, &alen) == 0 &&
+	    addr.ss_family == AF_UNIX;
 	/* EPOLLEXCLUSIVE: a new connection wakes one idle worker, not all. */
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
@@ -63,10 +126,22 @@ fcgi_serve(void (*handle)(FCGX_Request *req, void *arg), void *arg)
 		return 1;
 	}
 	/* listen_sock -1: libfcgi never accepts by itself; we hand it the
-	 * connection we accepted. */
-	FCGX_InitRequest(&req, -1, 0);
+	 * connections we accepted. */
+	for (int i = 0; i < FCGI_BATCH_MAX; i++)
+		FCGX_InitRequest(&reqs[i], -1, 0);
 	while (!stopping) {
 		struct epoll_event got;
+		/* The handler may take connections first (its turn came); a
+		 * SIGTERM waiting meanwhile still ends the loop. */
+		int n = h->handle(taken, 0, h->arg);
+		if (n > 0) {
+			finish(taken, n);
+			sigset_t pending;
+			if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 ||
+			    sigismember(&pending, SIGINT) == 1))
+				break;
+			continue;
+		}
 		int r = epoll_pwait(ep, &got, 1, -1, &wait_mask);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -82,26 +157,10 @@ fcgi_serve(void (*handle)(FCGX_Request *req, void *arg), void *arg)
 			fprintf(stderr, "worker: accept: %s\n", strerror(errno));
 			return 1;
 		}
-		req.ipcFd = fd;
-		/* keepConnection makes FCGX_Accept_r's own Finish leave our
-		 * fresh connection open; the web server's BEGIN_REQUEST
-		 * record then sets it for real. */
-		req.keepConnection = 1;
-		if (FCGX_Accept_r(&req) != 0) {
-			if (req.ipcFd >= 0) {
-				close(req.ipcFd);
-				req.ipcFd = -1;
-			}
+		if (take(&reqs[0], fd) != 0)
 			continue;
-		}
-		handle(&req, arg);
-		FCGX_Finish_r(&req);
-		if (req.ipcFd >= 0) {
-			/* The server asked to keep the connection: we serve one
-			 * request per connection, so close it. */
-			close(req.ipcFd);
-			req.ipcFd = -1;
-		}
+		taken[0] = &reqs[0];
+		finish(taken, h->handle(taken, 1, h->arg));
 	}
 	close(ep);
 	return 0;

@@ -97,43 +97,122 @@ fcgi_read(void *arg, char *buf, int n)
 	return FCGX_GetStr(buf, n, arg);
 }
 
+/* One request taken by the loop: its value, its answer, when it came. */
+struct slot {
+	struct request	 req;
+	struct response	 resp;
+	int64_t		 t0;
+	int		 ready;		/* read whole: the core may answer */
+};
+
+/* Turns a FastCGI request into the core's request value, body included;
+ * an unreadable body is answered here. */
 static void
-handle(FCGX_Request *fr, void *arg)
+prepare(FCGX_Request *fr, struct slot *s)
 {
-	struct app *app = arg;
-	struct request req;
-	struct response resp;
-	int64_t t0 = clock_mono_us();
+	struct request *req = &s->req;
 	const char *v;
 
-	memset(&req, 0, sizeof(req));
-	resp_init(&resp);
-	req.method = http_method_parse(FCGX_GetParam("REQUEST_METHOD", fr->envp));
+	memset(s, 0, sizeof(*s));
+	s->t0 = clock_mono_us();
+	resp_init(&s->resp);
+	req->method = http_method_parse(FCGX_GetParam("REQUEST_METHOD", fr->envp));
 	v = FCGX_GetParam("DOCUMENT_URI", fr->envp);
 	if (v == NULL)
 		v = FCGX_GetParam("SCRIPT_NAME", fr->envp);
-	req.path = arena_strdup(&req.arena, v ? v : "/");
+	req->path = arena_strdup(&req->arena, v ? v : "/");
 	v = FCGX_GetParam("QUERY_STRING", fr->envp);
-	req.query = arena_strdup(&req.arena, v ? v : "");
+	req->query = arena_strdup(&req->arena, v ? v : "");
 	v = FCGX_GetParam("REQUEST_ID", fr->envp);
-	req.request_id = arena_strdup(&req.arena, v && *v ? v : "-");
+	req->request_id = arena_strdup(&req->arena, v && *v ? v : "-");
 	v = FCGX_GetParam("REMOTE_ADDR", fr->envp);
-	req.remote_addr = v ? arena_strdup(&req.arena, v) : NULL;
-	add_headers(&req, fr->envp);
+	req->remote_addr = v ? arena_strdup(&req->arena, v) : NULL;
+	add_headers(req, fr->envp);
 
 	/* The body, up to the limit (lib/core/http.c). */
 	enum err e = http_read_body(fcgi_read, fr->in, FCGX_GetParam("CONTENT_LENGTH",
-	    fr->envp), config()->max_body, &req.arena, &req.body, &req.body_len);
-	if (e != ERR_OK) {
-		early_error(&resp, e);
-		goto send;
+	    fr->envp), config()->max_body, &req->arena, &req->body, &req->body_len);
+	if (e != ERR_OK)
+		early_error(&s->resp, e);
+	else
+		s->ready = 1;
+}
+
+/* Whether the requests this worker took last included writes that share
+ * their commit: it then takes its turn before it takes requests. */
+static int writing;
+
+/*
+ * Answers the connection taken (n = 1) and, when it is a write that may
+ * share its commit (app_groupable), those waiting beside it. Writers take
+ * turns (app_group_queue), and take the waiting connections once their
+ * turn comes, so that requests are served in the order they came. A
+ * worker whose last requests were such writes is asked first with n = 0:
+ * it waits for its turn, then takes what waits, or gives the turn back
+ * and returns 0 when nothing does. The writes share one commit
+ * (app_handle_group), the others are answered one by one after; every
+ * answer is written once all are known.
+ */
+static int
+handle(FCGX_Request **frs, int n, void *arg)
+{
+	struct app *app = arg;
+	struct slot slots[FCGI_BATCH_MAX];
+	struct request *greq[FCGI_BATCH_MAX];
+	struct response *gresp[FCGI_BATCH_MAX];
+	int grouped[FCGI_BATCH_MAX] = { 0 };
+	size_t ng = 0;
+	int queued = 0, first = 0;
+
+	if (n == 0) {
+		if (!writing)
+			return 0;
+		app_group_queue(app);
+		queued = 1;
+	} else {
+		prepare(frs[0], &slots[0]);
+		first = 1;
+		if (slots[0].ready && app_groupable(app, &slots[0].req)) {
+			app_group_queue(app);
+			queued = 1;
+		}
 	}
-	app_handle(app, &req, &resp);
-send:
-	write_response(fr, &req, &resp);
-	log_line(&req, resp.status, clock_mono_us() - t0);
-	resp_free(&resp);
-	arena_free(&req.arena);
+	if (queued) {
+		n = fcgi_take_waiting(frs, n);
+		if (n == 0) {
+			app_group_leave(app);
+			writing = 0;
+			return 0;
+		}
+		for (int i = first; i < n; i++)
+			prepare(frs[i], &slots[i]);
+		for (int i = 0; i < n; i++)
+			if (slots[i].ready && app_groupable(app, &slots[i].req)) {
+				greq[ng] = &slots[i].req;
+				gresp[ng++] = &slots[i].resp;
+				grouped[i] = 1;
+			}
+		if (ng > 0 && app_group_begin(app) == ERR_OK)
+			app_handle_group(app, greq, gresp, ng);
+		else {
+			if (ng == 0)
+				app_group_leave(app);
+			memset(grouped, 0, sizeof(grouped));
+		}
+	}
+	writing = ng > 0;
+	for (int i = 0; i < n; i++)
+		if (slots[i].ready && !grouped[i])
+			app_handle(app, &slots[i].req, &slots[i].resp);
+	for (int i = 0; i < n; i++) {
+		write_response(frs[i], &slots[i].req, &slots[i].resp);
+		log_line(&slots[i].req, slots[i].resp.status, clock_mono_us() - slots[i].t0);
+		resp_free(&slots[i].resp);
+		arena_free(&slots[i].req.arena);
+	}
+	/* The answers are written: a checkpoint due keeps no one waiting. */
+	db_checkpoint_if_due(app_db(app));
+	return n;
 }
 
 int
@@ -149,7 +228,9 @@ serve_main(const char *name, const struct app_def *def)
 		fprintf(stderr, "%s: cannot open %s\n", name, config()->db_path);
 		return 1;
 	}
-	int rc = fcgi_serve(handle, app);
+	db_checkpoint_later(app_db(app));
+	const struct fcgi_handler h = { handle, app };
+	int rc = fcgi_serve(&h);
 	app_close(app);
 	return rc;
 }

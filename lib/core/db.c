@@ -7,7 +7,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 
 #include "db.h"
@@ -18,6 +20,9 @@
 #define DB_QUERY_SLOTS	32	/* run-time SQL kept prepared, least recently used out */
 #define DB_BUSY_TRIES	3
 #define DB_BUSY_TIMEOUT_MS 5000
+/* A turn of the group-commit queue that does not end within this is
+ * taken to belong to a process that died: the queue moves on. */
+#define DB_QUEUE_STALL_MS 200
 
 struct db_cached {
 	const char	*sql;
@@ -42,7 +47,13 @@ struct db_shared {
 	uint64_t	 gen;		/* commits, by the WAL hook */
 	uint64_t	 busy_retries;	/* busy-handler calls */
 	int64_t		 full_since_ms;	/* a full-disk episode began, or 0 */
-	uint64_t	 reserved[13];
+	/* The queue of group commits (db_queue_enter): tickets taken and
+	 * the one whose turn it is; waiters sleep on turn (a futex). */
+	uint32_t	 queue_next;
+	uint32_t	 queue_turn;
+	uint64_t	 group_commits;	/* db_count_group */
+	uint64_t	 group_writes;
+	uint64_t	 reserved[10];
 };
 
 struct db {
@@ -54,7 +65,13 @@ struct db {
 	uint64_t	 tick;
 	sqlite3_stmt	*data_version;
 	int		 depth;		/* transaction nesting */
-	int		 checkpoint_due; /* the WAL passed DB_AUTOCHECKPOINT */
+	int		 checkpoint_due; /* WAL frames, once past DB_AUTOCHECKPOINT */
+	int		 checkpoint_at;	/* WAL frames at this connection's last one */
+	int		 checkpoint_later; /* db_checkpoint_if_due's caller makes them */
+	int		 queued;	/* holds the queue's turn (ticket below) */
+	db_end_fn	 at_end[DB_AT_END_MAX];	/* db_at_end */
+	int		 nat_end;
+	uint32_t	 ticket;
 	int		 full;		/* met a full disk since db_take_full */
 	int		 full_logged;	/* said so (without the shared page) */
 	int64_t		 busy_since_us;	/* the first busy retry of this wait */
@@ -101,6 +118,7 @@ static const char *const stmts[SQL__MAX] = {
 
 #define DB_GEN_SIZE		4096
 #define DB_AUTOCHECKPOINT	1000
+#define DB_WAL_RESTART		4000	/* frames: about 16 MiB */
 #define DB_DV_INTERVAL_US	1000000
 
 /*
@@ -126,8 +144,11 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 			    "(after %lld s)\n", (long long)((clock_now_ms() - since) / 1000));
 	}
 	db->full_logged = 0;
-	if (pages >= DB_AUTOCHECKPOINT)
-		db->checkpoint_due = 1;
+	/* Once per DB_AUTOCHECKPOINT frames written since this connection's
+	 * last checkpoint (a smaller count: the WAL started again). */
+	if (pages >= DB_AUTOCHECKPOINT && (pages < db->checkpoint_at ||
+	    pages - db->checkpoint_at >= DB_AUTOCHECKPOINT))
+		db->checkpoint_due = pages;
 	return SQLITE_OK;
 }
 
@@ -168,15 +189,44 @@ db_take_full(struct db *db)
 	return f;
 }
 
-/* A passive checkpoint (it waits for no one) when the WAL hook asked. */
+/*
+ * The checkpoint the WAL hook asked for: a passive one (it waits for no
+ * one). Under a steady stream of writes a passive checkpoint never catches
+ * up with the last commit, so the WAL would never start again and would
+ * grow without end (every reader's lookups and every checkpoint with it):
+ * past DB_WAL_RESTART frames the checkpoint waits for the readers (the busy
+ * handler) so that the next writer starts the WAL from its beginning.
+ */
+static void
+checkpoint_now(struct db *db)
+{
+	if (db->checkpoint_due && db->depth == 0) {
+		int mode = db->checkpoint_due >= DB_WAL_RESTART ?
+		    SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
+		db->checkpoint_at = db->checkpoint_due;
+		db->checkpoint_due = 0;
+		sqlite3_wal_checkpoint_v2(db->h, NULL, mode, NULL, NULL);
+	}
+}
+
+/* After a commit: the checkpoint now, unless its caller makes it later. */
 static void
 checkpoint_if_due(struct db *db)
 {
-	if (db->checkpoint_due && db->depth == 0) {
-		db->checkpoint_due = 0;
-		sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
-		    NULL, NULL);
-	}
+	if (!db->checkpoint_later)
+		checkpoint_now(db);
+}
+
+void
+db_checkpoint_later(struct db *db)
+{
+	db->checkpoint_later = 1;
+}
+
+void
+db_checkpoint_if_due(struct db *db)
+{
+	checkpoint_now(db);
 }
 
 _Static_assert(sizeof(struct db_shared) <= DB_GEN_SIZE, "the shared page");
@@ -264,6 +314,15 @@ db_set_durable(int on)
 enum err
 db_open(const char *path, struct db **out)
 {
+	static int configured;
+	if (!configured) {
+		/* A savepoint's journal (every handler's transaction inside a
+		 * group commit) stays in memory: spilled to a temporary file,
+		 * each page it saves would be a write. Before SQLite's first
+		 * use; SQLITE_MISUSE after it, harmlessly. */
+		sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
+		configured = 1;
+	}
 	struct db *db = xcalloc(1, sizeof(*db));
 	/* A new database is its owner's only: SQLite gives the -wal and -shm
 	 * files the mode of the database file. */
@@ -613,16 +672,111 @@ db_begin(struct db *db)
 }
 
 enum err
+db_at_end(struct db *db, db_end_fn fn)
+{
+	if (db->depth == 0)
+		return ERR_OK;
+	for (int i = 0; i < db->nat_end; i++)
+		if (db->at_end[i] == fn)
+			return ERR_OK;
+	if (db->nat_end == DB_AT_END_MAX)
+		return ERR_INTERNAL;
+	db->at_end[db->nat_end++] = fn;
+	return ERR_OK;
+}
+
+int
+db_in_txn(const struct db *db)
+{
+	return db->depth > 0;
+}
+
+/* Runs (commit) or forgets the work left for the transaction's end. */
+static enum err
+run_at_end(struct db *db, int commit)
+{
+	enum err e = ERR_OK;
+	int n = db->nat_end;
+	db->nat_end = 0;
+	for (int i = 0; i < n; i++) {
+		enum err r = db->at_end[i](db, commit && e == ERR_OK);
+		if (e == ERR_OK)
+			e = r;
+	}
+	return e;
+}
+
+/* Ends this connection's turn in the queue, if it has one. */
+static void
+queue_leave(struct db *db)
+{
+	if (!db->queued)
+		return;
+	db->queued = 0;
+	uint32_t mine = db->ticket;
+	/* Only if the queue did not move on without us (a stall). */
+	if (__atomic_compare_exchange_n(&db->sh->queue_turn, &mine, mine + 1, 0,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&db->sh->queue_next, __ATOMIC_RELAXED) != mine + 1)
+		syscall(SYS_futex, &db->sh->queue_turn, FUTEX_WAKE, INT32_MAX, NULL, NULL,
+		    0);
+}
+
+void
+db_queue_leave(struct db *db)
+{
+	queue_leave(db);
+}
+
+void
+db_queue_enter(struct db *db)
+{
+	if (db->queued || db->sh == NULL)
+		return;
+	struct db_shared *sh = db->sh;
+	uint32_t mine = __atomic_fetch_add(&sh->queue_next, 1, __ATOMIC_ACQ_REL);
+	uint32_t seen = __atomic_load_n(&sh->queue_turn, __ATOMIC_ACQUIRE);
+	int64_t seen_since = clock_mono_us();
+	while (seen != mine) {
+		/* A turn far ahead of ours: the queue moved past us (we were
+		 * taken for dead); go on without waiting. */
+		if ((int32_t)(seen - mine) > 0)
+			break;
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		syscall(SYS_futex, &sh->queue_turn, FUTEX_WAIT, seen, &ts, NULL, 0);
+		uint32_t now = __atomic_load_n(&sh->queue_turn, __ATOMIC_ACQUIRE);
+		if (now != seen) {
+			seen = now;
+			seen_since = clock_mono_us();
+		} else if (clock_mono_us() - seen_since >= DB_QUEUE_STALL_MS * 1000) {
+			/* Its holder died (or waits on a slow disk: SQLite's
+			 * own lock still keeps writers apart). */
+			__atomic_compare_exchange_n(&sh->queue_turn, &now, now + 1, 0,
+			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+			seen = __atomic_load_n(&sh->queue_turn, __ATOMIC_ACQUIRE);
+			seen_since = clock_mono_us();
+		}
+	}
+	db->queued = 1;
+	db->ticket = mine;
+}
+
+enum err
 db_commit(struct db *db)
 {
 	if (db->depth > 1) {
 		db->depth--;
 		return exec(db, stmts[SQL_RELEASE]) == SQLITE_OK ? ERR_OK : ERR_DB;
 	}
+	if (db->nat_end && run_at_end(db, 1) != ERR_OK) {
+		db_rollback(db);
+		return ERR_DB;
+	}
 	for (int tries = 0; tries < DB_BUSY_TRIES; tries++) {
 		int rc = sqlite3_exec(db->h, stmts[SQL_COMMIT], NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
 			db->depth = 0;
+			queue_leave(db);
 			checkpoint_if_due(db);
 			return ERR_OK;
 		}
@@ -651,6 +805,21 @@ db_rollback(struct db *db)
 	db->depth = 0;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, stmts[SQL_ROLLBACK], NULL, NULL, NULL);
+	run_at_end(db, 0);
+	queue_leave(db);
+}
+
+int
+db_txn_whole(struct db *db)
+{
+	return db->depth == 1 && !sqlite3_get_autocommit(db->h);
+}
+
+void
+db_rollback_all(struct db *db)
+{
+	db->depth = 1;
+	db_rollback(db);
 }
 
 /* Syncs path's directory, so that a rename in it lasts. */
@@ -783,6 +952,17 @@ db_counters(struct db *db, struct db_counters *out)
 		return;
 	out->commits = __atomic_load_n(&db->sh->gen, __ATOMIC_RELAXED);
 	out->busy_retries = __atomic_load_n(&db->sh->busy_retries, __ATOMIC_RELAXED);
+	out->group_commits = __atomic_load_n(&db->sh->group_commits, __ATOMIC_RELAXED);
+	out->group_writes = __atomic_load_n(&db->sh->group_writes, __ATOMIC_RELAXED);
+}
+
+void
+db_count_group(struct db *db, size_t writes)
+{
+	if (db->sh == NULL)
+		return;
+	__atomic_add_fetch(&db->sh->group_commits, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&db->sh->group_writes, writes, __ATOMIC_RELAXED);
 }
 
 sqlite3_stmt *
@@ -860,7 +1040,13 @@ db_change_stamp(struct db *db)
 	}
 	uint64_t g = db->sh ? __atomic_load_n(&db->sh->gen, __ATOMIC_ACQUIRE) :
 	    (uint64_t)sqlite3_total_changes64(db->h);
-	return (db->dv << 40) ^ g;
+	uint64_t stamp = (db->dv << 40) ^ g;
+	/* Inside a transaction (a group commit's), writes not committed yet
+	 * are seen by this connection: they count too. */
+	if (db->depth > 0)
+		stamp ^= (uint64_t)sqlite3_total_changes64(db->h) *
+		    0x9e3779b97f4a7c15ull | 1ull << 63;
+	return stamp;
 }
 
 int

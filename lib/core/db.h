@@ -97,9 +97,48 @@ enum db_rc	 db_step(struct db *db, sqlite3_stmt *st);
 enum err	 db_begin(struct db *db);
 enum err	 db_commit(struct db *db);
 void		 db_rollback(struct db *db);
+/* Work a transaction leaves for its end: fn(db, 1) runs at the outermost
+ * commit, just before COMMIT and inside the transaction (an error it
+ * returns rolls everything back and fails the commit); fn(db, 0) at the
+ * outermost rollback, to forget it; either way fn forgets the work once
+ * called, whatever it returns. Inside a transaction only (ERR_OK and
+ * nothing registered outside one); a function registered twice in a
+ * transaction runs once. Returns ERR_OK, or ERR_INTERNAL past
+ * DB_AT_END_MAX functions. */
+#define DB_AT_END_MAX	8
+typedef enum err (*db_end_fn)(struct db *db, int commit);
+enum err	 db_at_end(struct db *db, db_end_fn fn);
+/* Whether a transaction is open (at any depth). */
+int		 db_in_txn(const struct db *db);
+/* Whether the outermost transaction is open and nothing is nested in it:
+ * false once SQLite has rolled it back by itself (a full disk, an I/O
+ * error) or a caller left a level open. */
+int		 db_txn_whole(struct db *db);
+/* The queue of group commits (several requests' writes in one
+ * transaction): the processes sharing the database take their turns in
+ * the order they asked, where SQLite's busy handler lets whoever polls
+ * first win and a waiter can starve. db_queue_enter waits for this
+ * connection's turn (at once if it has it); the turn ends with the next
+ * transaction's end (commit or rollback), or db_queue_leave. A turn that
+ * lasts past 200 ms is taken to be a dead process's and skipped; SQLite's
+ * own lock still keeps writers apart. */
+void		 db_queue_enter(struct db *db);
+void		 db_queue_leave(struct db *db);
+/* Rolls back every level, whatever the depth. */
+void		 db_rollback_all(struct db *db);
+
+/* Checkpoints (copying the WAL into the database, once it passed 1,000
+ * pages) are made after the commit that made them due, by the committing
+ * call. After db_checkpoint_later, they wait for db_checkpoint_if_due
+ * instead: a server calls it once its answers are sent, so that no client
+ * waits for a checkpoint. */
+void		 db_checkpoint_later(struct db *db);
+void		 db_checkpoint_if_due(struct db *db);
 
 /* A value that changes whenever the database content may have changed,
- * by this connection or any other: for caches of rendered answers. */
+ * by this connection or any other, committed or not (inside a
+ * transaction, this connection's own writes change it too): for caches of
+ * rendered answers. */
 uint64_t	 db_change_stamp(struct db *db);
 
 /* Copies the database, online, to path: a snapshot as of the copy's
@@ -123,9 +162,13 @@ int		 db_take_full(struct db *db);
 struct db_counters {
 	uint64_t	 commits;	/* commits of write transactions */
 	uint64_t	 busy_retries;	/* SQLite busy-handler retries */
+	uint64_t	 group_commits;	/* group commits made (db_count_group) */
+	uint64_t	 group_writes;	/* the requests they committed */
 };
 /* Fills *out (all zero without the shared page). */
 void		 db_counters(struct db *db, struct db_counters *out);
+/* Counts a group commit made, of writes requests. */
+void		 db_count_group(struct db *db, size_t writes);
 
 /* Bind helpers: NULL strings bind SQL NULL. */
 void	 db_bind_text(sqlite3_stmt *st, int i, const char *s);

@@ -178,6 +178,14 @@ h_metrics(struct ctx *c)
 	    "Times a connection found the database locked and retried.");
 	buf_printf(b, "platform_sqlite_busy_retries_total %llu\n",
 	    (unsigned long long)dc.busy_retries);
+	help(b, "platform_sqlite_group_commits_total", "counter",
+	    "Group commits: one transaction for the writes waiting together.");
+	buf_printf(b, "platform_sqlite_group_commits_total %llu\n",
+	    (unsigned long long)dc.group_commits);
+	help(b, "platform_sqlite_group_writes_total", "counter",
+	    "Write requests committed by group commits.");
+	buf_printf(b, "platform_sqlite_group_writes_total %llu\n",
+	    (unsigned long long)dc.group_writes);
 	c->resp->status = 200;
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	c->personal = 1;

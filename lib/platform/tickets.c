@@ -167,7 +167,7 @@ static const char *const stmts[STMT_TK__MAX] = {
 	    "published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, "
 	    "?10)",
 	[STMT_TK_FTS] = "INSERT INTO support_tickets_fts (rowid, subject, description) "
-	    "VALUES (?, ?, ?)",
+	    "SELECT id, subject, description FROM support_tickets WHERE id = ?",
 	[STMT_TK_GET] = "SELECT status, merchant_id, first_response_at FROM "
 	    "support_tickets WHERE id = ?",
 	[STMT_TK_SET_STATUS] = "UPDATE support_tickets SET status = ?1, resolved_at = "
@@ -381,6 +381,51 @@ answer(struct ctx *c, const struct entity *e, int64_t id, int status)
 	return ERR_OK;
 }
 
+/*
+ * The search index learns a transaction's new tickets once, at its end:
+ * FTS5 writes what it was given as a new segment at every savepoint, so a
+ * group commit's tickets (each request's transaction a savepoint) would
+ * each make a segment, and merges after. The tickets' own rows are read
+ * then, so that one whose savepoint was rolled back is not indexed. One
+ * list per process: its connection has one transaction at a time.
+ */
+static int64_t *fts_pending;
+static size_t fts_npending, fts_cap;
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static enum err
+fts_at_end(struct db *db, int commit)
+{
+	enum err rc = ERR_OK;
+	/* An id rolled back (a savepoint) may be given again: index once. */
+	qsort(fts_pending, fts_npending, sizeof(*fts_pending), cmp_id);
+	for (size_t i = 0; commit && rc == ERR_OK && i < fts_npending; i++)
+		if (i == 0 || fts_pending[i] != fts_pending[i - 1])
+			rc = db_exec(db, stmts[STMT_TK_FTS], "i", fts_pending[i]);
+	fts_npending = 0;
+	return rc;
+}
+
+/* Indexes ticket id: at the transaction's end, or now outside one. */
+static enum err
+fts_add(struct db *db, int64_t id)
+{
+	if (!db_in_txn(db))
+		return db_exec(db, stmts[STMT_TK_FTS], "i", id);
+	if (fts_npending == fts_cap) {
+		fts_cap = fts_cap ? 2 * fts_cap : 64;
+		fts_pending = xrealloc(fts_pending, fts_cap * sizeof(*fts_pending));
+	}
+	fts_pending[fts_npending++] = id;
+	return db_at_end(db, fts_at_end);
+}
+
 enum err
 tickets_insert(struct db *db, int64_t merchant, int64_t requester, const char *subject,
     const char *description, const char *category, const char *priority, int64_t at,
@@ -398,7 +443,7 @@ tickets_insert(struct db *db, int64_t merchant, int64_t requester, const char *s
 	    requester, subject, description, category, priority, due, ts) != ERR_OK)
 		return ERR_DB;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
-	return db_exec(db, stmts[STMT_TK_FTS], "iss", *id, subject, description);
+	return fts_add(db, *id);
 }
 
 enum err
@@ -725,7 +770,13 @@ h_tickets_delete(struct ctx *c)
 	if ((rc = db_begin(c->db)) != ERR_OK)
 		return rc;
 	cJSON *before = crud_read(c, &tickets_entity, id);
-	/* The search index forgets it in the same transaction. */
+	/* The search index forgets it in the same transaction; one still to
+	 * be indexed (made in this group commit) is indexed first. */
+	if (fts_npending && (rc = fts_at_end(c->db, 1)) != ERR_OK) {
+		cJSON_Delete(before);
+		db_rollback(c->db);
+		return rc;
+	}
 	for (int k = STMT_TK_FTS_DELETE; k <= STMT_TK_DELETE; k++) {
 		if (db_exec(c->db, stmts[k], "i", id) != ERR_OK) {
 			cJSON_Delete(before);

@@ -18,6 +18,7 @@
 #define APP_CACHE_SLOTS	64
 #define APP_CACHE_KEY	512
 #define ID_MAX		64
+#define APP_GROUP_MAX	64	/* requests in one group commit */
 
 /* A rendered answer of a ROUTE_CACHE route, valid while the database's
  * change stamp is unchanged. */
@@ -35,6 +36,7 @@ struct app {
 	struct db	*db;
 	struct cache_slot cache[APP_CACHE_SLOTS];
 	uint64_t	 tick;
+	int64_t		 group_t0;	/* when the group commit began */
 };
 
 enum err
@@ -461,8 +463,10 @@ options(const struct app *app, struct request *req, struct response *resp)
 	}
 }
 
-void
-app_handle(struct app *app, struct request *req, struct response *resp)
+/* Answers one request (app_handle without the metrics): returns its
+ * route's index, or -1. */
+static int
+dispatch(struct app *app, struct request *req, struct response *resp)
 {
 	struct ctx c;
 	char id[ID_MAX], key[APP_CACHE_KEY];
@@ -476,13 +480,12 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	c.db = app->db;
 	c.req = req;
 	c.resp = resp;
-	int64_t t0 = clock_mono_us();
 	db_take_full(app->db);
 	if (req->query == NULL)
 		req->query = "";
 	if (req->method == METHOD_OPTIONS) {
 		options(app, req, resp);
-		return;
+		return -1;
 	}
 
 	int r = router_match(app->def->routes, app->def->nroutes, req->method,
@@ -567,9 +570,102 @@ done:
 	 * another origin may read it. */
 	if (api_path(req->path) && http_header(req, "origin"))
 		cors_allow(resp, http_header(req, "origin"));
-	metrics_request(c.route ? (int)(c.route - app->def->routes) : -1, resp->status,
-	    clock_mono_us() - t0);
 	cJSON_Delete(c.body);
 	cJSON_Delete(c.err_details);
 	verr_free(&c.ve);
+	return c.route ? (int)(c.route - app->def->routes) : -1;
+}
+
+void
+app_handle(struct app *app, struct request *req, struct response *resp)
+{
+	int64_t t0 = clock_mono_us();
+	int r = dispatch(app, req, resp);
+	metrics_request(r, resp->status, clock_mono_us() - t0);
+}
+
+int
+app_groupable(struct app *app, const struct request *req)
+{
+	char id[ID_MAX];
+	enum err e;
+	unsigned allow;
+	if (req->method != METHOD_POST && req->method != METHOD_PUT &&
+	    req->method != METHOD_DELETE)
+		return 0;
+	int r = router_match(app->def->routes, app->def->nroutes, req->method,
+	    req->path, id, sizeof(id), &e, &allow);
+	return r >= 0 && (app->def->routes[r].flags & ROUTE_GROUP);
+}
+
+/* The answer of a request whose writes a group commit lost. */
+static void
+group_lost(struct request *req, struct response *resp, int full)
+{
+	resp_free(resp);
+	resp_init(resp);
+	if (full) {
+		resp_header(resp, "Retry-After", "30");
+		json_send_error(resp, ERR_UNAVAILABLE, "The server's disk is full: nothing "
+		    "was written. Try again later", NULL);
+	} else
+		json_send_error(resp, ERR_DB, NULL, NULL);
+	if (api_path(req->path) && http_header(req, "origin"))
+		cors_allow(resp, http_header(req, "origin"));
+}
+
+void
+app_group_queue(struct app *app)
+{
+	app->group_t0 = clock_mono_us();
+	db_queue_enter(app->db);
+}
+
+void
+app_group_leave(struct app *app)
+{
+	db_queue_leave(app->db);
+}
+
+enum err
+app_group_begin(struct app *app)
+{
+	enum err e = db_begin(app->db);
+	if (e != ERR_OK)
+		db_queue_leave(app->db);
+	return e;
+}
+
+void
+app_handle_group(struct app *app, struct request **reqs, struct response **resps,
+    size_t n)
+{
+	int routes[APP_GROUP_MAX];
+	size_t done = 0;
+	int full = 0;
+	enum err e = ERR_DB;
+
+	while (done < n && done < APP_GROUP_MAX && db_txn_whole(app->db)) {
+		routes[done] = dispatch(app, reqs[done], resps[done]);
+		/* Its own answer may already say the disk is full. */
+		full |= resps[done]->status == 503;
+		done++;
+	}
+	/* The transaction is whole, or gone with every write made in it. */
+	if (db_txn_whole(app->db))
+		e = db_commit(app->db);
+	else
+		db_rollback_all(app->db);
+	if (e == ERR_OK)
+		db_count_group(app->db, done);
+	full |= db_take_full(app->db);
+	int64_t t1 = clock_mono_us();
+	for (size_t i = 0; i < done; i++) {
+		if (e != ERR_OK)
+			group_lost(reqs[i], resps[i], full);
+		metrics_request(routes[i], resps[i]->status, t1 - app->group_t0);
+	}
+	/* Those the group could not take are answered alone. */
+	for (; done < n; done++)
+		app_handle(app, reqs[done], resps[done]);
 }

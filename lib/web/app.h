@@ -51,6 +51,10 @@
 #define ROUTE_LOOPBACK	0x200u	/* anyone calling from this machine's loopback
 				 * (127.0.0.1, ::1) may call it, whatever the
 				 * roles say (/metrics) */
+#define ROUTE_GROUP	0x400u	/* a write whose handler only reads and writes
+				 * the database (no network, no password
+				 * hashing, no files): waiting requests of such
+				 * routes share one commit (app_handle_group) */
 
 struct app;
 struct ctx;
@@ -126,6 +130,29 @@ struct db	*app_db(struct app *app);
  * answer. */
 void		 app_handle(struct app *app, struct request *req,
 		    struct response *resp);
+/* Whether req (its method and path are enough) goes to a ROUTE_GROUP
+ * route, so that it may share a commit with others. */
+int		 app_groupable(struct app *app, const struct request *req);
+/* A group commit. app_group_queue waits for this process's turn among
+ * the processes that group writes (db_queue_enter), so that each takes
+ * the requests waiting then, in their order; app_group_leave gives the
+ * turn back unused. app_group_begin opens the transaction (BEGIN
+ * IMMEDIATE) for the n requests reqs[] (each app_groupable) that
+ * app_handle_group then handles as app_handle would, each request's own
+ * transaction being a savepoint in it, and ends with one commit for all
+ * their writes (one wait for the disk instead of n), which gives the turn
+ * back. The answers stand only if that commit is made; if it is not (a
+ * full disk, a transaction lost), every answer is replaced by the error
+ * that says nothing was written. A request the transaction was lost
+ * before is handled alone. app_group_begin returns ERR_OK or ERR_DB
+ * (nothing begun, the turn given back: handle them alone);
+ * app_handle_group must follow its ERR_OK, also for n = 0. resps[i]
+ * receives reqs[i]'s answer. */
+void		 app_group_queue(struct app *app);
+void		 app_group_leave(struct app *app);
+enum err	 app_group_begin(struct app *app);
+void		 app_handle_group(struct app *app, struct request **reqs,
+		    struct response **resps, size_t n);
 /* Matches method and path against the table routes[n]. Returns the route
  * index, or -1 with *e set to ERR_NOT_FOUND or ERR_METHOD (and *allow to
  * a bit set of allowed methods). *id receives the :id segment. */

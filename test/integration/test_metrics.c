@@ -176,6 +176,69 @@ metrics_should_count_workers_respawned_and_webhooks_refused(void **state)
 	assert_true(respawns == respawns0 + 1);
 }
 
+/* A burst of 64 tickets, 16 in flight at a time (curl's parallel
+ * transfers): each answered 201 once committed, numbered without a gap,
+ * found by search, and many sharing a commit (a group commit). */
+static void
+writes_in_a_burst_should_share_commits_and_stay_gapless(void **state)
+{
+	static const char ticket[] = "{\"data\":{\"subject\":\"Burst\",\"description\":"
+	    "\"One of many\",\"category\":\"technical\",\"priority\":\"low\"}}";
+	char jwt[2048], cfg[300], cmd[4000], line[64];
+	(void)state;
+	assert_int_equal(stack_login("clara@example.com", "demo-password", jwt), 200);
+	harness_auth[0] = '\0';
+	struct reply r = scrape();
+	double commits0 = sample(r.body, "platform_sqlite_group_commits_total");
+	double writes0 = sample(r.body, "platform_sqlite_group_writes_total");
+	reply_free(&r);
+	snprintf(cfg, sizeof(cfg), "%s/burst.curl", S.var);
+	FILE *f = fopen(cfg, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 64; i++)
+		fprintf(f, "url = \"%s/api/support-tickets\"\noutput = \"/dev/null\"\n", S.base);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "curl -s --cacert %s --parallel --parallel-max 16 "
+	    "-H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s' "
+	    "-w '%%{http_code}\\n' -K %s", S.cafile, jwt, ticket, cfg);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	int created = 0, other = 0;
+	while (fgets(line, sizeof(line), p))
+		if (strcmp(line, "201\n") == 0)
+			created++;
+		else
+			other++;
+	assert_int_equal(pclose(p), 0);
+	assert_int_equal(created, 64);
+	assert_int_equal(other, 0);
+	/* Numbered without a gap. */
+	char db[300];
+	sqlite3 *h;
+	snprintf(db, sizeof(db), "%s/platform.db", S.var);
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(stack_db_int(h, "SELECT count(*) FROM support_tickets WHERE "
+	    "subject = 'Burst'"), 64);
+	assert_int_equal(stack_db_int(h, "SELECT max(n) - min(n) + 1 FROM (SELECT "
+	    "CAST(substr(reference, 5) AS INTEGER) AS n FROM support_tickets WHERE "
+	    "subject = 'Burst')"), 64);
+	sqlite3_close(h);
+	/* Every one found by search. */
+	snprintf(harness_auth, sizeof(harness_auth), "Authorization: Bearer %s", jwt);
+	r = request("GET", "/api/support-tickets?q=burst&pagination[pageSize]=1", NULL);
+	assert_reply_has(r, 200, "\"total\":64}");
+	reply_free(&r);
+	harness_auth[0] = '\0';
+	/* All 64 committed by group commits, fewer commits than writes. */
+	r = scrape();
+	double commits = sample(r.body, "platform_sqlite_group_commits_total") - commits0;
+	double writes = sample(r.body, "platform_sqlite_group_writes_total") - writes0;
+	reply_free(&r);
+	fprintf(stderr, "burst: 64 tickets in %.0f group commits\n", commits);
+	assert_true(writes == 64);
+	assert_true(commits >= 1 && commits < 64);
+}
+
 int
 main(void)
 {
@@ -183,6 +246,7 @@ main(void)
 		cmocka_unit_test(metrics_should_count_requests_by_route_class_and_latency),
 		cmocka_unit_test(metrics_should_answer_loopback_and_admins_only),
 		cmocka_unit_test(metrics_should_count_workers_respawned_and_webhooks_refused),
+		cmocka_unit_test(writes_in_a_burst_should_share_commits_and_stay_gapless),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -484,6 +484,52 @@ db_should_take_the_write_lock_within_moments_of_its_release(void **state)
 	unit_rmdb(path);
 }
 
+/* Microseconds db_queue_enter(db) took. */
+static int64_t
+enter_us(struct db *db)
+{
+	int64_t t0 = clock_mono_us();
+	db_queue_enter(db);
+	return clock_mono_us() - t0;
+}
+
+static void
+group_queue_should_skip_a_dead_turn_and_keep_order(void **state)
+{
+	char path[256];
+	struct db *a, *b, *c, *d;
+	(void)state;
+	unit_tmpdb(path, sizeof(path));
+	assert_int_equal(db_open(path, &a), ERR_OK);
+	assert_int_equal(db_open(path, &b), ERR_OK);
+	assert_int_equal(db_open(path, &c), ERR_OK);
+	assert_int_equal(db_open(path, &d), ERR_OK);
+	/* An empty queue: the turn at once. */
+	assert_true(enter_us(a) < 50000);
+	/* a never gives it back (as a process that died): b waits 200 ms,
+	 * then takes it. */
+	int64_t w = enter_us(b);
+	assert_true(w >= 190000 && w < 2000000);
+	/* a's late end does not end b's turn: c waits for it as well. */
+	db_queue_leave(a);
+	w = enter_us(c);
+	assert_true(w >= 190000 && w < 2000000);
+	/* Turns given back in order: the next comes at once. */
+	db_queue_leave(b);
+	db_queue_leave(c);
+	assert_true(enter_us(d) < 50000);
+	/* A transaction's end ends the turn. */
+	assert_int_equal(db_begin(d), ERR_OK);
+	assert_int_equal(db_commit(d), ERR_OK);
+	assert_true(enter_us(a) < 50000);
+	db_queue_leave(a);
+	db_close(a);
+	db_close(b);
+	db_close(c);
+	db_close(d);
+	unit_rmdb(path);
+}
+
 int
 main(void)
 {
@@ -501,6 +547,7 @@ main(void)
 		cmocka_unit_test(db_exec_and_get_should_bind_by_format),
 		cmocka_unit_test(db_query_should_keep_statements_by_their_text),
 		cmocka_unit_test(db_should_take_the_write_lock_within_moments_of_its_release),
+		cmocka_unit_test(group_queue_should_skip_a_dead_turn_and_keep_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

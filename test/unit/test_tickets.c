@@ -688,6 +688,168 @@ round_robin_should_spread_tickets_by_load(void **state)
 	    "recipient = 'agent2@example.com' AND subject LIKE '%Weighted'") == 2);
 }
 
+/* A group commit's requests: each as the demo user with this e-mail. */
+struct grouped {
+	struct request	 req;
+	struct response	 resp;
+};
+
+static void
+group_add(struct grouped *g, const char *email, enum http_method m, const char *path,
+    const char *body)
+{
+	char auth[JWT_MAX_LEN + 16];
+	unit_bearer(app, email, auth, sizeof(auth));
+	unit_request(&g->req, m, path, "");
+	g->req.body = body;
+	g->req.body_len = strlen(body);
+	http_add_header(&g->req, "content-type", "application/json");
+	http_add_header(&g->req, "authorization", auth);
+	resp_init(&g->resp);
+}
+
+/* Runs the n requests g[] as one group commit. */
+static void
+group_run(struct grouped *g, size_t n, db_end_fn also_at_end)
+{
+	struct request *reqs[8];
+	struct response *resps[8];
+	for (size_t i = 0; i < n; i++) {
+		reqs[i] = &g[i].req;
+		resps[i] = &g[i].resp;
+		assert_true(app_groupable(app, reqs[i]));
+	}
+	app_group_queue(app);
+	assert_int_equal(app_group_begin(app), ERR_OK);
+	if (also_at_end)
+		assert_int_equal(db_at_end(app_db(app), also_at_end), ERR_OK);
+	app_handle_group(app, reqs, resps, n);
+}
+
+static void
+group_free(struct grouped *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		resp_free(&g[i].resp);
+		arena_free(&g[i].req.arena);
+	}
+}
+
+/* The last ticket number given. */
+static int64_t
+last_ticket_number(void)
+{
+	int64_t last = 0;
+	assert_int_equal(db_get(app_db(app), "SELECT last FROM invoice_counters WHERE "
+	    "series = 'TCK' AND year = 0", "", "I", &last), ERR_OK);
+	return last;
+}
+
+/* How many tickets a search by this user finds. */
+static int
+found(const char *email, const char *query)
+{
+	int st;
+	cJSON *o = as(email, METHOD_GET, "/api/support-tickets", query, NULL, &st);
+	assert_int_equal(st, 200);
+	int n = cJSON_GetArraySize(cJSON_GetObjectItem(o, "data"));
+	cJSON_Delete(o);
+	return n;
+}
+
+static void
+group_commit_should_answer_each_write_as_alone(void **state)
+{
+	struct grouped g[4];
+	struct db_counters before, after;
+	char ref[32], replies[64];
+	int64_t open_one = 0;
+	(void)state;
+	int64_t last = last_ticket_number();
+	assert_int_equal(db_get(app_db(app), "SELECT min(id) FROM support_tickets WHERE "
+	    "status = 'open'", "", "I", &open_one), ERR_OK);
+	snprintf(replies, sizeof(replies), "/api/support-tickets/%lld/responses",
+	    (long long)open_one);
+	db_counters(app_db(app), &before);
+	group_add(&g[0], "clara@example.com", METHOD_POST, "/api/support-tickets",
+	    "{\"data\":{\"subject\":\"Grouped parcel\",\"description\":\"Where is "
+	    "it\",\"category\":\"technical\",\"priority\":\"low\"}}");
+	group_add(&g[1], "bob@example.com", METHOD_POST, "/api/support-tickets",
+	    "{\"data\":{\"subject\":\"Grouped bikes\",\"description\":\"Two "
+	    "wheels\",\"category\":\"billing\",\"priority\":\"high\"}}");
+	group_add(&g[2], "clara@example.com", METHOD_POST, "/api/support-tickets",
+	    "{\"data\":{\"description\":\"No subject\",\"category\":\"technical\"}}");
+	group_add(&g[3], "agent@example.com", METHOD_POST, replies,
+	    "{\"data\":{\"body\":\"Answered in a group\"}}");
+	group_run(g, 4, NULL);
+	assert_int_equal(g[0].resp.status, 201);
+	assert_int_equal(g[1].resp.status, 201);
+	assert_int_equal(g[2].resp.status, 400);
+	assert_int_equal(g[3].resp.status, 201);
+	/* Gapless: the refused one took no number. */
+	cJSON *a = cJSON_Parse(buf_str(&g[0].resp.body));
+	cJSON *b = cJSON_Parse(buf_str(&g[1].resp.body));
+	snprintf(ref, sizeof(ref), "TCK-%06lld", (long long)last + 1);
+	assert_string_equal(dstr(a, "reference"), ref);
+	snprintf(ref, sizeof(ref), "TCK-%06lld", (long long)last + 2);
+	assert_string_equal(dstr(b, "reference"), ref);
+	assert_string_equal(dstr(b, "subject"), "Grouped bikes");
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	assert_non_null(strstr(buf_str(&g[2].resp.body), "\"name\":\"ValidationError\""));
+	assert_non_null(strstr(buf_str(&g[2].resp.body), "\"path\":[\"subject\"]"));
+	assert_int_equal(last_ticket_number(), last + 2);
+	/* Indexed once the group committed, each within its merchant. */
+	assert_int_equal(found("clara@example.com", "q=grouped"), 1);
+	assert_int_equal(found("bob@example.com", "q=grouped"), 1);
+	assert_int_equal(found("agent@example.com", "q=grouped"), 2);
+	assert_int_equal(found("agent@example.com", "q=wheels"), 1);
+	db_counters(app_db(app), &after);
+	assert_int_equal(after.group_commits, before.group_commits + 1);
+	assert_int_equal(after.group_writes, before.group_writes + 4);
+	group_free(g, 4);
+}
+
+static enum err
+fail_at_end(struct db *db, int commit)
+{
+	(void)db;
+	return commit ? ERR_DB : ERR_OK;
+}
+
+static void
+group_commit_should_answer_every_write_the_error_when_its_commit_fails(void **state)
+{
+	struct grouped g[2];
+	(void)state;
+	int64_t last = last_ticket_number();
+	group_add(&g[0], "clara@example.com", METHOD_POST, "/api/support-tickets",
+	    "{\"data\":{\"subject\":\"Vanished parcel\",\"description\":\"Lost\","
+	    "\"category\":\"technical\"}}");
+	group_add(&g[1], "bob@example.com", METHOD_POST, "/api/support-tickets",
+	    "{\"data\":{\"subject\":\"Vanished bikes\",\"description\":\"Lost\","
+	    "\"category\":\"technical\"}}");
+	/* The commit fails: each answer says so, and nothing was written. */
+	group_run(g, 2, fail_at_end);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(g[i].resp.status, 500);
+		assert_string_equal(buf_str(&g[i].resp.body), "{\"data\":null,\"error\":"
+		    "{\"status\":500,\"name\":\"InternalServerError\",\"message\":"
+		    "\"Internal Server Error\",\"details\":{}}}");
+	}
+	assert_int_equal(last_ticket_number(), last);
+	assert_int_equal(found("agent@example.com", "q=vanished"), 0);
+	group_free(g, 2);
+	/* What was left to index is forgotten: the next ticket alone is. */
+	int st;
+	cJSON *o = as("clara@example.com", METHOD_POST, "/api/support-tickets", "",
+	    "{\"data\":{\"subject\":\"Vanished again\",\"description\":\"Found\","
+	    "\"category\":\"technical\",\"priority\":\"low\"}}", &st);
+	assert_int_equal(st, 201);
+	cJSON_Delete(o);
+	assert_int_equal(found("agent@example.com", "q=vanished"), 1);
+}
+
 int
 main(void)
 {
@@ -705,6 +867,9 @@ main(void)
 		cmocka_unit_test(notifications_should_reach_the_right_people),
 		cmocka_unit_test(resolved_tickets_should_close_after_seven_days),
 		cmocka_unit_test(round_robin_should_spread_tickets_by_load),
+		cmocka_unit_test(group_commit_should_answer_each_write_as_alone),
+		cmocka_unit_test(
+		    group_commit_should_answer_every_write_the_error_when_its_commit_fails),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
