@@ -149,12 +149,8 @@ integers_raw(cJSON *item)
 		while ((u /= 10) != 0);
 		if (v < 0)
 			*--p = '-';
-		cJSON *raw = cJSON_CreateRaw(p);
-		if (raw == NULL)
-			abort();	/* out of memory: see mem.h */
-		item->valuestring = raw->valuestring;
-		raw->valuestring = NULL;
-		cJSON_Delete(raw);
+		/* cJSON frees it with its hooks: the core's allocator. */
+		item->valuestring = xstrdup(p);
 		item->type = (item->type & ~0xff) | cJSON_Raw;
 	}
 }
