@@ -291,11 +291,54 @@ stop_pool(const char *pidfile)
 	unlink(pidfile);
 }
 
-/* Asks nginx to read its configuration again (graceful): through
- * systemd when it runs the shops (production), else by its pid file. */
+/* nginx's workers now: the children of its master. Returns how many
+ * (at most max) were put in out. */
+static int
+nginx_workers(pid_t master, pid_t *out, int max)
+{
+	char path[64];
+	long p;
+	int n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)master, (int)master);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (n < max && fscanf(f, "%ld", &p) == 1)
+		out[n++] = (pid_t)p;
+	fclose(f);
+	return n;
+}
+
+/* Whether an nginx worker no longer takes connections: gone, or shutting
+ * down (its title says so as it closes its listening sockets). */
+static int
+worker_retired(pid_t pid)
+{
+	char path[64], title[128];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 1;
+	size_t n = fread(title, 1, sizeof(title) - 1, f);
+	fclose(f);
+	title[n] = '\0';
+	return strstr(title, "worker process") == NULL ||
+	    strstr(title, "shutting down") != NULL;
+}
+
+/*
+ * Asks nginx to read its configuration again (graceful): through systemd
+ * when it runs the shops (production), else by its pid file. The reload is
+ * asynchronous: until the workers of the old configuration stop taking
+ * connections, a request may still meet one of them (a shop just deployed
+ * answered by the platform's 404). So it waits, up to 5 s, until each of
+ * them is gone or shutting down.
+ */
 static int
 nginx_reload(char *msg, size_t n)
 {
+	pid_t master = pid_of(config()->nginx_pid), old[64];
+	int nold = master ? nginx_workers(master, old, 64) : 0;
 	if (config()->shops_systemd) {
 		char *argv[] = { (char *)config()->systemctl, "reload", "nginx.service",
 		    NULL };
@@ -305,14 +348,22 @@ nginx_reload(char *msg, size_t n)
 			return -1;
 		}
 		snprintf(msg, n, "systemctl reload nginx.service");
-		return 0;
+	} else {
+		if (master == 0 || kill(master, SIGHUP) != 0) {
+			snprintf(msg, n, "nginx is not running (%s)", config()->nginx_pid);
+			return -1;
+		}
+		snprintf(msg, n, "nginx %d reloads", (int)master);
 	}
-	pid_t p = pid_of(config()->nginx_pid);
-	if (p == 0 || kill(p, SIGHUP) != 0) {
-		snprintf(msg, n, "nginx is not running (%s)", config()->nginx_pid);
-		return -1;
-	}
-	snprintf(msg, n, "nginx %d reloads", (int)p);
+	for (int i = 0; i < nold; i++)
+		for (int t = 0; t < 500 && !worker_retired(old[i]); t++) {
+			struct timespec ts = { 0, 10000000 };
+			nanosleep(&ts, NULL);
+		}
+	/* The title comes just before the listening sockets close. */
+	struct timespec grace = { 0, 10000000 };
+	if (nold)
+		nanosleep(&grace, NULL);
 	return 0;
 }
 

@@ -36,7 +36,7 @@ struct app {
 	struct db	*db;
 	struct cache_slot cache[APP_CACHE_SLOTS];
 	uint64_t	 tick;
-	int64_t		 group_t0;	/* when the group commit began */
+	int64_t		 group_t0;	/* when the group's transaction began */
 };
 
 enum err
@@ -617,7 +617,6 @@ group_lost(struct request *req, struct response *resp, int full)
 void
 app_group_queue(struct app *app)
 {
-	app->group_t0 = clock_mono_us();
 	db_queue_enter(app->db);
 }
 
@@ -630,6 +629,9 @@ app_group_leave(struct app *app)
 enum err
 app_group_begin(struct app *app)
 {
+	/* The requests are in hand: a worker that waited for its turn with
+	 * none (it takes them after) does not count that wait as theirs. */
+	app->group_t0 = clock_mono_us();
 	enum err e = db_begin(app->db);
 	if (e != ERR_OK)
 		db_queue_leave(app->db);

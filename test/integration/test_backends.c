@@ -206,8 +206,32 @@ static void
 demo_shop_should_be_deployed_with_its_products(void **state)
 {
 	(void)state;
+	/* Deployed once its deployment says so: nginx's workers of the old
+	 * configuration no longer take connections then. Its /health through
+	 * nginx answering once is not enough: the next request may meet an
+	 * old worker and the platform's 404. */
+	struct reply r = request("GET", "/api/merchant-backends?filters[subdomain][$eq]="
+	    "boutique-clara", NULL);
+	cJSON *o = cJSON_Parse(r.body);
+	int64_t demo = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(o, "data"), 0), "id"));
+	cJSON_Delete(o);
+	reply_free(&r);
+	assert_true(demo > 0);
+	cJSON *st = await_deployment(demo);
+	assert_non_null(st);
+	assert_string_equal(str_at(cJSON_GetObjectItem(st, "data"), "latest", "status"),
+	    "succeeded");
+	cJSON_Delete(st);
 	assert_true(await_shop("boutique-clara", 1));
-	struct reply r = shop_request("boutique-clara", "GET", "/api/products", NULL, NULL);
+	/* Every new connection meets the shop, not the platform. */
+	for (int i = 0; i < 20; i++) {
+		r = shop_request("boutique-clara", "GET", "/health", NULL, NULL);
+		assert_reply(r, 200, "{\"status\":\"ok\",\"database\":\"ok\","
+		    "\"schemaVersion\":1}");
+		reply_free(&r);
+	}
+	r = shop_request("boutique-clara", "GET", "/api/products", NULL, NULL);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "\"total\":12"));
 	reply_free(&r);
