@@ -956,10 +956,15 @@ dashboards_should_render_large_data_within_twice_the_demo_time(void **state)
 			fail_msg("%s took %ld us the first time", timed[i].url, cold);
 		/* The least of 15 against the least of 15: a page's own cost, the
 		 * least touched by the machine's noise. A third of a millisecond
-		 * is at the mercy of a busy machine: a page over twice the demo's
-		 * gets up to two more rounds of 15, and the least of them all. */
+		 * is at the mercy of a busy machine: a page over the bound gets
+		 * up to two more rounds of 15, and the least of them all. The
+		 * bound is twice the demo's; three times under ASan, where its
+		 * allocator's own cost grows with the rows (up to 2.1 times
+		 * there, 1.1 to 1.8 in the optimized build, in the same runs). */
 		long least = 0, us = 0;
-		for (int round = 0; round < 3 && (round == 0 || least > 2 * demo_least[i]);
+		const char *build = getenv("BUILD");
+		long times = build && strstr(build, "asan") ? 3 : 2;
+		for (int round = 0; round < 3 && (round == 0 || least > times * demo_least[i]);
 		    round++) {
 			long l;
 			us = server_us(cookie_of(timed[i].who), timed[i].url, 15, &l);
@@ -969,7 +974,7 @@ dashboards_should_render_large_data_within_twice_the_demo_time(void **state)
 		fprintf(stderr, "render %s as %s with the large data: %ld us, at least %ld us "
 		    "(demo %ld us, at least %ld us)\n", timed[i].url, timed[i].who, us, least,
 		    demo_us[i], demo_least[i]);
-		if (least > 2 * demo_least[i])
+		if (least > times * demo_least[i])
 			fail_msg("%s took at least %ld us with the large data, %ld us with the "
 			    "demo's", timed[i].url, least, demo_least[i]);
 	}
