@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,21 @@ json_write(struct response *r, const cJSON *root)
  * of a tree about to be printed (and freed) become raw text instead, in
  * the same decimal digits.
  */
+/* v in decimal, written at the end of digits; returns its start. */
+static const char *
+int_digits(int64_t v, char digits[24])
+{
+	char *p = digits + 24;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
 static void
 integers_raw(cJSON *item)
 {
@@ -140,19 +156,83 @@ integers_raw(cJSON *item)
 			integers_raw(item->child);
 		if (!json_integral(item, -JSON_MAX_INT, JSON_MAX_INT))
 			continue;
-		char digits[24], *p = digits + sizeof(digits);
-		int64_t v = (int64_t)item->valuedouble;
-		uint64_t u = v < 0 ? (uint64_t)-v : (uint64_t)v;
-		*--p = '\0';
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (v < 0)
-			*--p = '-';
+		char digits[24];
 		/* cJSON frees it with its hooks: the core's allocator. */
-		item->valuestring = xstrdup(p);
+		item->valuestring = xstrdup(int_digits((int64_t)item->valuedouble,
+		    digits));
 		item->type = (item->type & ~0xff) | cJSON_Raw;
 	}
+}
+
+void
+json_put_string(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	buf_putc(b, '"');
+	for (;;) {
+		const unsigned char *run = p;
+		while (*p >= 32 && *p != '"' && *p != '\\')
+			p++;
+		buf_append(b, run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
+		char e[8];
+		switch (*p) {
+		case '"':	memcpy(e, "\\\"", 3); break;
+		case '\\':	memcpy(e, "\\\\", 3); break;
+		case '\b':	memcpy(e, "\\b", 3); break;
+		case '\f':	memcpy(e, "\\f", 3); break;
+		case '\n':	memcpy(e, "\\n", 3); break;
+		case '\r':	memcpy(e, "\\r", 3); break;
+		case '\t':	memcpy(e, "\\t", 3); break;
+		default:	snprintf(e, sizeof(e), "\\u%04x", *p); break;
+		}
+		buf_puts(b, e);
+		p++;
+	}
+	buf_putc(b, '"');
+}
+
+void
+json_put_int(struct buf *b, int64_t v)
+{
+	if (v < -(int64_t)JSON_MAX_INT || v > (int64_t)JSON_MAX_INT) {
+		/* Past 2^53 a JSON number is a double: cJSON's digits. */
+		cJSON *n = cJSON_CreateNumber((double)v);
+		json_put_value(b, n);
+		cJSON_Delete(n);
+		return;
+	}
+	char digits[24];
+	buf_puts(b, int_digits(v, digits));
+}
+
+void
+json_put_value(struct buf *b, cJSON *v)
+{
+	integers_raw(v);
+	char *s = cJSON_PrintUnformatted(v);
+	if (s == NULL)
+		abort();	/* out of memory: see mem.h */
+	buf_puts(b, s);
+	free(s);
+}
+
+void
+json_send_rows(struct response *r, int status, const struct buf *rows,
+    cJSON *meta)
+{
+	r->status = status;
+	r->content_type = "application/json; charset=utf-8";
+	buf_reset(&r->body);
+	buf_puts(&r->body, "{\"data\":[");
+	buf_append(&r->body, rows->data, rows->len);
+	buf_puts(&r->body, "],\"meta\":");
+	if (meta == NULL)
+		meta = cJSON_CreateObject();
+	json_put_value(&r->body, meta);
+	cJSON_Delete(meta);
+	buf_putc(&r->body, '}');
 }
 
 void

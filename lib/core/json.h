@@ -6,6 +6,7 @@
 #define JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 
 #include "err.h"
@@ -35,6 +36,25 @@ int		 json_utf8_valid(const char *s, size_t len);
  * ownership of data and meta (meta NULL means {}). */
 void		 json_send_data(struct response *r, int status, cJSON *data,
 		    cJSON *meta);
+/*
+ * Text written straight into a buffer, byte for byte what cJSON prints
+ * unformatted (with integers within 2^53 in plain digits, as
+ * json_send_data prints them): for pages of records, where a cJSON tree
+ * a record costs most of the answer.
+ */
+/* Appends s (NULL: "") quoted and escaped as cJSON does: '"', '\\' and
+ * the bytes under 32; every other byte as it is. */
+void		 json_put_string(struct buf *b, const char *s);
+/* Appends v as a JSON number. */
+void		 json_put_int(struct buf *b, int64_t v);
+/* Appends v printed unformatted; v is a root (no siblings), still owned by
+ * the caller, and its integers become raw text. */
+void		 json_put_value(struct buf *b, cJSON *v);
+/* Writes {"data":[rows],"meta":meta} with the given status: rows is the
+ * records' text separated by commas (still owned by the caller); takes
+ * ownership of meta (NULL means {}). */
+void		 json_send_rows(struct response *r, int status,
+		    const struct buf *rows, cJSON *meta);
 /* Writes the Strapi error envelope for e; message NULL means the default
  * one, details NULL means {}. Takes ownership of details. */
 void		 json_send_error(struct response *r, enum err e,

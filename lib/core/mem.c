@@ -63,7 +63,8 @@ void
 buf_append(struct buf *b, const void *p, size_t n)
 {
 	buf_reserve(b, n);
-	memcpy(b->data + b->len, p, n);
+	if (n > 0)	/* p may be NULL then: an empty buffer's data */
+		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }

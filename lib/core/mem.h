@@ -31,6 +31,7 @@ struct buf {
 };
 
 void	 buf_reserve(struct buf *b, size_t extra);
+/* Appends n bytes from p (which may be NULL when n is 0). */
 void	 buf_append(struct buf *b, const void *p, size_t n);
 void	 buf_puts(struct buf *b, const char *s);
 void	 buf_putc(struct buf *b, char c);

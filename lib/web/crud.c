@@ -52,6 +52,49 @@ crud_row_json(const struct entity *e, uint64_t fields, sqlite3_stmt *st)
 	return o;
 }
 
+void
+crud_row_write(const struct entity *e, uint64_t fields, sqlite3_stmt *st,
+    struct buf *b)
+{
+	int col = 0;
+	buf_putc(b, '{');
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		if (!query_returns(e, i, fields))
+			continue;
+		if (col > 0)
+			buf_putc(b, ',');
+		json_put_string(b, f->name);
+		buf_putc(b, ':');
+		if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+			buf_puts(b, "null");
+		} else switch (f->type) {
+		case FT_ID:
+		case FT_INT:
+		case FT_REF:
+			json_put_int(b, sqlite3_column_int64(st, col));
+			break;
+		case FT_BOOL:
+			buf_puts(b, sqlite3_column_int(st, col) ? "true" : "false");
+			break;
+		case FT_JSON: {
+			cJSON *v = cJSON_Parse(db_col_text(st, col));
+			if (v == NULL)
+				buf_puts(b, "null");
+			else
+				json_put_value(b, v);
+			cJSON_Delete(v);
+			break;
+		}
+		default:
+			json_put_string(b, db_col_text(st, col));
+			break;
+		}
+		col++;
+	}
+	buf_putc(b, '}');
+}
+
 static void
 send_query_error(struct ctx *c, const struct qerror *qe)
 {
@@ -373,7 +416,7 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 {
 	struct query q;
 	struct qerror qe;
-	struct buf sql = { 0 }, key = { 0 };
+	struct buf sql = { 0 }, key = { 0 }, text = { 0 };
 	sqlite3_stmt *st = NULL;
 	struct qaccess acc = { see, c };
 	enum err rc = query_compile(e, c->req, &acc, &q, &qe);
@@ -409,11 +452,20 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 		sqlite3_bind_int64(st, next++, c->caller.merchant_id);
 	sqlite3_bind_int64(st, next, q.limit);
 	sqlite3_bind_int64(st, next + 1, q.start);
-	data = cJSON_CreateArray();
+	/* A record's tree only when populate or decorate need it; else its
+	 * text, written at once (a tree a record costs most of the page). */
+	if (q.populate || (e->decorate && mask == ~(uint64_t)0))
+		data = cJSON_CreateArray();
 	enum db_rc r;
 	int64_t rows = 0;
 	while ((r = db_step(c->db, st)) == DB_ROW) {
-		cJSON_AddItemToArray(data, crud_row_json(e, mask, st));
+		if (data)
+			cJSON_AddItemToArray(data, crud_row_json(e, mask, st));
+		else {
+			if (rows > 0)
+				buf_putc(&text, ',');
+			crud_row_write(e, mask, st, &text);
+		}
 		rows++;
 	}
 	db_query_done(c->db, st);
@@ -453,7 +505,7 @@ crud_list_bind(struct ctx *c, const struct entity *e, const char *base,
 		count_keep(key.data, stamp, total);
 	}
 counted:
-	if ((rc = populate_array(c, data, q.populate)) != ERR_OK)
+	if (data && (rc = populate_array(c, data, q.populate)) != ERR_OK)
 		goto out;
 	cJSON *meta = cJSON_CreateObject();
 	cJSON *pg = cJSON_AddObjectToObject(meta, "pagination");
@@ -470,12 +522,16 @@ counted:
 	/* Without a count (withCount=false), neither total nor pageCount. */
 	if (!q.no_count)
 		cJSON_AddNumberToObject(pg, "total", (double)total);
-	json_send_data(c->resp, 200, data, meta);
+	if (data)
+		json_send_data(c->resp, 200, data, meta);
+	else
+		json_send_rows(c->resp, 200, &text, meta);
 	data = NULL;
 	rc = ERR_OK;
 out:
 	cJSON_Delete(data);
 	db_query_done(c->db, st);
+	buf_free(&text);
 	buf_free(&sql);
 	buf_free(&key);
 	query_free(&q);

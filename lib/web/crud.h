@@ -49,6 +49,10 @@ enum err	 crud_send_one(struct ctx *c, const struct entity *e, int64_t rowid,
  * fields holds them all. */
 cJSON		*crud_row_json(const struct entity *e, uint64_t fields,
 		    sqlite3_stmt *st);
+/* Appends the same object as text, byte for byte what crud_row_json's
+ * tree prints, e's computed members aside (it never has them). */
+void		 crud_row_write(const struct entity *e, uint64_t fields,
+		    sqlite3_stmt *st, struct buf *b);
 /* Checks a create (creating = 1) or update body for the caller: types,
  * admin-only fields (403), then returns in *out a copy with passwords
  * hashed (caller deletes). */

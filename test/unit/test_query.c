@@ -671,6 +671,79 @@ plan_columns_should_match_the_entity_table(void **state)
 	buf_free(&b);
 }
 
+/* Every field type, and text with each byte cJSON escapes. */
+static const struct field text_fields[] = {
+	{ "id", "id", FT_ID, 0, 0, 0, NULL, NULL, NULL },
+	{ "documentId", "document_id", FT_DOCID, 0, 0, 0, NULL, NULL, NULL },
+	{ "a \"key\"", "s", FT_STRING, 0, 0, 0, NULL, NULL, NULL },
+	{ "text", "t", FT_TEXT, 0, 0, 0, NULL, NULL, NULL },
+	{ "small", "i", FT_INT, 0, 0, 0, NULL, NULL, NULL },
+	{ "big", "b", FT_INT, 0, 0, 0, NULL, NULL, NULL },
+	{ "negative", "n", FT_INT, 0, 0, 0, NULL, NULL, NULL },
+	{ "yes", "y", FT_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "no", "o", FT_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "kind", "k", FT_ENUM, 0, 0, 0, NULL, NULL, NULL },
+	{ "at", "at", FT_DATETIME, 0, 0, 0, NULL, NULL, NULL },
+	{ "doc", "j", FT_JSON, 0, 0, 0, NULL, NULL, NULL },
+	{ "broken", "x", FT_JSON, 0, 0, 0, NULL, NULL, NULL },
+	{ "owner", "r", FT_REF, 0, 0, 0, NULL, NULL, NULL },
+	{ "none", "z", FT_STRING, 0, 0, 0, NULL, NULL, NULL },
+	{ "secret", "p", FT_STRING, F_PRIVATE, 0, 0, NULL, NULL, NULL },
+};
+static const struct entity text_entity = {
+	.name = "texts", .table = "texts", .fields = text_fields,
+	.nfields = sizeof(text_fields) / sizeof(text_fields[0]),
+};
+
+static void
+row_text_should_print_as_the_record_tree(void **state)
+{
+	(void)state;
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	/* The columns in field order, the private one left out. */
+	const char *sql = "SELECT 7, 'doc1', 'a\"b\\c/' || char(1, 8, 9, 10, 12, "
+	    "13, 31, 127, 233) || ' 日本 </script>', '', 42, 9007199254740993, "
+	    "-9007199254740991, 1, 0, 'open', '2026-11-26T16:08:49.064Z', "
+	    "'{ \"a\" : [1, 2.5, -3, \"x\\u0001\", 1e300, 12345678901234567890], "
+	    "\"b\": {} }', '{oops', 3, NULL";
+	for (int all = 0; all < 2; all++) {
+		/* All fields, then some (id and documentId always). */
+		uint64_t fields = all ? ~(uint64_t)0 : (1u << 2) | (1u << 5) | (1u << 11);
+		struct buf cols = { 0 }, text = { 0 };
+		query_columns(&text_entity, fields, &cols);
+		sqlite3_stmt *st = NULL;
+		char q[1024];
+		if (all)
+			snprintf(q, sizeof(q), "%s", sql);
+		else
+			snprintf(q, sizeof(q), "SELECT 7, 'doc1', 'a\"b', "
+			    "-9223372036854775807 - 1, '[true,false,null]'");
+		assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		crud_row_write(&text_entity, fields, st, &text);
+		cJSON *tree = crud_row_json(&text_entity, fields, st);
+		struct buf printed = { 0 };
+		json_put_value(&printed, tree);
+		assert_string_equal(text.data, printed.data);
+		if (all)
+			assert_non_null(strstr(text.data, "\"a \\\"key\\\"\":"
+			    "\"a\\\"b\\\\c/\\u0001\\b\\t\\n\\f\\r\\u001f\x7f\xc3\xa9"
+			    " 日本 </script>\",\"text\":\"\",\"small\":42,"
+			    "\"big\":9.00719925474099e+15,\"negative\":-9007199254740991,"));
+		else
+			assert_string_equal(text.data, "{\"id\":7,\"documentId\":\"doc1\","
+			    "\"a \\\"key\\\"\":\"a\\\"b\",\"big\":-9.2233720368547758e+18,"
+			    "\"doc\":[true,false,null]}");
+		cJSON_Delete(tree);
+		sqlite3_finalize(st);
+		buf_free(&printed);
+		buf_free(&text);
+		buf_free(&cols);
+	}
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -690,6 +763,7 @@ main(void)
 		cmocka_unit_test(query_should_read_every_populate_form),
 		cmocka_unit_test(relations_should_match_their_columns),
 		cmocka_unit_test(plan_columns_should_match_the_entity_table),
+		cmocka_unit_test(row_text_should_print_as_the_record_tree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
