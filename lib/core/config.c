@@ -114,8 +114,9 @@ static const struct var vars[] = {
 	    "how many scheduled backups are kept (the oldest go)", 0 },
 	{ "PLATFORM_DB_DURABLE", "1", K_BOOL, 0, 1, AT(db_durable), 0, NULL, NULL,
 	    "`1`: a write is on disk before it is acknowledged and survives a power "
-	    "loss (SQLite `synchronous=FULL`); `0`: it survives the crash of any process, "
-	    "a power loss may take back the last ones (`NORMAL`, no fsync a commit)", 0 },
+	    "loss (the WAL is fsynced after each commit, before any answer); `0`: it "
+	    "survives the crash of any process, a power loss may take back the last ones "
+	    "(SQLite `synchronous=NORMAL`, no fsync a commit)", 0 },
 	{ "PLATFORM_ROUND_ROBIN", "0", K_BOOL, 0, 1, AT(round_robin), 0, NULL, NULL,
 	    "`1`: new tickets go to the least loaded agent", 0 },
 	{ "SMTP_URL", NULL, K_URL, 0, 0, AT(smtp_url), 0, "smtp,smtps", NULL,

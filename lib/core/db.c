@@ -65,6 +65,7 @@ struct db {
 	uint64_t	 tick;
 	sqlite3_stmt	*data_version;
 	int		 depth;		/* transaction nesting */
+	int		 durable;	/* PLATFORM_DB_DURABLE when opened */
 	int		 checkpoint_due; /* WAL frames, once past DB_AUTOCHECKPOINT */
 	int		 checkpoint_at;	/* WAL frames at this connection's last one */
 	int		 checkpoint_later; /* db_checkpoint_if_due's caller makes them */
@@ -349,6 +350,7 @@ db_open(const char *path, struct db **out)
 	sqlite3_limit(db->h, SQLITE_LIMIT_ATTACHED, 0);
 	sqlite3_limit(db->h, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 2100);
 	sqlite3_limit(db->h, SQLITE_LIMIT_TRIGGER_DEPTH, 10);
+	db->durable = durable;
 	if (exec(db, stmts[SQL_WAL]) != SQLITE_OK ||
 	    exec(db, stmts[durable ? SQL_SYNC_FULL : SQL_SYNC_NORMAL]) != SQLITE_OK ||
 	    exec(db, stmts[SQL_FK_ON]) != SQLITE_OK)
@@ -658,6 +660,10 @@ db_begin(struct db *db)
 		db->depth++;
 		return ERR_OK;
 	}
+	/* The commit writes the WAL without syncing it; db_commit syncs it
+	 * once the write lock is free (durable_commit). */
+	if (db->durable && exec(db, stmts[SQL_SYNC_NORMAL]) != SQLITE_OK)
+		return ERR_DB;
 	for (int tries = 0; tries < DB_BUSY_TRIES; tries++) {
 		int rc = sqlite3_exec(db->h, stmts[SQL_BEGIN], NULL, NULL, NULL);
 		if (rc == SQLITE_OK) {
@@ -668,6 +674,8 @@ db_begin(struct db *db)
 			break;
 	}
 	db_log(db, "begin", stmts[SQL_BEGIN]);
+	if (db->durable)
+		exec(db, stmts[SQL_SYNC_FULL]);
 	return ERR_DB;
 }
 
@@ -761,6 +769,35 @@ db_queue_enter(struct db *db)
 	db->ticket = mine;
 }
 
+/*
+ * A durable connection's transaction commits with synchronous=NORMAL: its
+ * WAL frames are written, not synced, and the write lock (and the queue's
+ * turn) goes to the next writer at once. Then the WAL is synced here, and
+ * only then does the caller answer: the next group's work overlaps this
+ * one's fsync, and a sync covers every frame written before it, so one
+ * acknowledged transaction and all it read are on disk. Statements outside
+ * a transaction stay synchronous=FULL. A failed sync leaves the commit's
+ * lasting unknown: ERR_DB, logged.
+ */
+static enum err
+durable_commit(struct db *db)
+{
+	if (!db->durable)
+		return ERR_OK;
+	sqlite3_file *wal = NULL;
+	int rc = sqlite3_file_control(db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+	if (rc == SQLITE_OK && wal && wal->pMethods)
+		rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY);
+	else
+		rc = SQLITE_IOERR_FSYNC;
+	exec(db, stmts[SQL_SYNC_FULL]);
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, "db: syncing the WAL after a commit failed (%d)\n", rc);
+		return ERR_DB;
+	}
+	return ERR_OK;
+}
+
 enum err
 db_commit(struct db *db)
 {
@@ -777,8 +814,9 @@ db_commit(struct db *db)
 		if (rc == SQLITE_OK) {
 			db->depth = 0;
 			queue_leave(db);
+			enum err e = durable_commit(db);
 			checkpoint_if_due(db);
-			return ERR_OK;
+			return e;
 		}
 		if ((rc & 0xff) != SQLITE_BUSY) {
 			if (full(db, rc)) {
@@ -807,6 +845,8 @@ db_rollback(struct db *db)
 		sqlite3_exec(db->h, stmts[SQL_ROLLBACK], NULL, NULL, NULL);
 	run_at_end(db, 0);
 	queue_leave(db);
+	if (db->durable)
+		exec(db, stmts[SQL_SYNC_FULL]);
 }
 
 int

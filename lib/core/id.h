@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define DOCUMENT_ID_LEN 24
+#define DOCUMENT_ID_TIME 9	/* its first characters: the time it was made */
 
 /* Fills out with n secure random bytes. Returns 0, or -1 if the generator
  * could not be seeded. Seeds itself on first use in each process. */

@@ -167,7 +167,8 @@ static const char *const stmts[STMT_TK__MAX] = {
 	    "published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, "
 	    "?10)",
 	[STMT_TK_FTS] = "INSERT INTO support_tickets_fts (rowid, subject, description) "
-	    "SELECT id, subject, description FROM support_tickets WHERE id = ?",
+	    "SELECT id, subject, description FROM support_tickets WHERE id IN "
+	    "(SELECT value FROM json_each(?)) ORDER BY id",
 	[STMT_TK_GET] = "SELECT status, merchant_id, first_response_at FROM "
 	    "support_tickets WHERE id = ?",
 	[STMT_TK_SET_STATUS] = "UPDATE support_tickets SET status = ?1, resolved_at = "
@@ -392,22 +393,31 @@ answer(struct ctx *c, const struct entity *e, int64_t id, int status)
 static int64_t *fts_pending;
 static size_t fts_npending, fts_cap;
 
-static int
-cmp_id(const void *a, const void *b)
+/* Indexes the tickets of ids (n of them) that exist: one statement, so
+ * one FTS5 segment (FTS5 writes one at each statement's end too). */
+static enum err
+fts_index(struct db *db, const int64_t *ids, size_t n)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
+	struct buf list = { 0 };
+	buf_putc(&list, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(&list, ',');
+		json_put_int(&list, ids[i]);
+	}
+	buf_putc(&list, ']');
+	enum err rc = db_exec(db, stmts[STMT_TK_FTS], "s", list.data);
+	buf_free(&list);
+	return rc;
 }
 
 static enum err
 fts_at_end(struct db *db, int commit)
 {
-	enum err rc = ERR_OK;
-	/* An id rolled back (a savepoint) may be given again: index once. */
-	qsort(fts_pending, fts_npending, sizeof(*fts_pending), cmp_id);
-	for (size_t i = 0; commit && rc == ERR_OK && i < fts_npending; i++)
-		if (i == 0 || fts_pending[i] != fts_pending[i - 1])
-			rc = db_exec(db, stmts[STMT_TK_FTS], "i", fts_pending[i]);
+	/* An id rolled back (a savepoint) is not in the table any more, or
+	 * given again: json_each's list is a set to IN. */
+	enum err rc = commit && fts_npending ?
+	    fts_index(db, fts_pending, fts_npending) : ERR_OK;
 	fts_npending = 0;
 	return rc;
 }
@@ -417,7 +427,7 @@ static enum err
 fts_add(struct db *db, int64_t id)
 {
 	if (!db_in_txn(db))
-		return db_exec(db, stmts[STMT_TK_FTS], "i", id);
+		return fts_index(db, &id, 1);
 	if (fts_npending == fts_cap) {
 		fts_cap = fts_cap ? 2 * fts_cap : 64;
 		fts_pending = xrealloc(fts_pending, fts_cap * sizeof(*fts_pending));

@@ -254,23 +254,40 @@ db_should_be_defensive(void **state)
 	unit_rmdb(path);
 }
 
+/* The milliseconds a documentId's first characters say. */
+static int64_t
+document_id_time(const char *id)
+{
+	int64_t ms = 0;
+	for (int k = 0; k < DOCUMENT_ID_TIME; k++)
+		ms = ms * 36 + (id[k] <= '9' ? id[k] - '0' : 10 + id[k] - 'a');
+	return ms;
+}
+
 static void
-document_ids_should_be_24_random_lowercase_alphanumerics(void **state)
+document_ids_should_be_24_lowercase_alphanumerics_in_time_order(void **state)
 {
 	char a[DOCUMENT_ID_LEN + 1], b[DOCUMENT_ID_LEN + 1];
 	int seen[36] = { 0 };
 	(void)state;
+	int64_t before = clock_now_ms();
 	for (int i = 0; i < 500; i++) {
 		assert_int_equal(id_document_new(a), 0);
 		assert_int_equal(strlen(a), 24);
 		assert_true(id_is_document(a));
-		for (int k = 0; k < 24; k++)
+		/* The rest is random: every symbol turns up. */
+		for (int k = DOCUMENT_ID_TIME; k < 24; k++)
 			seen[a[k] >= 'a' ? a[k] - 'a' : 26 + a[k] - '0']++;
 	}
+	int64_t after = clock_now_ms();
 	for (int k = 0; k < 36; k++)
-		assert_true(seen[k] > 0);	/* every symbol turns up */
+		assert_true(seen[k] > 0);
+	/* First the time it was made, so that it sorts after the ones before. */
+	assert_in_range(document_id_time(a), before, after);
+	usleep(2000);
 	assert_int_equal(id_document_new(b), 0);
-	assert_string_not_equal(a, b);
+	assert_true(strcmp(a, b) < 0);
+	assert_true(document_id_time(b) >= after + 2);
 }
 
 static void
@@ -530,6 +547,140 @@ group_queue_should_skip_a_dead_turn_and_keep_order(void **state)
 	unit_rmdb(path);
 }
 
+/*
+ * A VFS over the default one that counts the syncs of WAL files and, at
+ * each, whether another connection could take the write lock then.
+ */
+static sqlite3_vfs counting_vfs, *real_vfs;
+static struct db *other;	/* the other connection */
+static int wal_syncs, wal_syncs_unlocked;
+
+struct counted_file {
+	sqlite3_file	 base;	/* counting_methods */
+	const sqlite3_io_methods *real;	/* differ with the kind of file */
+	int		 wal;
+	/* the real file follows */
+};
+
+#define REAL(f)	(((struct counted_file *)(f))->real)
+
+static sqlite3_file *
+real_file(sqlite3_file *f)
+{
+	return (sqlite3_file *)((struct counted_file *)f + 1);
+}
+
+static int
+counted_sync(sqlite3_file *f, int flags)
+{
+	if (((struct counted_file *)f)->wal) {
+		wal_syncs++;
+		if (other && sqlite3_exec(db_handle(other), "BEGIN IMMEDIATE; ROLLBACK",
+		    NULL, NULL, NULL) == SQLITE_OK)
+			wal_syncs_unlocked++;
+	}
+	return REAL(f)->xSync(real_file(f), flags);
+}
+
+#define PASS(name, args, call) \
+	static int counted_##name args { return REAL(f)->name call; }
+PASS(xClose, (sqlite3_file *f), (real_file(f)))
+PASS(xRead, (sqlite3_file *f, void *b, int n, sqlite3_int64 o), (real_file(f), b, n, o))
+PASS(xWrite, (sqlite3_file *f, const void *b, int n, sqlite3_int64 o),
+    (real_file(f), b, n, o))
+PASS(xTruncate, (sqlite3_file *f, sqlite3_int64 n), (real_file(f), n))
+PASS(xFileSize, (sqlite3_file *f, sqlite3_int64 *n), (real_file(f), n))
+PASS(xLock, (sqlite3_file *f, int l), (real_file(f), l))
+PASS(xUnlock, (sqlite3_file *f, int l), (real_file(f), l))
+PASS(xCheckReservedLock, (sqlite3_file *f, int *r), (real_file(f), r))
+PASS(xFileControl, (sqlite3_file *f, int op, void *a), (real_file(f), op, a))
+PASS(xSectorSize, (sqlite3_file *f), (real_file(f)))
+PASS(xDeviceCharacteristics, (sqlite3_file *f), (real_file(f)))
+PASS(xShmMap, (sqlite3_file *f, int i, int n, int e, void volatile **p),
+    (real_file(f), i, n, e, p))
+PASS(xShmLock, (sqlite3_file *f, int o, int n, int fl), (real_file(f), o, n, fl))
+PASS(xShmUnmap, (sqlite3_file *f, int d), (real_file(f), d))
+#undef PASS
+
+static void
+counted_barrier(sqlite3_file *f)
+{
+	REAL(f)->xShmBarrier(real_file(f));
+}
+
+static const sqlite3_io_methods counting_methods = {
+	2, counted_xClose, counted_xRead, counted_xWrite, counted_xTruncate,
+	counted_sync, counted_xFileSize, counted_xLock, counted_xUnlock,
+	counted_xCheckReservedLock, counted_xFileControl, counted_xSectorSize,
+	counted_xDeviceCharacteristics, counted_xShmMap, counted_xShmLock,
+	counted_barrier, counted_xShmUnmap, NULL, NULL	/* no memory map */
+};
+
+static int
+counted_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
+    int *out)
+{
+	(void)vfs;
+	struct counted_file *cf = (struct counted_file *)f;
+	memset(cf, 0, sizeof(*cf));
+	int rc = real_vfs->xOpen(real_vfs, name, real_file(f), flags, out);
+	if (rc != SQLITE_OK || real_file(f)->pMethods == NULL)
+		return rc;
+	cf->real = real_file(f)->pMethods;
+	cf->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	f->pMethods = &counting_methods;
+	return SQLITE_OK;
+}
+
+static void
+durable_commit_should_sync_the_wal_once_the_write_lock_is_free(void **state)
+{
+	char path[256];
+	struct db *db;
+	(void)state;
+	real_vfs = sqlite3_vfs_find(NULL);
+	counting_vfs = *real_vfs;
+	counting_vfs.zName = "counting";
+	counting_vfs.szOsFile = (int)sizeof(struct counted_file) + real_vfs->szOsFile;
+	counting_vfs.xOpen = counted_open;
+	assert_int_equal(sqlite3_vfs_register(&counting_vfs, 1), SQLITE_OK);
+	unit_tmpdb(path, sizeof(path));
+	for (int durable = 1; durable >= 0; durable--) {
+		db_set_durable(durable);
+		assert_int_equal(db_open(path, &db), ERR_OK);
+		assert_int_equal(db_exec(db, "CREATE TABLE IF NOT EXISTS t (v)", ""), ERR_OK);
+		assert_int_equal(db_open(path, &other), ERR_OK);
+		sqlite3_busy_handler(db_handle(other), NULL, NULL);
+		/* A new WAL's header is synced when it is written: before. */
+		assert_int_equal(db_exec(db, "INSERT INTO t VALUES (0)", ""), ERR_OK);
+		wal_syncs = wal_syncs_unlocked = 0;
+		assert_int_equal(db_begin(db), ERR_OK);
+		assert_int_equal(db_exec(db, "INSERT INTO t VALUES (1)", ""), ERR_OK);
+		/* Inside the transaction, the commit will not sync... */
+		assert_int_equal(scalar(db, "PRAGMA synchronous"), 1);
+		assert_int_equal(db_commit(db), ERR_OK);
+		/* ... db_commit does, once, with the lock free: durable only. */
+		assert_int_equal(wal_syncs, durable);
+		assert_int_equal(wal_syncs_unlocked, durable);
+		/* Statements outside a transaction sync at their commit. */
+		assert_int_equal(scalar(db, "PRAGMA synchronous"), durable ? 2 : 1);
+		wal_syncs = wal_syncs_unlocked = 0;
+		assert_int_equal(db_exec(db, "INSERT INTO t VALUES (2)", ""), ERR_OK);
+		assert_int_equal(wal_syncs, durable);
+		assert_int_equal(wal_syncs_unlocked, 0);
+		/* A rollback leaves the connection as it was. */
+		assert_int_equal(db_begin(db), ERR_OK);
+		db_rollback(db);
+		assert_int_equal(scalar(db, "PRAGMA synchronous"), durable ? 2 : 1);
+		db_close(other);
+		other = NULL;
+		db_close(db);
+	}
+	db_set_durable(1);
+	sqlite3_vfs_unregister(&counting_vfs);
+	unit_rmdb(path);
+}
+
 int
 main(void)
 {
@@ -541,13 +692,14 @@ main(void)
 		cmocka_unit_test(migrate_should_refuse_a_migration_that_breaks_a_foreign_key),
 		cmocka_unit_test(transactions_should_nest_as_savepoints),
 		cmocka_unit_test(db_should_be_defensive),
-		cmocka_unit_test(document_ids_should_be_24_random_lowercase_alphanumerics),
+		cmocka_unit_test(document_ids_should_be_24_lowercase_alphanumerics_in_time_order),
 		cmocka_unit_test(url_ids_should_take_integers_and_document_ids_only),
 		cmocka_unit_test(db_stmt_cache_should_grow_as_statements_come),
 		cmocka_unit_test(db_exec_and_get_should_bind_by_format),
 		cmocka_unit_test(db_query_should_keep_statements_by_their_text),
 		cmocka_unit_test(db_should_take_the_write_lock_within_moments_of_its_release),
 		cmocka_unit_test(group_queue_should_skip_a_dead_turn_and_keep_order),
+		cmocka_unit_test(durable_commit_should_sync_the_wal_once_the_write_lock_is_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
