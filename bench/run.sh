@@ -15,7 +15,7 @@
 # BENCH_SHOPS, BENCH_SHOPS_MINUTES or the memory runs out), with the memory
 # each one takes.
 #
-# Settings: BENCH_SECONDS=10 BENCH_CONNECTIONS=32 BENCH_THREADS=2
+# Settings: BENCH_SECONDS=8 BENCH_CONNECTIONS=32 BENCH_THREADS=2
 #           BENCH_WORKERS=4 BENCH_ROUNDS=5 (alternating; medians are reported)
 #           BENCH_SHOPS=500 BENCH_SHOPS_MINUTES=15 (0 shops: skip that part)
 set -eu
