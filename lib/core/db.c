@@ -65,7 +65,8 @@ struct db {
 	uint64_t	 tick;
 	sqlite3_stmt	*data_version;
 	int		 depth;		/* transaction nesting */
-	int		 durable;	/* PLATFORM_DB_DURABLE when opened */
+	int		 durable;	/* PLATFORM_DB_DURABLE when opened, in WAL
+					 * mode (durable_commit) */
 	int		 checkpoint_due; /* WAL frames, once past DB_AUTOCHECKPOINT */
 	int		 checkpoint_at;	/* WAL frames at this connection's last one */
 	int		 checkpoint_later; /* db_checkpoint_if_due's caller makes them */
@@ -350,11 +351,16 @@ db_open(const char *path, struct db **out)
 	sqlite3_limit(db->h, SQLITE_LIMIT_ATTACHED, 0);
 	sqlite3_limit(db->h, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 2100);
 	sqlite3_limit(db->h, SQLITE_LIMIT_TRIGGER_DEPTH, 10);
-	db->durable = durable;
 	if (exec(db, stmts[SQL_WAL]) != SQLITE_OK ||
 	    exec(db, stmts[durable ? SQL_SYNC_FULL : SQL_SYNC_NORMAL]) != SQLITE_OK ||
 	    exec(db, stmts[SQL_FK_ON]) != SQLITE_OK)
 		goto fail;
+	/* A database in memory has no WAL: its commits stay as they are. */
+	sqlite3_stmt *mode = NULL;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode", -1, &mode, NULL) == SQLITE_OK &&
+	    sqlite3_step(mode) == SQLITE_ROW)
+		db->durable = durable && strcmp(db_col_text(mode, 0), "wal") == 0;
+	sqlite3_finalize(mode);
 	map_gen(db, path);
 	sqlite3_wal_hook(db->h, wal_hook, db);
 	*out = db;

@@ -676,7 +676,15 @@ durable_commit_should_sync_the_wal_once_the_write_lock_is_free(void **state)
 		other = NULL;
 		db_close(db);
 	}
+	/* A database without a WAL (in memory) commits as ever. */
 	db_set_durable(1);
+	assert_int_equal(db_open(":memory:", &db), ERR_OK);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (v)", ""), ERR_OK);
+	assert_int_equal(db_begin(db), ERR_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (1)", ""), ERR_OK);
+	assert_int_equal(db_commit(db), ERR_OK);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM t"), 1);
+	db_close(db);
 	sqlite3_vfs_unregister(&counting_vfs);
 	unit_rmdb(path);
 }
