@@ -1,7 +1,8 @@
 /*
  * Record identifiers: documentId generation (24 characters, lower-case
- * letters and digits, from mbedTLS's CTR_DRBG) and parsing of the `:id`
- * URL segment, which takes either the integer id or the documentId.
+ * letters and digits: the time it was made, then random characters from
+ * mbedTLS's CTR_DRBG) and parsing of the `:id` URL segment, which takes
+ * either the integer id or the documentId.
  */
 #ifndef ID_H
 #define ID_H
@@ -15,7 +16,9 @@
 /* Fills out with n secure random bytes. Returns 0, or -1 if the generator
  * could not be seeded. Seeds itself on first use in each process. */
 int	 id_random(unsigned char *out, size_t n);
-/* Writes a new documentId and its NUL into out. Returns 0 or -1. */
+/* Writes a new documentId and its NUL into out: DOCUMENT_ID_TIME base-36
+ * digits of clock_now_ms(), so that ids sort as they were made, then random
+ * characters. Returns 0 or -1. */
 int	 id_document_new(char out[DOCUMENT_ID_LEN + 1]);
 /* Returns 1 when s is a well-formed documentId. */
 int	 id_is_document(const char *s);
