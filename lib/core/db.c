@@ -326,9 +326,11 @@ db_open(const char *path, struct db **out)
 		configured = 1;
 	}
 	struct db *db = xcalloc(1, sizeof(*db));
+	/* SQLite's name for a database in memory: no file, no shared page. */
+	int in_memory = strcmp(path, ":memory:") == 0;
 	/* A new database is its owner's only: SQLite gives the -wal and -shm
 	 * files the mode of the database file. */
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = in_memory ? -1 : open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
 	int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
@@ -361,7 +363,8 @@ db_open(const char *path, struct db **out)
 	    sqlite3_step(mode) == SQLITE_ROW)
 		db->durable = durable && strcmp(db_col_text(mode, 0), "wal") == 0;
 	sqlite3_finalize(mode);
-	map_gen(db, path);
+	if (!in_memory)
+		map_gen(db, path);
 	sqlite3_wal_hook(db->h, wal_hook, db);
 	*out = db;
 	return ERR_OK;
